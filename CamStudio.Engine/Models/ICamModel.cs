@@ -1,0 +1,87 @@
+using CamStudio.Engine.Imaging;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace CamStudio.Engine.Models;
+
+/// <summary>A classifier whose intermediate tensors can be captured for class activation mapping.</summary>
+/// <remarks>
+/// Implementations: <c>ModuleCamModel</c> (TorchSharp modules, captured with forward hooks) and
+/// <c>OnnxCamModel</c> (an imported ONNX graph, where every graph tensor is capturable by name).
+/// All members that touch tensors must be called on the torch thread (see <c>TorchExecutor</c>).
+/// </remarks>
+public interface ICamModel : IDisposable
+{
+    /// <summary>Display name, e.g. the manifest name or the architecture.</summary>
+    string Name { get; }
+
+    /// <summary>How photos become input tensors for this model.</summary>
+    PreprocessingSpec Preprocessing { get; }
+
+    /// <summary>Class names in output order (length = number of classes); generated names when none are known.</summary>
+    IReadOnlyList<string> Labels { get; }
+
+    /// <summary>The device the model lives on.</summary>
+    Device Device { get; }
+
+    /// <summary>Capturable layers in execution order, with their output shapes for a batch of one.</summary>
+    IReadOnlyList<LayerInfo> Layers { get; }
+
+    /// <summary>
+    /// The layer chosen by <c>--layer auto</c>: the last layer whose output is spatial (4-D, H×W &gt; 1)
+    /// and that feeds the global pooling in front of the classifier.
+    /// </summary>
+    string AutoLayer { get; }
+
+    /// <summary>
+    /// When <paramref name="layer"/> is followed only by global average pooling and one linear layer
+    /// (the architecture the classic CAM needs), that linear layer; otherwise null.
+    /// </summary>
+    LinearHead? HeadAfter(string layer);
+
+    /// <summary>
+    /// Runs a forward pass on <paramref name="input"/> (N×3×H×W on <see cref="Device"/>) and captures the
+    /// output of <paramref name="layer"/>. With <paramref name="trackGradients"/>, autograd records the graph
+    /// from the captured activation to the logits only (parameters and input never require grad), so
+    /// <c>torch.autograd.grad(score, run.Activation)</c> costs a partial backward.
+    /// </summary>
+    ModelRun Run(Tensor input, string layer, bool trackGradients);
+}
+
+/// <summary>One capturable tensor of a model.</summary>
+/// <param name="Name">Module path (TorchSharp) or tensor name (ONNX).</param>
+/// <param name="Shape">Output shape for a batch of one.</param>
+/// <param name="Kind">Module type or ONNX operator that produced it.</param>
+public sealed record LayerInfo(string Name, long[] Shape, string Kind)
+{
+    public bool IsSpatial => Shape.Length == 4 && Shape[2] * Shape[3] > 1;
+
+    public string ShapeText => string.Join("×", Shape);
+}
+
+/// <summary>The final linear layer after global average pooling: logits = Weight · gap(A) + Bias.</summary>
+/// <param name="Weight">classes × channels (owned by the model; do not dispose).</param>
+/// <param name="Bias">classes, or null.</param>
+public sealed record LinearHead(Tensor Weight, Tensor? Bias);
+
+/// <summary>The result of one forward pass: logits and the captured activation. Disposing frees both.</summary>
+public sealed class ModelRun : IDisposable
+{
+    public ModelRun(Tensor logits, Tensor activation)
+    {
+        Logits = logits;
+        Activation = activation;
+    }
+
+    /// <summary>N × classes, before softmax.</summary>
+    public Tensor Logits { get; }
+
+    /// <summary>N × C × h × w output of the captured layer (requires grad when the run tracks gradients).</summary>
+    public Tensor Activation { get; }
+
+    public void Dispose()
+    {
+        Logits.Dispose();
+        Activation.Dispose();
+    }
+}

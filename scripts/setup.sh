@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs what CamStudio needs on Debian 12, restores and builds the solution, and registers the
+# default model (../shared/models/mobilenetv2-12-int8.onnx) in the models folder when it exists.
+# Usage: scripts/setup.sh [--with-browser]   (--with-browser also installs Debian's Chromium for end-to-end tests)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+with_browser=0
+[ "${1:-}" = "--with-browser" ] && with_browser=1
+
+need_apt=()
+command -v curl >/dev/null || need_apt+=(curl)
+command -v unzip >/dev/null || need_apt+=(unzip)
+[ -e /usr/lib/x86_64-linux-gnu/libgomp.so.1 ] || need_apt+=(libgomp1)
+if [ "$with_browser" = 1 ] && [ ! -x /usr/bin/chromium ]; then
+  need_apt+=(chromium fonts-dejavu-core)
+fi
+if [ "${#need_apt[@]}" -gt 0 ]; then
+  echo "setup: installing ${need_apt[*]} with apt-get"
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+
+if ! command -v dotnet >/dev/null; then
+  echo "setup: the .NET 10 SDK is required (dotnet on PATH); see https://learn.microsoft.com/dotnet/core/install/linux-debian" >&2
+  exit 1
+fi
+
+dotnet build CamStudio.sln -c Release -nologo -v q -clp:ErrorsOnly
