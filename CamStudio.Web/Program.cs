@@ -1,20 +1,12 @@
-using CamStudio.Web.Components;
-using MudBlazor.Services;
+using CamStudio.Web.Hosting;
 
 var builder = WebApplication.CreateBuilder(args);
 
-builder.Services.AddRazorComponents().AddInteractiveServerComponents();
-builder.Services.AddMudServices();
+builder.Services.AddCamEngine(builder.Configuration);
+builder.Services.AddCamStudioWeb(builder.Configuration);
 
 var app = builder.Build();
-
-if (!app.Environment.IsDevelopment())
-    app.UseExceptionHandler("/Error", createScopeForErrors: true);
-
-app.UseAntiforgery();
-app.MapStaticAssets();
-app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
-
+app.MapCamStudio();
 app.Run();
 
 public partial class Program;

@@ -1,0 +1,44 @@
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+
+namespace CamStudio.Web.Services;
+
+/// <summary>
+/// An uploaded, decoded photo. Holds the full-resolution pixels (for the model and full-size downloads) and a
+/// display copy no larger than <see cref="DisplayMaxSide"/> (for on-screen overlays), plus a small thumbnail.
+/// </summary>
+public sealed class StudioPhoto : IDisposable
+{
+    public const int DisplayMaxSide = 960;
+
+    public StudioPhoto(string fileName, Image<Rgb24> pixels, Image<Rgb24> display, string thumbnailDataUrl)
+    {
+        FileName = fileName;
+        Pixels = pixels;
+        Display = display;
+        ThumbnailDataUrl = thumbnailDataUrl;
+    }
+
+    public Guid Id { get; } = Guid.NewGuid();
+
+    public string FileName { get; }
+
+    public int Width => Pixels.Width;
+
+    public int Height => Pixels.Height;
+
+    /// <summary>Full-resolution pixels.</summary>
+    public Image<Rgb24> Pixels { get; }
+
+    /// <summary>The photo scaled down to at most <see cref="DisplayMaxSide"/> pixels on its long side (or <see cref="Pixels"/> itself).</summary>
+    public Image<Rgb24> Display { get; }
+
+    public string ThumbnailDataUrl { get; }
+
+    public void Dispose()
+    {
+        if (!ReferenceEquals(Display, Pixels))
+            Display.Dispose();
+        Pixels.Dispose();
+    }
+}
