@@ -119,7 +119,8 @@ public sealed partial class Home : IDisposable
             {
                 try
                 {
-                    first ??= await AddPhotoAsync(file);
+                    StudioPhoto added = await AddPhotoAsync(file);
+                    first ??= added;
                 }
                 catch (StudioInputException ex)
                 {
