@@ -44,11 +44,7 @@ public sealed record ComparisonSheetOptions
 /// </summary>
 public static class ComparisonSheet
 {
-    private const int Margin = 12;
-    private const int Gap = 6;
-    private const int FontScale = 2;
-    private const int MaxLabelWidth = 360;
-    private const int BarWidth = 18;
+    internal const int FontScale = 2;
 
     private static readonly Rgb24 Paper = new(255, 255, 255);
     private static readonly Rgb24 Ink = new(0, 0, 0);
@@ -79,69 +75,41 @@ public static class ComparisonSheet
         List<CamMap> present = maps.SelectMany(r => r).OfType<CamMap>().ToList();
         if (options.SharedScale && present.Count > 0)
             shared = ValueRange.Shared(present);
+        string barHigh = shared is ValueRange high ? HeatmapRenderer.FormatValue(high.Max) : "max";
+        string barLow = shared is ValueRange low ? HeatmapRenderer.FormatValue(low.Min) : "min";
+        ComparisonSheetLayout layout = ComparisonSheetLayout.Plan(photo.Width, photo.Height, classLabels, methodLabels, options, barHigh, barLow);
 
-        // Cell size: the photo's aspect ratio with its longer side = CellSize.
-        double scale = (double)options.CellSize / Math.Max(photo.Width, photo.Height);
-        int cellWidth = Math.Max(1, (int)Math.Round(photo.Width * scale));
-        int cellHeight = Math.Max(1, (int)Math.Round(photo.Height * scale));
-
-        int lineHeight = BitmapFont.LineHeight(FontScale);
-        int labelWidth = Math.Min(MaxLabelWidth, classLabels.Max(l => BitmapFont.MeasureWidth(l, FontScale)));
-        int titleHeight = string.IsNullOrWhiteSpace(options.Title) ? 0 : lineHeight + Gap;
-        int headerHeight = lineHeight + Gap;
-
-        string barHigh = shared is ValueRange r1 ? HeatmapRenderer.FormatValue(r1.Max) : "max";
-        string barLow = shared is ValueRange r2 ? HeatmapRenderer.FormatValue(r2.Min) : "min";
-        int barLabelWidth = Math.Max(BitmapFont.MeasureWidth(barHigh, FontScale), BitmapFont.MeasureWidth(barLow, FontScale));
-        int barSection = Gap * 2 + Math.Max(BarWidth, barLabelWidth);
-
-        int gridLeft = Margin + labelWidth + Gap * 2;
-        int gridTop = Margin + titleHeight + headerHeight;
-        int gridWidth = columns * cellWidth + (columns - 1) * Gap;
-        int gridHeight = rows * cellHeight + (rows - 1) * Gap;
-        int width = gridLeft + gridWidth + barSection + Margin;
-        int height = gridTop + gridHeight + Margin;
-
-        var sheet = new Image<Rgb24>(width, height, Paper);
+        var sheet = new Image<Rgb24>(layout.Width, layout.Height, Paper);
         try
         {
-            if (titleHeight > 0)
-                DrawFitted(sheet, options.Title!, new Rectangle(Margin, Margin, width - 2 * Margin, lineHeight), alignLeft: true);
-
+            if (layout.Title is Rectangle title)
+                DrawFitted(sheet, options.Title!, title, alignLeft: true);
             for (int c = 0; c < columns; c++)
-            {
-                int x = gridLeft + c * (cellWidth + Gap);
-                DrawFitted(sheet, methodLabels[c], new Rectangle(x, Margin + titleHeight, cellWidth, lineHeight), alignLeft: false);
-            }
+                DrawFitted(sheet, methodLabels[c], layout.MethodLabel(c), alignLeft: false);
 
             using Image<Rgb24> cellPhoto = photo.Clone(x => x.Resize(new ResizeOptions
             {
-                Size = new Size(cellWidth, cellHeight),
+                Size = new Size(layout.CellWidth, layout.CellHeight),
                 Mode = SixLabors.ImageSharp.Processing.ResizeMode.Stretch,
                 Sampler = KnownResamplers.Triangle,
             }));
             var overlay = new OverlayOptions { Colormap = options.Colormap, Alpha = options.Alpha, Range = shared };
             for (int r = 0; r < rows; r++)
             {
-                int y = gridTop + r * (cellHeight + Gap);
-                DrawFitted(sheet, classLabels[r], new Rectangle(Margin, y, labelWidth, cellHeight), alignLeft: true);
+                DrawFitted(sheet, classLabels[r], layout.ClassLabel(r), alignLeft: true);
                 for (int c = 0; c < columns; c++)
                 {
-                    int x = gridLeft + c * (cellWidth + Gap);
                     CamMap? map = maps[r][c];
                     using Image<Rgb24> cell = map is null ? Greyed(cellPhoto) : HeatmapRenderer.Overlay(cellPhoto, map, overlay);
-                    sheet.Mutate(ctx => ctx.DrawImage(cell, new Point(x, y), 1f));
+                    Rectangle at = layout.Cell(r, c);
+                    sheet.Mutate(ctx => ctx.DrawImage(cell, new Point(at.X, at.Y), 1f));
                 }
             }
 
-            // Colour bar: as tall as the grid minus room for its two labels.
-            int barX = gridLeft + gridWidth + Gap * 2;
-            int barTop = gridTop + lineHeight;
-            int barHeight = Math.Max(2, gridHeight - 2 * lineHeight);
-            using (Image<Rgb24> bar = HeatmapRenderer.ColorBar(options.Colormap, BarWidth, barHeight))
-                sheet.Mutate(ctx => ctx.DrawImage(bar, new Point(barX, barTop), 1f));
-            BitmapFont.Draw(sheet, barHigh, barX, gridTop, Ink, FontScale);
-            BitmapFont.Draw(sheet, barLow, barX, barTop + barHeight + Gap / 2, Ink, FontScale);
+            using (Image<Rgb24> bar = HeatmapRenderer.ColorBar(options.Colormap, layout.Bar.Width, layout.Bar.Height))
+                sheet.Mutate(ctx => ctx.DrawImage(bar, new Point(layout.Bar.X, layout.Bar.Y), 1f));
+            BitmapFont.Draw(sheet, barHigh, layout.BarHighLabel.X, layout.BarHighLabel.Y, Ink, FontScale);
+            BitmapFont.Draw(sheet, barLow, layout.BarLowLabel.X, layout.BarLowLabel.Y, Ink, FontScale);
             return sheet;
         }
         catch
@@ -195,5 +163,69 @@ public static class ComparisonSheet
             }
         }
         return copy;
+    }
+}
+
+/// <summary>Where everything goes on a comparison sheet (pixel rectangles), computed before anything is drawn.</summary>
+internal sealed record ComparisonSheetLayout(
+    int Width,
+    int Height,
+    int CellWidth,
+    int CellHeight,
+    int GridLeft,
+    int GridTop,
+    int LabelWidth,
+    Rectangle? Title,
+    Rectangle Bar,
+    Point BarHighLabel,
+    Point BarLowLabel)
+{
+    public const int Margin = 12;
+    public const int Gap = 6;
+    public const int MaxLabelWidth = 360;
+    public const int BarWidth = 18;
+
+    private static int LineHeight => BitmapFont.LineHeight(ComparisonSheet.FontScale);
+
+    public Rectangle Cell(int row, int column) =>
+        new(GridLeft + column * (CellWidth + Gap), GridTop + row * (CellHeight + Gap), CellWidth, CellHeight);
+
+    public Rectangle ClassLabel(int row) => new(Margin, GridTop + row * (CellHeight + Gap), LabelWidth, CellHeight);
+
+    public Rectangle MethodLabel(int column) => new(GridLeft + column * (CellWidth + Gap), GridTop - LineHeight - Gap, CellWidth, LineHeight);
+
+    public static ComparisonSheetLayout Plan(
+        int photoWidth, int photoHeight, IReadOnlyList<string> classLabels, IReadOnlyList<string> methodLabels,
+        ComparisonSheetOptions options, string barHigh, string barLow)
+    {
+        int scale = ComparisonSheet.FontScale;
+        // Cells keep the photo's aspect ratio with the longer side = CellSize.
+        double factor = (double)options.CellSize / Math.Max(photoWidth, photoHeight);
+        int cellWidth = Math.Max(1, (int)Math.Round(photoWidth * factor));
+        int cellHeight = Math.Max(1, (int)Math.Round(photoHeight * factor));
+        int rows = classLabels.Count, columns = methodLabels.Count;
+
+        int labelWidth = Math.Min(MaxLabelWidth, classLabels.Max(l => BitmapFont.MeasureWidth(l, scale)));
+        bool hasTitle = !string.IsNullOrWhiteSpace(options.Title);
+        int titleHeight = hasTitle ? LineHeight + Gap : 0;
+        int gridLeft = Margin + labelWidth + 2 * Gap;
+        int gridTop = Margin + titleHeight + LineHeight + Gap;
+        int gridWidth = columns * cellWidth + (columns - 1) * Gap;
+        int gridHeight = rows * cellHeight + (rows - 1) * Gap;
+        int barLabelWidth = Math.Max(BitmapFont.MeasureWidth(barHigh, scale), BitmapFont.MeasureWidth(barLow, scale));
+        int barX = gridLeft + gridWidth + 2 * Gap;
+        int width = barX + Math.Max(BarWidth, barLabelWidth) + Margin;
+        int height = gridTop + gridHeight + Margin;
+
+        // The bar spans the grid's height minus a line above (max) and below (min) for its labels.
+        int barTop = gridTop + LineHeight;
+        int barHeight = Math.Max(2, gridHeight - 2 * LineHeight);
+        if (gridTop + gridHeight < barTop + barHeight + LineHeight)
+            height = barTop + barHeight + LineHeight + Margin;
+        Rectangle? title = hasTitle ? new Rectangle(Margin, Margin, width - 2 * Margin, LineHeight) : null;
+        return new ComparisonSheetLayout(width, height, cellWidth, cellHeight, gridLeft, gridTop, labelWidth, title,
+            new Rectangle(barX, barTop, BarWidth, barHeight),
+            new Point(barX, gridTop),
+            new Point(barX, barTop + barHeight + Gap / 2));
     }
 }

@@ -1,3 +1,5 @@
+using System.Buffers.Binary;
+
 namespace CamStudio.Engine.Imaging;
 
 /// <summary>The outcome of walking an encoded file's container structure.</summary>
@@ -9,10 +11,10 @@ internal enum StructureCheck
 }
 
 /// <summary>
-/// Walks the segment/chunk structure of JPEG and PNG files without decoding pixels. ImageSharp decodes the
-/// readable part of a truncated JPEG (and some truncated PNGs) without complaint, so completeness is checked here:
-/// a JPEG must reach its EOI marker and a PNG its IEND chunk. Bytes after those (e.g. a motion-photo video
-/// appended to a JPEG) are allowed.
+/// Walks the container structure of an encoded file without decoding pixels. ImageSharp decodes the readable part
+/// of a truncated JPEG, BMP, GIF or WebP without complaint, so completeness is checked here: a JPEG must reach its
+/// EOI marker, a PNG its IEND chunk, a BMP must hold all its pixel rows, a GIF its whole first image, a WebP its
+/// whole RIFF payload. Bytes after those (e.g. a motion-photo video appended to a JPEG) are allowed.
 /// </summary>
 internal static class EncodedImageStructure
 {
@@ -99,5 +101,105 @@ internal static class EncodedImageStructure
                 return StructureCheck.Complete;
             pos = end;
         }
+    }
+
+    /// <summary>BMP: the pixel array (offset from the file header, size from the info header) must be present.</summary>
+    public static StructureCheck CheckBmp(ReadOnlySpan<byte> data)
+    {
+        if (data.Length < 26 || data[0] != (byte)'B' || data[1] != (byte)'M')
+            return data.Length < 26 ? StructureCheck.Truncated : StructureCheck.Corrupt;
+        uint fileSize = BinaryPrimitives.ReadUInt32LittleEndian(data[2..]);
+        uint pixelOffset = BinaryPrimitives.ReadUInt32LittleEndian(data[10..]);
+        uint infoSize = BinaryPrimitives.ReadUInt32LittleEndian(data[14..]);
+        long required;
+        if (infoSize == 12)
+        {
+            // OS/2 BITMAPCOREHEADER: 16-bit width/height, always uncompressed.
+            int width = BinaryPrimitives.ReadUInt16LittleEndian(data[18..]);
+            int height = BinaryPrimitives.ReadUInt16LittleEndian(data[20..]);
+            int bits = BinaryPrimitives.ReadUInt16LittleEndian(data[24..]);
+            required = pixelOffset + RowStride(width, bits) * height;
+        }
+        else if (infoSize >= 40 && data.Length >= 14 + 40)
+        {
+            int width = BinaryPrimitives.ReadInt32LittleEndian(data[18..]);
+            int height = BinaryPrimitives.ReadInt32LittleEndian(data[22..]);
+            int bits = BinaryPrimitives.ReadUInt16LittleEndian(data[28..]);
+            uint compression = BinaryPrimitives.ReadUInt32LittleEndian(data[30..]);
+            uint imageSize = BinaryPrimitives.ReadUInt32LittleEndian(data[34..]);
+            bool uncompressed = compression is 0 or 3 or 6; // BI_RGB, BI_BITFIELDS, BI_ALPHABITFIELDS
+            required = uncompressed
+                ? pixelOffset + RowStride(Math.Abs((long)width), bits) * Math.Abs((long)height)
+                : pixelOffset + (imageSize > 0 ? imageSize : Math.Max(0, fileSize - pixelOffset));
+        }
+        else
+        {
+            return data.Length < 14 + infoSize ? StructureCheck.Truncated : StructureCheck.Complete;
+        }
+        return data.Length < required ? StructureCheck.Truncated : StructureCheck.Complete;
+    }
+
+    private static long RowStride(long width, int bitsPerPixel) => (width * bitsPerPixel + 31) / 32 * 4;
+
+    /// <summary>GIF: header, logical screen, then extension and image blocks until the first image's data ends (GIF89a spec).</summary>
+    public static StructureCheck CheckGif(ReadOnlySpan<byte> data)
+    {
+        if (data.Length < 13)
+            return StructureCheck.Truncated;
+        int pos = 13;
+        byte flags = data[10];
+        if ((flags & 0x80) != 0)
+            pos += 3 << ((flags & 0x07) + 1); // global colour table
+        while (true)
+        {
+            if (pos >= data.Length)
+                return StructureCheck.Truncated;
+            byte introducer = data[pos++];
+            switch (introducer)
+            {
+                case 0x21: // extension: label, then data sub-blocks
+                    pos++;
+                    if (!SkipSubBlocks(data, ref pos))
+                        return StructureCheck.Truncated;
+                    break;
+                case 0x2C: // image descriptor, optional local colour table, LZW code size, data sub-blocks
+                    if (pos + 9 > data.Length)
+                        return StructureCheck.Truncated;
+                    byte imageFlags = data[pos + 8];
+                    pos += 9;
+                    if ((imageFlags & 0x80) != 0)
+                        pos += 3 << ((imageFlags & 0x07) + 1);
+                    pos++; // LZW minimum code size
+                    return SkipSubBlocks(data, ref pos) ? StructureCheck.Complete : StructureCheck.Truncated;
+                case 0x3B: // trailer before any image
+                    return StructureCheck.Corrupt;
+                default:
+                    return StructureCheck.Corrupt;
+            }
+        }
+    }
+
+    private static bool SkipSubBlocks(ReadOnlySpan<byte> data, ref int pos)
+    {
+        while (true)
+        {
+            if (pos >= data.Length)
+                return false;
+            int size = data[pos++];
+            if (size == 0)
+                return true;
+            pos += size;
+        }
+    }
+
+    /// <summary>WebP: the RIFF container's declared payload must all be present.</summary>
+    public static StructureCheck CheckWebp(ReadOnlySpan<byte> data)
+    {
+        if (data.Length < 12)
+            return StructureCheck.Truncated;
+        if (!data[..4].SequenceEqual("RIFF"u8) || !data.Slice(8, 4).SequenceEqual("WEBP"u8))
+            return StructureCheck.Corrupt;
+        long riffEnd = 8L + BinaryPrimitives.ReadUInt32LittleEndian(data[4..]);
+        return data.Length < riffEnd ? StructureCheck.Truncated : StructureCheck.Complete;
     }
 }

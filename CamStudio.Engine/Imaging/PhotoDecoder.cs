@@ -192,8 +192,10 @@ public sealed class PhotoDecoder
             (width, height) = (height, width);
         long pixels = (long)width * height;
         if (pixels > Limits.MaxPixels)
-            throw new PhotoDecodeException(fileName,
-                $"{width}×{height} ({FormatMegapixels(pixels)} megapixels) exceeds the {FormatMegapixels(Limits.MaxPixels)}-megapixel limit");
+        {
+            (string size, string limit) = FormatMegapixels(pixels, Limits.MaxPixels);
+            throw new PhotoDecodeException(fileName, $"{width}×{height} ({size} megapixels) exceeds the {limit}-megapixel limit");
+        }
         if (width > Limits.MaxWidth)
             throw new PhotoDecodeException(fileName, $"{width}×{height} is wider than the {Limits.MaxWidth}-pixel limit");
         if (height > Limits.MaxHeight)
@@ -243,6 +245,9 @@ public sealed class PhotoDecoder
     {
         "JPEG" => EncodedImageStructure.CheckJpeg(data),
         "PNG" => EncodedImageStructure.CheckPng(data),
+        "BMP" => EncodedImageStructure.CheckBmp(data),
+        "GIF" => EncodedImageStructure.CheckGif(data),
+        "WebP" => EncodedImageStructure.CheckWebp(data),
         _ => StructureCheck.Complete,
     };
 
@@ -274,9 +279,18 @@ public sealed class PhotoDecoder
     private static string FormatMegabytes(long bytes) =>
         (bytes / BytesPerMegabyte).ToString("0.#", CultureInfo.InvariantCulture);
 
-    private static string FormatMegapixels(long pixels)
+    /// <summary>Megapixel figures with as few decimals as keep the size visibly above the limit (at most three).</summary>
+    private static (string Size, string Limit) FormatMegapixels(long pixels, long limit)
     {
-        double megapixels = pixels / 1e6;
-        return megapixels.ToString(megapixels >= 10 ? "0" : "0.#", CultureInfo.InvariantCulture);
+        string[] formats = pixels >= 10_000_000 ? ["0", "0.#", "0.###"] : ["0.#", "0.###"];
+        string size = "", max = "";
+        foreach (string format in formats)
+        {
+            size = (pixels / 1e6).ToString(format, CultureInfo.InvariantCulture);
+            max = (limit / 1e6).ToString(format, CultureInfo.InvariantCulture);
+            if (size != max)
+                break;
+        }
+        return (size, max);
     }
 }
