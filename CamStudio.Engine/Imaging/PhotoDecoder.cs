@@ -248,6 +248,7 @@ public sealed class PhotoDecoder
         "BMP" => EncodedImageStructure.CheckBmp(data),
         "GIF" => EncodedImageStructure.CheckGif(data),
         "WebP" => EncodedImageStructure.CheckWebp(data),
+        "TIFF" => EncodedImageStructure.CheckTiff(data),
         _ => StructureCheck.Complete,
     };
 
