@@ -37,13 +37,13 @@ public static class CamExplainer
         if (layerInfo.Shape.Length != 4)
             throw new ArgumentException(
                 $"Layer '{layer}' of model '{model.Name}' outputs {layerInfo.ShapeText}; class activation maps need a " +
-                "4-D N×C×H×W activation. Pick a convolutional layer (or \"auto\").", nameof(request));
+                "4-D N×C×H×W activation. Pick a convolutional layer (or \"auto\").");
         LinearHead? head = null;
         if (methods.Any(m => m.NeedsHead))
         {
             head = model.HeadAfter(layer) ?? throw new ArgumentException(
                 $"cam needs global average pooling followed by one linear layer after layer '{layer}', and model " +
-                $"'{model.Name}' has something else there; use gradcam (or another gradient method) instead.", nameof(request));
+                $"'{model.Name}' has something else there; use gradcam (or another gradient method) instead.");
         }
         int classCount = model.Labels.Count;
         int ranks = CountRanks(request.Classes, classCount);
@@ -79,7 +79,7 @@ public static class CamExplainer
                 {
                     ClassSelection.TopK => topClasses[i * topWidth + rank],
                     ClassSelection.Indices indices => indices.Classes[rank],
-                    _ => throw new ArgumentException($"Unknown class selection {request.Classes}.", nameof(request)),
+                    _ => throw new ArgumentException($"Unknown class selection {request.Classes}."),
                 };
             }
             Tensor classIndices = torch.tensor(classes, device: run.Logits.device);
@@ -116,7 +116,7 @@ public static class CamExplainer
     private static IReadOnlyList<ICamMethod> ResolveMethods(IReadOnlyList<string> ids)
     {
         if (ids is null || ids.Count == 0)
-            throw new ArgumentException($"No CAM method requested. Valid methods: {string.Join(", ", CamMethods.Ids)}.", nameof(ids));
+            throw new ArgumentException($"No CAM method requested. Valid methods: {string.Join(", ", CamMethods.Ids)}.");
         return ids.Select(CamMethods.Get).DistinctBy(m => m.Id).ToArray();
     }
 
@@ -126,19 +126,19 @@ public static class CamExplainer
         {
             case ClassSelection.TopK topK:
                 if (topK.K < 1 || topK.K > classCount)
-                    throw new ArgumentException($"Top-K needs 1 ≤ K ≤ {classCount} (the model's classes), got {topK.K}.", nameof(selection));
+                    throw new ArgumentException($"Top-K needs 1 ≤ K ≤ {classCount} (the model's classes), got {topK.K}.");
                 return topK.K;
             case ClassSelection.Indices indices:
                 if (indices.Classes is null || indices.Classes.Count == 0)
-                    throw new ArgumentException("No class index given.", nameof(selection));
+                    throw new ArgumentException("No class index given.");
                 foreach (int c in indices.Classes)
                 {
                     if (c < 0 || c >= classCount)
-                        throw new ArgumentException($"Class index {c} is out of range: the model has classes 0–{classCount - 1}.", nameof(selection));
+                        throw new ArgumentException($"Class index {c} is out of range: the model has classes 0–{classCount - 1}.");
                 }
                 return indices.Classes.Count;
             default:
-                throw new ArgumentException("A class selection is required (TopK or Indices).", nameof(selection));
+                throw new ArgumentException("A class selection is required (TopK or Indices).");
         }
     }
 

@@ -24,6 +24,6 @@ public static class CamMethods
         ArgumentNullException.ThrowIfNull(id);
         return All.FirstOrDefault(m => string.Equals(m.Id, id.Trim(), StringComparison.OrdinalIgnoreCase))
                ?? throw new ArgumentException(
-                   $"Unknown CAM method '{id}'. Valid methods: {string.Join(", ", Ids)}.", nameof(id));
+                   $"Unknown CAM method '{id}'. Valid methods: {string.Join(", ", Ids)}.");
     }
 }

@@ -19,7 +19,7 @@ public static class LayerNames
             if (info.Name == layer)
                 return layer;
         }
-        throw new ArgumentException(UnknownLayerMessage(model.Name, layer, model.Layers), nameof(layer));
+        throw new ArgumentException(UnknownLayerMessage(model.Name, layer, model.Layers));
     }
 
     /// <summary>An error message for a layer name the model does not have, listing the closest capturable names.</summary>
