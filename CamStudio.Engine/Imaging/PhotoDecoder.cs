@@ -13,7 +13,8 @@ namespace CamStudio.Engine.Imaging;
 /// Decodes PNG, JPEG, BMP, GIF (first frame), WebP and TIFF into an upright <see cref="Image{Rgb24}"/>.
 /// Limits are enforced before pixels are decoded: byte length first, then the dimensions from the header.
 /// EXIF orientation is applied and the EXIF profile dropped. Grayscale, 16-bit, CMYK and palette images end as 8-bit
-/// RGB; transparent pixels are composited on white (so a transparent background reads as white paper, not black).
+/// RGB; transparent pixels are composited on white (so a transparent background reads as white paper, not black),
+/// except in BMP files, whose alpha byte is ignored.
 /// Every failure is a <see cref="PhotoDecodeException"/> naming the file.
 /// </summary>
 public sealed class PhotoDecoder
@@ -159,9 +160,9 @@ public sealed class PhotoDecoder
         try
         {
             using var stream = AsStream(bytes);
-            image = formatName == "JPEG"
-                ? Image.Load<Rgb24>(_configuration, stream) // JPEG has no alpha: decode straight to RGB
-                : LoadCompositedOnWhite(stream);
+            image = MayHaveAlpha(formatName, span)
+                ? LoadCompositedOnWhite(stream)
+                : Image.Load<Rgb24>(_configuration, stream); // no alpha: decode straight to RGB (3 bytes a pixel)
         }
         catch (Exception ex) when (IsDecodingFailure(ex))
         {
@@ -208,6 +209,18 @@ public sealed class PhotoDecoder
         IExifValue<ushort>? orientation = info.Metadata.ExifProfile?.GetValue(ExifTag.Orientation);
         return orientation is not null && orientation.Value is >= 5 and <= 8;
     }
+
+    /// <summary>
+    /// Whether transparency must be composited: PNG with an alpha colour type or a tRNS chunk, and GIF, WebP and
+    /// TIFF (which may carry alpha). JPEG has none; BMP alpha is ignored, because many 32-bit BMPs leave the fourth
+    /// byte zero although the image is opaque.
+    /// </summary>
+    private static bool MayHaveAlpha(string formatName, ReadOnlySpan<byte> data) => formatName switch
+    {
+        "JPEG" or "BMP" => false,
+        "PNG" => data.Length > 25 && (data[25] is 4 or 6 || data.IndexOf("tRNS"u8) >= 0),
+        _ => true,
+    };
 
     private Image<Rgb24> LoadCompositedOnWhite(Stream stream)
     {
