@@ -75,8 +75,7 @@ public static class ComparisonSheet
         List<CamMap> present = maps.SelectMany(r => r).OfType<CamMap>().ToList();
         if (options.SharedScale && present.Count > 0)
             shared = ValueRange.Shared(present);
-        string barHigh = shared is ValueRange high ? HeatmapRenderer.FormatValue(high.Max) : "max";
-        string barLow = shared is ValueRange low ? HeatmapRenderer.FormatValue(low.Min) : "min";
+        (string barLow, string barHigh) = shared is ValueRange range ? HeatmapRenderer.FormatRange(range) : ("min", "max");
         ComparisonSheetLayout layout = ComparisonSheetLayout.Plan(photo.Width, photo.Height, classLabels, methodLabels, options, barHigh, barLow);
 
         var sheet = new Image<Rgb24>(layout.Width, layout.Height, Paper);
