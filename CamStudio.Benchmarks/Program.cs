@@ -4,6 +4,9 @@ using BenchmarkDotNet.Running;
 using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using CamStudio.Benchmarks;
 
+if (args.Contains("--paired"))
+    return PairedCamCost.Run(args);
+
 // In process (the native TorchSharp patch lives in this build's output) and few iterations: a torch forward
 // pass is long and steady, and the machine may have only two cores.
 IConfig config = DefaultConfig.Instance
@@ -16,3 +19,4 @@ IConfig config = DefaultConfig.Instance
     .AddColumn(new MsPerImageColumn());
 
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, config);
+return 0;
