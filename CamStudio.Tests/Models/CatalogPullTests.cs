@@ -4,6 +4,7 @@ using CamStudio.Tests.Support;
 
 namespace CamStudio.Tests.Models;
 
+[Collection(TorchCollection.Name)]
 public sealed class CatalogPullTests : IDisposable
 {
     private readonly TempFolder _temp = new();
@@ -71,6 +72,42 @@ public sealed class CatalogPullTests : IDisposable
 
         Assert.Contains("have 1001 class names, expected 1000", error.Message);
         Assert.False(Directory.Exists(ModelsDir));
+    }
+
+    [Fact]
+    public async Task GoodDownloadIsVerifiedAddedWithItsLabelsAndNotDownloadedAgain()
+    {
+        _server.Serve("mirror/mobilenetv2-12-int8.onnx", File.ReadAllBytes(SharedResources.Model));
+        _server.Serve("mirror/imagenet_classes.txt", File.ReadAllBytes(SharedResources.ImageNetLabels));
+        var catalog = new ModelCatalog(ModelsDir);
+        var puller = new ModelPuller(catalog);
+        bool ranThroughRunner = false;
+
+        AddModelResult result = await puller.PullAsync("mobilenetv2", _server.UriOf("mirror"), new PullOptions
+        {
+            RunAdd = add => { ranThroughRunner = true; return Task.FromResult(add()); },
+        });
+
+        Assert.True(result.Added);
+        Assert.True(ranThroughRunner);
+        CatalogEntry entry = Assert.Single(catalog.List());
+        Assert.Equal(("mobilenetv2", "ok", 1000), (entry.Name, entry.Status, entry.ClassCount));
+        Assert.Equal("83530ad811bc31d2b60a5599a21265a5057608c9b044b4ee758cc22f2309f54f", entry.Manifest!.Sha256);
+        Assert.Equal(_server.UriOf("mirror/mobilenetv2-12-int8.onnx").ToString(), entry.Manifest.Source);
+        Assert.Equal(["mirror/mobilenetv2-12-int8.onnx", "mirror/imagenet_classes.txt"], _server.Requests);
+        Assert.DoesNotContain(Directory.GetDirectories(ModelsDir), d => Path.GetFileName(d).StartsWith('.'));
+
+        AddModelResult again = await puller.PullAsync("mobilenetv2", _server.UriOf("mirror"));
+        Assert.False(again.Added);
+        Assert.Equal(2, _server.Requests.Count);
+    }
+
+    [Fact]
+    public void DefaultAddressesAreTheOnnxModelZooFileAndImageNetLabels()
+    {
+        PullableModel model = ModelPuller.Known["mobilenetv2"];
+        Assert.Equal("https://github.com/onnx/models/raw/main/validated/vision/classification/mobilenet/model/mobilenetv2-12-int8.onnx", model.ModelUri.ToString());
+        Assert.Equal(1000, model.ClassCount);
     }
 
     [Fact]
