@@ -156,6 +156,8 @@ public sealed class JobRunner : BackgroundService
             for (int i = 0; i < batch.Count; i++)
             {
                 var (index, fileName, _) = batch[i];
+                if (outcomes[i] is PhotoOutcome.Failed failure)
+                    outcomes = [.. outcomes.Select((o, k) => k == i ? new PhotoOutcome.Failed(Reason(failure.Reason, fileName, paths[i])) : o)];
                 JobPrediction? top1 = SaveOutcome(job.Id, run, index, fileName, outcomes[i], prepared, results);
                 Interlocked.Increment(ref _photosComputed);
                 computedThisRun++;
@@ -208,6 +210,13 @@ public sealed class JobRunner : BackgroundService
         JobPrediction? top1 = predictions.Count > 0 ? predictions[0] : null;
         _store.SaveResult(jobId, index, run, PhotoState.Done, null, top1, predictions, maps, thumbnail, DateTimeOffset.UtcNow);
         return top1;
+    }
+
+    /// <summary>A failure reason that names the photo as the user knows it, never the internal input path.</summary>
+    private static string Reason(string reason, string fileName, string inputPath)
+    {
+        string named = reason.Replace(inputPath, fileName, StringComparison.Ordinal).Replace(Path.GetFileName(inputPath), fileName, StringComparison.Ordinal);
+        return named.Contains(fileName, StringComparison.Ordinal) ? named : $"{fileName}: {named}";
     }
 
     /// <summary>A file-name-safe form of a photo or method name (letters, digits, '-', '_', at most 60 characters).</summary>
