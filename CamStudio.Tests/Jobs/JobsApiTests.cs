@@ -10,7 +10,8 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace CamStudio.Tests.Jobs;
 
-/// <summary>The HTTP API of jobs: intake through the API, problem details, results and the export ZIP.</summary>
+/// <summary>The HTTP API of jobs (real engine, shared MobileNetV2): intake, problem details, results and the export ZIP.</summary>
+[Collection(TorchCollection.Name)]
 public sealed class JobsApiTests : IDisposable
 {
     private readonly JobsAppFactory _app = new(batchSize: 3);
@@ -126,7 +127,7 @@ public sealed class JobsApiTests : IDisposable
     public async Task TheExportHoldsOverlaysMapsAQuotedCsvAndAManifest()
     {
         using var client = _app.CreateClient();
-        string jobId = await JobRequests.SubmitAsync(client, JobRequests.Photos(4, "gradcam,cam"));
+        string jobId = await JobRequests.SubmitAsync(client, JobRequests.Photos(4, "gradcam,hirescam"));
         await JobRequests.WaitForEndAsync(client, jobId);
         using var response = await client.GetAsync($"api/jobs/{jobId}/export");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
@@ -146,7 +147,7 @@ public sealed class JobsApiTests : IDisposable
             {
                 string[] row = Assert.Single(rows, r => r[0] == photo.FileName && r[5] == map.Method);
                 Assert.Equal(map.ClassIndex.ToString(), row[2]);
-                Assert.Equal(SyntheticPhotoExplainer.Labels[map.ClassIndex], row[3]); // holds a comma and quotes
+                Assert.Equal(ImageNetLabels[map.ClassIndex], row[3]); // ImageNet names hold commas: quoted
                 Assert.Equal(photo.Top1Probability!.Value, float.Parse(row[4], System.Globalization.CultureInfo.InvariantCulture));
                 Assert.Contains(row[7], names);
                 Assert.Contains(row[8], names);
@@ -154,7 +155,7 @@ public sealed class JobsApiTests : IDisposable
                 Assert.Equal(0x93, npy[0]);
                 string header = Encoding.ASCII.GetString(npy, 10, BitConverter.ToUInt16(npy, 8));
                 Assert.Contains("'descr': '<f4'", header);
-                Assert.Contains("'shape': (7, 7)", header);
+                Assert.Contains("'shape': (7, 7)", header); // MobileNetV2's last 7×7 feature map at 224×224
                 Assert.Equal(0, (10 + header.Length) % 64);
                 Assert.Equal(10 + header.Length + 49 * 4, npy.Length);
                 Assert.Equal(0x89, ReadAll(zip.GetEntry(row[8])!)[0]); // PNG signature
@@ -164,10 +165,12 @@ public sealed class JobsApiTests : IDisposable
         JsonElement manifest;
         using (var stream = zip.GetEntry("manifest.json")!.Open())
             manifest = JsonDocument.Parse(stream).RootElement.Clone();
-        Assert.Equal("synthetic", manifest.GetProperty("model").GetProperty("name").GetString());
-        Assert.Equal(new string('0', 64), manifest.GetProperty("model").GetProperty("sha256").GetString());
-        Assert.Equal(["gradcam", "cam"], manifest.GetProperty("methods").EnumerateArray().Select(m => m.GetString()));
-        Assert.Equal("blocks", manifest.GetProperty("layer").GetString());
+        Assert.Equal("mobilenetv2", manifest.GetProperty("model").GetProperty("name").GetString());
+        // The sha256 published in shared/models/README.md for mobilenetv2-12-int8.onnx.
+        Assert.Equal("83530ad811bc31d2b60a5599a21265a5057608c9b044b4ee758cc22f2309f54f", manifest.GetProperty("model").GetProperty("sha256").GetString());
+        Assert.Equal(["gradcam", "hirescam"], manifest.GetProperty("methods").EnumerateArray().Select(m => m.GetString()));
+        Assert.Equal(rows[1][6], manifest.GetProperty("layer").GetString());
+        Assert.NotEqual("auto", rows[1][6]);
         Assert.Equal("top1", manifest.GetProperty("classes").GetString());
         Assert.False(string.IsNullOrEmpty(manifest.GetProperty("appVersion").GetString()));
         Assert.False(string.IsNullOrEmpty(manifest.GetProperty("engineVersion").GetString()));
@@ -195,6 +198,8 @@ public sealed class JobsApiTests : IDisposable
         JsonElement job = await JobRequests.WaitForEndAsync(client, jobId);
         Assert.Equal(1, job.GetProperty("done").GetInt32());
     }
+
+    private static readonly string[] ImageNetLabels = File.ReadAllLines(SharedResources.ImageNetLabels);
 
     private static byte[] ReadAll(ZipArchiveEntry entry)
     {

@@ -1,12 +1,14 @@
 using System.Collections.Concurrent;
 using CamStudio.Tests.Jobs.Support;
+using CamStudio.Tests.Support;
 using CamStudio.Web.Jobs;
 using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace CamStudio.Tests.Jobs;
 
-/// <summary>Live progress over SignalR against the app on real Kestrel (127.0.0.1, free port).</summary>
+/// <summary>Live progress over SignalR against the app on real Kestrel (127.0.0.1, free port), real engine.</summary>
+[Collection(TorchCollection.Name)]
 public sealed class JobsHubTests : IDisposable
 {
     private readonly JobsAppFactory _app = new(kestrel: true, batchSize: 2);

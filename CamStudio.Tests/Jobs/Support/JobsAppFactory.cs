@@ -1,4 +1,5 @@
 using System.Net;
+using CamStudio.Engine.Models.Catalog;
 using CamStudio.Web.Jobs;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -14,7 +15,7 @@ namespace CamStudio.Tests.Jobs.Support;
 
 /// <summary>
 /// The CamStudio app (entry assembly of <see cref="JobStore"/>: <c>Program</c> is ambiguous with the CLI) for job tests: its own data folder, small batches, a known access code, and the explainer
-/// wrapped in a <see cref="GatedExplainer"/>. With <c>kestrel: true</c> it listens on 127.0.0.1 (free port) for
+/// (the real engine over the shared MobileNetV2, unless a test passes another) wrapped in a <see cref="GatedExplainer"/>. With <c>kestrel: true</c> it listens on 127.0.0.1 (free port) for
 /// real SignalR/HTTP clients. A request carrying <see cref="LanPeerHeader"/> is seen as coming from that
 /// (non-loopback) address: a test-only startup filter sets <c>RemoteIpAddress</c>, so no traffic leaves loopback.
 /// </summary>
@@ -32,7 +33,7 @@ public sealed class JobsAppFactory : WebApplicationFactory<JobStore>
         _batchSize = batchSize;
         DataDirectory = Path.Combine(Path.GetTempPath(), "camstudio-jobs-tests", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(DataDirectory);
-        Explainer = new GatedExplainer(explainer ?? new SyntheticPhotoExplainer());
+        Explainer = new GatedExplainer { Inner = explainer };
         if (kestrel)
             UseKestrel(options => options.Listen(IPAddress.Loopback, 0));
     }
@@ -66,8 +67,15 @@ public sealed class JobsAppFactory : WebApplicationFactory<JobStore>
                 o.DataDirectory = DataDirectory;
                 o.BatchSize = _batchSize;
             });
+            services.RemoveAll<ModelCatalog>();
+            services.AddSingleton(_ => new ModelCatalog(TestModels.Directory));
             services.RemoveAll<IPhotoBatchExplainer>();
-            services.AddSingleton<IPhotoBatchExplainer>(Explainer);
+            services.AddSingleton<EnginePhotoBatchExplainer>();
+            services.AddSingleton<IPhotoBatchExplainer>(sp =>
+            {
+                Explainer.Inner ??= sp.GetRequiredService<EnginePhotoBatchExplainer>();
+                return Explainer;
+            });
             services.AddSingleton<IStartupFilter, LanPeerStartupFilter>();
         });
     }
