@@ -285,6 +285,14 @@ public sealed class JobStore
         return photos;
     }
 
+    /// <summary>The input file (relative to the job's input folder) of one photo, or null.</summary>
+    public string? InputFileOf(string id, int photo)
+    {
+        using var connection = Open();
+        using var command = Command(connection, "SELECT input_file FROM photos WHERE job_id = $id AND idx = $idx", ("$id", id), ("$idx", photo));
+        return command.ExecuteScalar() as string;
+    }
+
     /// <summary>Records a finished photo; its files must already be in place (the row is what makes them count).</summary>
     public void SaveResult(string id, int photo, int run, PhotoState state, string? error, JobPrediction? top1,
         IReadOnlyList<JobPrediction> predictions, IReadOnlyList<JobMapFile> maps, string? thumbnailFile, DateTimeOffset computedUtc)

@@ -18,6 +18,7 @@ public static class JobsApi
             Find(store, id) is { } job ? Results.Ok(new { job = JobSummary.Of(job), photos = store.ListPhotos(id) }) : NotFound(id));
         group.MapGet("{id}/export", Export);
         group.MapGet("{id}/files/{**path}", File);
+        group.MapGet("{id}/photos/{photo:int}", Photo);
         group.MapDelete("{id}", CancelAsync);
         return group;
     }
@@ -123,6 +124,20 @@ public static class JobsApi
             return Results.Problem(title: "No such file", detail: $"Job {id} has no result file '{path}'.", statusCode: StatusCodes.Status404NotFound);
         string type = ContentTypes.TryGetContentType(full, out string? known) ? known : "application/octet-stream";
         return Results.File(full, type);
+    }
+
+    /// <summary>The input photo number <paramref name="photo"/> of a job, as uploaded (for the explorer's "open" link).</summary>
+    private static IResult Photo(string id, int photo, JobStore store, JobFiles files)
+    {
+        if (Find(store, id) is null)
+            return NotFound(id);
+        JobPhoto? found = store.ListPhotos(id).FirstOrDefault(p => p.Index == photo);
+        string? input = found is null ? null : store.InputFileOf(id, photo);
+        if (found is null || input is null)
+            return Results.Problem(title: "No such photo", detail: $"Job {id} has no photo {photo}.", statusCode: StatusCodes.Status404NotFound);
+        string full = JobFiles.Inside(files.InputDirectory(id), input);
+        string type = ContentTypes.TryGetContentType(full, out string? known) ? known : "application/octet-stream";
+        return Results.File(full, type, fileDownloadName: Path.GetFileName(found.FileName));
     }
 
     private static async Task<IResult> CancelAsync(string id, JobStore store, JobRunner runner)

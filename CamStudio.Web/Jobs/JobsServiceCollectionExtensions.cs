@@ -35,6 +35,7 @@ public static class JobsServiceCollectionExtensions
         services.TryAddSingleton<PresenterSession>();
         services.TryAddSingleton(_ => AccessCode.FromConfiguration(configuration));
         services.AddProblemDetails();
+        services.AddHttpContextAccessor();
         services.AddSignalR().AddHubOptions<PresenterHub>(o => o.MaximumReceiveMessageSize = 32 * 1024 * 1024);
         return services;
     }
