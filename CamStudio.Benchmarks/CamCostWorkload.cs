@@ -21,8 +21,15 @@ public sealed class CamCostWorkload : IDisposable
     private readonly nn.Module<Tensor, Tensor> _trainable;
     private readonly Tensor _input;
 
+    /// <summary>Set to a number of torch threads (e.g. 1) to measure with that many instead of libtorch's default.</summary>
+    public const string ThreadsVariable = "CAMSTUDIO_BENCH_THREADS";
+
     public CamCostWorkload(string architecture, int batch, int inputSize = 224)
     {
+        // On a shared, oversubscribed machine OpenMP's spinning barriers make multi-threaded timings erratic;
+        // one thread keeps the ratios meaningful (an operation's share of the work does not depend on threads).
+        if (int.TryParse(Environment.GetEnvironmentVariable(ThreadsVariable), out int threads) && threads > 0)
+            torch.set_num_threads(threads);
         Architecture = architecture;
         Batch = batch;
         Device device = TorchRuntime.DefaultDevice;
