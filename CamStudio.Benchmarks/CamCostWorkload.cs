@@ -17,6 +17,9 @@ public sealed class CamCostWorkload : IDisposable
 
     private static readonly string[] GradientMethods = ["gradcam", "gradcam++", "xgradcam", "hirescam", "layercam"];
 
+    /// <summary>The methods that ride on one forward pass (Score-CAM and Ablation-CAM run one per channel).</summary>
+    private static readonly string[] OneForwardMethods = CamMethods.All.Where(m => !m.NeedsExtraForwards).Select(m => m.Id).ToArray();
+
     private readonly ModuleCamModel _model;
     private readonly nn.Module<Tensor, Tensor> _trainable;
     private readonly Tensor _input;
@@ -44,9 +47,9 @@ public sealed class CamCostWorkload : IDisposable
         [
             (PlainForwardName, PlainForward),
             ("forward + full backward", ForwardFullBackward),
-            .. CamMethods.Ids.Select(id => (id, (Func<int>)(() => Explain([id], ClassSelection.Top1)))),
+            .. OneForwardMethods.Select(id => (id, (Func<int>)(() => Explain([id], ClassSelection.Top1)))),
             ("5 gradient methods + eigencam, 1 class", () => Explain([.. GradientMethods, "eigencam"], ClassSelection.Top1)),
-            ("all 7 methods, 1 class", () => Explain([.. CamMethods.Ids], ClassSelection.Top1)),
+            ("all 7 methods, 1 class", () => Explain(OneForwardMethods, ClassSelection.Top1)),
             ("gradcam, top-3 classes", () => Explain(["gradcam"], new ClassSelection.TopK(3))),
             ("5 gradient methods + eigencam, top-3 classes", () => Explain([.. GradientMethods, "eigencam"], new ClassSelection.TopK(3))),
         ];
