@@ -32,7 +32,7 @@ public static class CamStudioCli
             ParseResult parse = root.Parse(args);
             if (parse.Errors.Count > 0 && parse.Action is ParseErrorAction)
             {
-                context.ReportError($"{parse.Errors[0].Message} (see 'camstudio --help').");
+                context.ReportError($"{ParseErrorMessage(parse)} See 'camstudio --help'.");
                 return ExitCodes.Usage;
             }
             return parse.Invoke(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });
@@ -54,6 +54,15 @@ public static class CamStudioCli
                 error.WriteLine(e.ToString());
             return ExitCodes.Failure;
         }
+    }
+
+    /// <summary>The most telling parse error (an unknown token before a missing one), in plain words.</summary>
+    private static string ParseErrorMessage(ParseResult parse)
+    {
+        string message = (parse.Errors.FirstOrDefault(e => e.Message.StartsWith("Unrecognized", StringComparison.Ordinal)) ?? parse.Errors[0]).Message;
+        return message
+            .Replace("as expected type 'System.Single'", "as a number", StringComparison.Ordinal)
+            .Replace("as expected type 'System.Int32'", "as a whole number", StringComparison.Ordinal);
     }
 
     /// <summary>An <see cref="ArgumentException"/>'s message without the " (Parameter 'x')" suffix.</summary>
