@@ -158,6 +158,30 @@ public sealed class CliExplainTests : IDisposable
     }
 
     [Fact]
+    public void BareOnnxFileAndArchitectureWithWeightsWorkWithoutTheModelsFolder()
+    {
+        string emptyModels = _temp.Combine("no-models");
+        string onnxOut = _temp.Combine("onnx");
+        CliRun onnx = CliRun.Invoke(emptyModels, "explain", SharedResources.Image("both.png"), "--model", SharedResources.Model,
+            "--class", "281", "--out", onnxOut);
+        Assert.True(onnx.ExitCode == 0, onnx.ToString());
+        Assert.True(File.Exists(Path.Combine(onnxOut, "both.gradcam.281.npy")));
+        using (JsonDocument json = JsonDocument.Parse(File.ReadAllText(Path.Combine(onnxOut, "predictions.json"))))
+        {
+            JsonElement file = json.RootElement.GetProperty("photos")[0].GetProperty("files")[0];
+            Assert.Equal("class 281", file.GetProperty("className").GetString()); // no labels file: generated names
+        }
+
+        string weightsOut = _temp.Combine("weights");
+        CliRun weights = CliRun.Invoke(emptyModels, "explain", SharedResources.Image("cat.bmp"), "--model", "resnet18", "--weights", _models.WeightsPath,
+            "--class", "4", "--method", "xgradcam", "--out", weightsOut);
+        Assert.True(weights.ExitCode == 0, weights.ToString());
+        // An architecture without a manifest gets ImageNet preprocessing at its own input size (224 for resnet18).
+        Assert.Equal([224, 224], ReadNpyIndependently(Path.Combine(weightsOut, "cat.xgradcam.4.npy")).Shape);
+        Assert.False(Directory.Exists(emptyModels));
+    }
+
+    [Fact]
     public void MissingAndCorruptPhotosAreReportedOneLineEachWhileTheOthersAreProcessed()
     {
         byte[] png = File.ReadAllBytes(SharedResources.Image("chelsea.png"));
