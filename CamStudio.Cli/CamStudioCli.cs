@@ -106,7 +106,10 @@ public static class CamStudioCli
             Description = "Classes to explain: top1, top3, topK, or comma-separated class indices / names.",
             DefaultValueFactory = _ => "top1",
         };
-        var layer = new Option<string?>("--layer") { Description = "Layer to map: auto (the model's default) or a name from 'camstudio layers'." };
+        var layer = new Option<string?>("--layer")
+        {
+            Description = "Layer to map: auto (the last spatial layer) or a name from 'camstudio layers'. Default: the model's defaultLayer from its model.json (auto unless set).",
+        };
         var colormap = new Option<string>("--colormap")
         {
             Description = $"Overlay colours: {string.Join(", ", Colormap.All.Select(c => c.Name))}.",

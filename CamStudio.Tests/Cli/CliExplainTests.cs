@@ -182,6 +182,29 @@ public sealed class CliExplainTests : IDisposable
     }
 
     [Fact]
+    public void ManifestDefaultLayerIsUsedUnlessLayerIsGiven()
+    {
+        string modelsDir = _temp.Combine("models");
+        new CamStudio.Engine.Models.Catalog.ModelCatalog(modelsDir).Add(_models.WeightsPath, new CamStudio.Engine.Models.Catalog.AddModelOptions
+        {
+            Architecture = "resnet18", Name = "pets3", InputSize = 64, Labels = _models.LabelsPath, DefaultLayer = "layer3",
+        }, CPU);
+
+        string LayerUsed(params string[] extra)
+        {
+            string outDir = _temp.Combine("out-" + extra.Length);
+            CliRun run = CliRun.Invoke(modelsDir, ["explain", SharedResources.Image("cat.bmp"), "--model", "pets3", "--out", outDir, .. extra]);
+            Assert.True(run.ExitCode == 0, run.ToString());
+            using JsonDocument json = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "predictions.json")));
+            return json.RootElement.GetProperty("layer").GetString()!;
+        }
+
+        Assert.Equal("layer3", LayerUsed());
+        Assert.Equal("layer4", LayerUsed("--layer", "auto"));
+        Assert.Equal("layer2", LayerUsed("--layer", "layer2", "--class", "1"));
+    }
+
+    [Fact]
     public void MissingAndCorruptPhotosAreReportedOneLineEachWhileTheOthersAreProcessed()
     {
         byte[] png = File.ReadAllBytes(SharedResources.Image("chelsea.png"));
