@@ -1,4 +1,7 @@
+using CamStudio.Engine.Imaging;
 using CamStudio.Engine.Models;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -104,6 +107,22 @@ public static class CamExplainer
             }
         }
         return explanations.Select(e => new PhotoExplanation(e.Top, e.Maps)).ToArray();
+    }
+
+    /// <summary>
+    /// Explains decoded photos: preprocessed for <paramref name="model"/> (<see cref="ICamModel.Preprocessing"/>) into
+    /// one batch on its device, then as <see cref="Explain(ICamModel, Tensor, ExplainRequest)"/>. Maps are at the
+    /// layer's resolution over the model's input (see <see cref="PhotoPreprocessor.Resize"/> for what that covers).
+    /// </summary>
+    public static IReadOnlyList<PhotoExplanation> Explain(ICamModel model, IReadOnlyList<Image<Rgb24>> photos, ExplainRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(photos);
+        if (photos.Count == 0)
+            throw new ArgumentException("No photo to explain.");
+        using DisposeScope scope = torch.NewDisposeScope();
+        Tensor batch = PhotoPreprocessor.ToBatch(photos, model.Preprocessing, model.Device);
+        return Explain(model, batch, request);
     }
 
     /// <summary>∂(Σ_i logits[i, c_i])/∂A: every photo's own class gradient, from one partial backward.</summary>

@@ -58,3 +58,11 @@ internal static class OnnxTestSupport
         return indices.Select(i => ImageNetLabels[(int)i]).ToArray();
     }
 }
+
+/// <summary>The shared model, imported once for a test class.</summary>
+public sealed class SharedOnnxModelFixture : IDisposable
+{
+    public OnnxCamModel Model { get; } = OnnxTestSupport.LoadSharedModel();
+
+    public void Dispose() => Model.Dispose();
+}
