@@ -10,7 +10,8 @@ shared="$(cd .. && pwd)/shared"
 work="$(mktemp -d /tmp/camstudio-measure.XXXXXX)"
 trap 'kill "${server:-0}" 2>/dev/null || true; rm -rf "$work"' EXIT
 
-dotnet build CamStudio.sln -c Release -nologo -v q -clp:ErrorsOnly
+dotnet build CamStudio.Web -c Release -nologo -v q -clp:ErrorsOnly
+dotnet build CamStudio.Cli -c Release -nologo -v q -clp:ErrorsOnly
 export CAMSTUDIO_MODELS="$work/models"
 CamStudio.Cli/bin/Release/net10.0/camstudio models add "$shared/models/mobilenetv2-12-int8.onnx" \
   --labels "$shared/models/imagenet_classes.txt" --name mobilenetv2 >/dev/null
