@@ -70,8 +70,7 @@ public static class HeatmapRenderer
         string high = "", low = "";
         if (range is ValueRange r)
         {
-            high = FormatValue(r.Max);
-            low = FormatValue(r.Min);
+            (low, high) = FormatRange(r);
             scale = (vertical ? width >= 60 : height >= 24) ? 2 : 1;
             int textWidth = Math.Max(BitmapFont.MeasureWidth(high, scale), BitmapFont.MeasureWidth(low, scale));
             labelSpace = vertical ? BitmapFont.LineHeight(scale) + 2 : textWidth + 4;
@@ -132,9 +131,24 @@ public static class HeatmapRenderer
         return stream.ToArray();
     }
 
-    /// <summary>A value for a label: 3 significant digits, invariant culture.</summary>
-    internal static string FormatValue(float value) =>
-        value.ToString(Math.Abs(value) is >= 1e-3f and < 1e5f or 0f ? "0.###" : "0.##E+0", System.Globalization.CultureInfo.InvariantCulture);
+    /// <summary>
+    /// A range end for a label, invariant culture: up to 3 decimals, or 3 significant digits in E notation for very
+    /// large or small values. A value within 1/10000 of the range's span of zero prints as "0" (a ReLU'd map's
+    /// minimum is often 1e-11 rather than 0, which is noise, not information).
+    /// </summary>
+    public static (string Min, string Max) FormatRange(ValueRange range)
+    {
+        float span = Math.Abs(range.Max - range.Min);
+        return (FormatValue(range.Min, span), FormatValue(range.Max, span));
+    }
+
+    private static string FormatValue(float value, float span)
+    {
+        if (value == 0f || Math.Abs(value) < span * 1e-4f)
+            return "0";
+        string format = Math.Abs(value) is >= 1e-3f and < 1e5f ? "0.###" : "0.##E+0";
+        return value.ToString(format, System.Globalization.CultureInfo.InvariantCulture);
+    }
 
     private static void Paint(Image<Rgb24> target, Rectangle region, CamMap map, OverlayOptions options, float alpha)
     {

@@ -141,6 +141,17 @@ public sealed class HeatmapRendererTests
         Assert.Equal(0, CountInk(plain, 0, 300)); // no black text without a range
     }
 
+    [Theory]
+    [InlineData(0f, 1f, "0", "1")]
+    [InlineData(3.78e-11f, 3f, "0", "3")]
+    [InlineData(-0.25f, 12.5f, "-0.25", "12.5")]
+    [InlineData(0.0001234f, 0.0005f, "1.23E-4", "5E-4")]
+    [InlineData(-2e6f, 1.5e7f, "-2E+6", "1.5E+7")]
+    public void RangeLabelsAreShortAndCultureInvariant(float min, float max, string low, string high)
+    {
+        Assert.Equal((low, high), HeatmapRenderer.FormatRange(new ValueRange(min, max)));
+    }
+
     [Fact]
     public void EncodePngRoundTrips()
     {
