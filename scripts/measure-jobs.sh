@@ -22,7 +22,7 @@ start_server() { # $1 = batch size
   rm -rf "$work/data"
   CAMSTUDIO_DATA="$work/data" CamStudio__Jobs__BatchSize="$1" ASPNETCORE_ENVIRONMENT=Production \
     dotnet CamStudio.Web/bin/Release/net10.0/CamStudio.Web.dll --urls "http://127.0.0.1:$port" \
-    --contentRoot CamStudio.Web >"$work/server-$1.log" 2>&1 &
+    --contentRoot "$(pwd)/CamStudio.Web" >"$work/server-$1.log" 2>&1 &
   server=$!
   for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/api/jobs" >/dev/null && return; sleep 0.2; done
   echo "server did not start; see $work/server-$1.log" >&2; exit 1
