@@ -1,0 +1,185 @@
+using CamStudio.Engine.Imaging;
+using CamStudio.Engine.Models;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace CamStudio.Engine.Cam;
+
+/// <summary>
+/// Explains a batch of photos: one forward pass, the top predictions, and for each class rank one partial
+/// backward shared by every gradient method. Call on the torch thread.
+/// </summary>
+public static class CamExplainer
+{
+    /// <summary>How many predictions each <see cref="PhotoExplanation"/> lists.</summary>
+    public const int TopPredictionCount = 5;
+
+    /// <summary>
+    /// Explains <paramref name="batch"/> (N×3×H×W, preprocessed for <paramref name="model"/>, on its device).
+    /// Returns one explanation per photo; its maps are ordered class rank first, then methods in request order.
+    /// </summary>
+    /// <remarks>
+    /// Photos in a batch are independent in eval mode, so for class rank r the gradient of
+    /// Σ_i logits[i, c_i(r)] with respect to the activation holds every photo's own ∂y_c/∂A: one partial backward
+    /// (from the captured layer to the logits) per rank serves all photos and all gradient methods.
+    /// Class-agnostic methods (Eigen-CAM) are computed once per photo and listed under every class.
+    /// </remarks>
+    public static IReadOnlyList<PhotoExplanation> Explain(ICamModel model, Tensor batch, ExplainRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(batch);
+        ArgumentNullException.ThrowIfNull(request);
+        if (batch.dim() != 4 || batch.shape[0] == 0)
+            throw new ArgumentException($"A batch must be N×3×H×W with N ≥ 1, got shape {string.Join("×", batch.shape)}.", nameof(batch));
+
+        IReadOnlyList<ICamMethod> methods = ResolveMethods(request.Methods);
+        string layer = LayerNames.Resolve(model, request.Layer);
+        LayerInfo layerInfo = model.Layers.First(l => l.Name == layer);
+        if (layerInfo.Shape.Length != 4)
+            throw new ArgumentException(
+                $"Layer '{layer}' of model '{model.Name}' outputs {layerInfo.ShapeText}; class activation maps need a " +
+                "4-D N×C×H×W activation. Pick a convolutional layer (or \"auto\").");
+        LinearHead? head = null;
+        if (methods.Any(m => m.NeedsHead))
+        {
+            head = model.HeadAfter(layer) ?? throw new ArgumentException(
+                $"cam needs global average pooling followed by one linear layer after layer '{layer}', and model " +
+                $"'{model.Name}' has something else there; use gradcam (or another gradient method) instead.");
+        }
+        int classCount = model.Labels.Count;
+        int ranks = CountRanks(request.Classes, classCount);
+        bool trackGradients = methods.Any(m => m.NeedsGradients);
+
+        using DisposeScope scope = torch.NewDisposeScope();
+        using ModelRun run = model.Run(batch, layer, trackGradients);
+        using ExtraForwards? forwards = methods.Any(m => m.NeedsExtraForwards) ? new ExtraForwards(model, batch, layer) : null;
+        int photos = checked((int)run.Logits.shape[0]);
+        Tensor activation = run.Activation;
+        Tensor activationValues = activation.detach();
+
+        (float[] topProbabilities, long[] topClasses, int topWidth) = TopClasses(run.Logits, Math.Max(TopPredictionCount, ranks));
+        var explanations = new (List<Prediction> Top, List<ClassMap> Maps)[photos];
+        for (int i = 0; i < photos; i++)
+        {
+            var top = new List<Prediction>();
+            for (int j = 0; j < Math.Min(TopPredictionCount, classCount); j++)
+            {
+                int c = (int)topClasses[i * topWidth + j];
+                top.Add(new Prediction(c, model.Labels[c], topProbabilities[i * topWidth + j]));
+            }
+            explanations[i] = (top, new List<ClassMap>());
+        }
+
+        var classAgnostic = new Dictionary<string, CamMap[]>(StringComparer.Ordinal);
+        for (int rank = 0; rank < ranks; rank++)
+        {
+            using DisposeScope rankScope = torch.NewDisposeScope();
+            long[] classes = new long[photos];
+            for (int i = 0; i < photos; i++)
+            {
+                classes[i] = request.Classes switch
+                {
+                    ClassSelection.TopK => topClasses[i * topWidth + rank],
+                    ClassSelection.Indices indices => indices.Classes[rank],
+                    _ => throw new ArgumentException($"Unknown class selection {request.Classes}."),
+                };
+            }
+            Tensor classIndices = torch.tensor(classes, device: run.Logits.device);
+            Tensor? gradients = trackGradients
+                ? GradientOfClassScores(run.Logits, activation, classIndices, retainGraph: rank < ranks - 1)
+                : null;
+            var inputs = new CamInputs(activationValues, gradients, classIndices, head, forwards);
+
+            using IDisposable noGrad = torch.no_grad();
+            foreach (ICamMethod method in methods)
+            {
+                CamMap[] maps;
+                if (method.IsClassSpecific)
+                    maps = ToCamMaps(method.Compute(inputs));
+                else if (!classAgnostic.TryGetValue(method.Id, out maps!))
+                    classAgnostic[method.Id] = maps = ToCamMaps(method.Compute(inputs));
+                for (int i = 0; i < photos; i++)
+                {
+                    int c = (int)classes[i];
+                    explanations[i].Maps.Add(new ClassMap(method.Id, c, model.Labels[c], layer, maps[i]));
+                }
+            }
+        }
+        return explanations.Select(e => new PhotoExplanation(e.Top, e.Maps)).ToArray();
+    }
+
+    /// <summary>
+    /// Explains decoded photos: preprocessed for <paramref name="model"/> (<see cref="ICamModel.Preprocessing"/>) into
+    /// one batch on its device, then as <see cref="Explain(ICamModel, Tensor, ExplainRequest)"/>. Maps are at the
+    /// layer's resolution over the model's input (see <see cref="PhotoPreprocessor.Resize"/> for what that covers).
+    /// </summary>
+    public static IReadOnlyList<PhotoExplanation> Explain(ICamModel model, IReadOnlyList<Image<Rgb24>> photos, ExplainRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(photos);
+        if (photos.Count == 0)
+            throw new ArgumentException("No photo to explain.");
+        using DisposeScope scope = torch.NewDisposeScope();
+        Tensor batch = PhotoPreprocessor.ToBatch(photos, model.Preprocessing, model.Device);
+        return Explain(model, batch, request);
+    }
+
+    /// <summary>∂(Σ_i logits[i, c_i])/∂A: every photo's own class gradient, from one partial backward.</summary>
+    private static Tensor GradientOfClassScores(Tensor logits, Tensor activation, Tensor classIndices, bool retainGraph)
+    {
+        Tensor score = logits.gather(1, classIndices.unsqueeze(1)).sum();
+        return torch.autograd.grad([score], [activation], retain_graph: retainGraph)[0];
+    }
+
+    private static IReadOnlyList<ICamMethod> ResolveMethods(IReadOnlyList<string> ids)
+    {
+        if (ids is null || ids.Count == 0)
+            throw new ArgumentException($"No CAM method requested. Valid methods: {string.Join(", ", CamMethods.Ids)}.");
+        return ids.Select(CamMethods.Get).DistinctBy(m => m.Id).ToArray();
+    }
+
+    private static int CountRanks(ClassSelection selection, int classCount)
+    {
+        switch (selection)
+        {
+            case ClassSelection.TopK topK:
+                if (topK.K < 1 || topK.K > classCount)
+                    throw new ArgumentException($"Top-K needs 1 ≤ K ≤ {classCount} (the model's classes), got {topK.K}.");
+                return topK.K;
+            case ClassSelection.Indices indices:
+                if (indices.Classes is null || indices.Classes.Count == 0)
+                    throw new ArgumentException("No class index given.");
+                foreach (int c in indices.Classes)
+                {
+                    if (c < 0 || c >= classCount)
+                        throw new ArgumentException($"Class index {c} is out of range: the model has classes 0–{classCount - 1}.");
+                }
+                return indices.Classes.Count;
+            default:
+                throw new ArgumentException("A class selection is required (TopK or Indices).");
+        }
+    }
+
+    private static (float[] Probabilities, long[] Classes, int Width) TopClasses(Tensor logits, int count)
+    {
+        using DisposeScope scope = torch.NewDisposeScope();
+        using IDisposable noGrad = torch.no_grad();
+        int width = (int)Math.Min(count, logits.shape[1]);
+        (Tensor values, Tensor indices) = logits.detach().softmax(1).topk(width, dim: 1);
+        return (values.cpu().data<float>().ToArray(), indices.cpu().data<long>().ToArray(), width);
+    }
+
+    private static CamMap[] ToCamMaps(Tensor maps)
+    {
+        using DisposeScope scope = torch.NewDisposeScope();
+        int photos = (int)maps.shape[0], height = (int)maps.shape[1], width = (int)maps.shape[2];
+        float[] values = maps.to(ScalarType.Float32).cpu().contiguous().data<float>().ToArray();
+        var result = new CamMap[photos];
+        int size = height * width;
+        for (int i = 0; i < photos; i++)
+            result[i] = new CamMap(width, height, values.AsSpan(i * size, size).ToArray());
+        return result;
+    }
+}

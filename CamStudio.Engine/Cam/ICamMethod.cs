@@ -1,0 +1,55 @@
+using CamStudio.Engine.Models;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace CamStudio.Engine.Cam;
+
+/// <summary>One class activation mapping method: turns a captured activation (and gradients) into raw maps.</summary>
+/// <remarks>
+/// Methods only hold their paper's equation. Capture, gradients, class selection and normalisation live once,
+/// in <see cref="CamExplainer"/> and <see cref="CamMap"/>.
+/// </remarks>
+public interface ICamMethod
+{
+    /// <summary>Stable id used in requests and on the command line, e.g. "gradcam".</summary>
+    string Id { get; }
+
+    /// <summary>Name to show people, e.g. "Grad-CAM".</summary>
+    string DisplayName { get; }
+
+    /// <summary>The paper the equation comes from, in one line.</summary>
+    string Paper { get; }
+
+    /// <summary>Needs ∂score/∂A for the explained class (<see cref="CamInputs.Gradients"/>).</summary>
+    bool NeedsGradients { get; }
+
+    /// <summary>Needs the global-average-pooling + linear head after the layer (<see cref="CamInputs.Head"/>).</summary>
+    bool NeedsHead { get; }
+
+    /// <summary>False when the map does not depend on the class (Eigen-CAM): computed once per photo.</summary>
+    bool IsClassSpecific { get; }
+
+    /// <summary>Runs extra forward passes (<see cref="CamInputs.Forwards"/>): Score-CAM, Ablation-CAM. Not cheap.</summary>
+    bool NeedsExtraForwards => false;
+
+    /// <summary>Raw maps, N×h×w, as the paper defines them (ReLU included where the paper has one), not normalised.</summary>
+    Tensor Compute(CamInputs inputs);
+}
+
+/// <summary>What a method may use; tensors are borrowed (the caller disposes them).</summary>
+/// <param name="Activations">N×C×h×w output of the captured layer (no autograd history).</param>
+/// <param name="Gradients">N×C×h×w ∂y_c/∂A for each photo's class, when the method needs gradients.</param>
+/// <param name="ClassIndices">N class indices (int64), one per photo.</param>
+/// <param name="Head">The linear head after the layer, when the method needs it.</param>
+/// <param name="Forwards">Extra forward passes, when the method needs them.</param>
+public sealed record CamInputs(Tensor Activations, Tensor? Gradients, Tensor ClassIndices, LinearHead? Head, ExtraForwards? Forwards = null)
+{
+    public ExtraForwards RequireForwards(string method) =>
+        Forwards ?? throw new InvalidOperationException($"{method} needs extra forward passes, but none were provided.");
+
+    public Tensor RequireGradients(string method) =>
+        Gradients ?? throw new InvalidOperationException($"{method} needs gradients, but none were computed.");
+
+    public LinearHead RequireHead(string method) =>
+        Head ?? throw new InvalidOperationException($"{method} needs the linear head after the layer, but there is none.");
+}

@@ -1,0 +1,22 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace CamStudio.Engine.Cam.Methods;
+
+/// <summary>Grad-CAM: ReLU(Σ_k α_k · A_k) with α_k = mean_ij ∂y_c/∂A_kij.</summary>
+public sealed class GradCam : ICamMethod
+{
+    public string Id => "gradcam";
+    public string DisplayName => "Grad-CAM";
+    public string Paper => "Selvaraju et al. 2017, Grad-CAM: Visual Explanations from Deep Networks via Gradient-based Localization (ICCV)";
+    public bool NeedsGradients => true;
+    public bool NeedsHead => false;
+    public bool IsClassSpecific => true;
+
+    public Tensor Compute(CamInputs inputs)
+    {
+        using var scope = torch.NewDisposeScope();
+        Tensor weights = inputs.RequireGradients(DisplayName).mean([2, 3]);
+        return ChannelWeighting.WeightedSum(weights, inputs.Activations).relu().MoveToOuterDisposeScope();
+    }
+}

@@ -1,0 +1,22 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace CamStudio.Engine.Cam.Methods;
+
+/// <summary>HiResCAM: ReLU(Σ_k ∂y_c/∂A_k ⊙ A_k), element-wise instead of averaging the gradients.</summary>
+public sealed class HiResCam : ICamMethod
+{
+    public string Id => "hirescam";
+    public string DisplayName => "HiResCAM";
+    public string Paper => "Draelos & Carin 2020, Use HiResCAM instead of Grad-CAM for faithful explanations of convolutional neural networks (arXiv:2011.08891)";
+    public bool NeedsGradients => true;
+    public bool NeedsHead => false;
+    public bool IsClassSpecific => true;
+
+    public Tensor Compute(CamInputs inputs)
+    {
+        using var scope = torch.NewDisposeScope();
+        Tensor g = inputs.RequireGradients(DisplayName);
+        return (g * inputs.Activations).sum(1).relu().MoveToOuterDisposeScope();
+    }
+}

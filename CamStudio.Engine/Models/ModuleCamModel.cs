@@ -1,0 +1,236 @@
+using CamStudio.Engine.Cam;
+using CamStudio.Engine.Imaging;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace CamStudio.Engine.Models;
+
+/// <summary>
+/// A TorchSharp classifier (<c>Module&lt;Tensor, Tensor&gt;</c>, images in, logits out) whose module outputs
+/// can be captured with forward hooks. Takes ownership of the module: puts it in eval mode, on
+/// <see cref="Device"/>, with no parameter requiring grad, and disposes it.
+/// </summary>
+/// <remarks>
+/// Construct and use on the torch thread: the constructor runs one probe forward pass (a batch of one at the
+/// input size of <see cref="Preprocessing"/>) to learn the layers, their output shapes and the class count.
+/// </remarks>
+public sealed class ModuleCamModel : ICamModel, ILayerOutputReplacement
+{
+    private const ulong ProbeSeed = 20160527;
+
+    private readonly Dictionary<string, nn.Module<Tensor, Tensor>> _modules = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, LayerInfo> _layersByName = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, LinearHead?> _heads = new(StringComparer.Ordinal);
+    private readonly string? _autoLayer;
+
+    public ModuleCamModel(
+        string name,
+        nn.Module<Tensor, Tensor> module,
+        PreprocessingSpec preprocessing,
+        Device device,
+        IReadOnlyList<string>? labels = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        ArgumentNullException.ThrowIfNull(module);
+        ArgumentNullException.ThrowIfNull(preprocessing);
+        ArgumentNullException.ThrowIfNull(device);
+        Name = name;
+        Module = module;
+        Preprocessing = preprocessing;
+        Device = device;
+
+        module.to(device);
+        module.eval();
+        foreach (Parameter parameter in module.parameters())
+            parameter.requires_grad = false;
+        foreach ((string moduleName, nn.Module sub) in module.named_modules())
+        {
+            if (sub is nn.Module<Tensor, Tensor> tensorModule && moduleName.Length > 0)
+                _modules[moduleName] = tensorModule;
+        }
+
+        (Layers, ClassCount) = Probe();
+        foreach (LayerInfo layer in Layers)
+            _layersByName[layer.Name] = layer;
+        _autoLayer = ChooseAutoLayer(Layers);
+
+        if (labels is null || labels.Count == 0)
+            Labels = Enumerable.Range(0, ClassCount).Select(i => $"class {i}").ToArray();
+        else if (labels.Count != ClassCount)
+            throw new ArgumentException(
+                $"Model '{name}' outputs {ClassCount} classes but {labels.Count} labels were given.", nameof(labels));
+        else
+            Labels = labels;
+    }
+
+    public string Name { get; }
+
+    /// <summary>The wrapped module (owned by this model).</summary>
+    public nn.Module<Tensor, Tensor> Module { get; }
+
+    public PreprocessingSpec Preprocessing { get; }
+
+    public IReadOnlyList<string> Labels { get; }
+
+    public Device Device { get; }
+
+    /// <summary>Number of classes (length of the logits).</summary>
+    public int ClassCount { get; }
+
+    /// <summary>
+    /// Every named module that outputs one tensor and runs once per forward pass, in the order their forward
+    /// hooks fire (execution order; a container fires after its children), with output shapes for a batch of one.
+    /// </summary>
+    public IReadOnlyList<LayerInfo> Layers { get; }
+
+    /// <summary>
+    /// The last layer in execution order whose output is spatial (4-D with H×W &gt; 1), not counting adaptive
+    /// pooling layers. Because a container's hook fires after its children's, a container wins over its last
+    /// child: resnet → <c>layer4</c>, mobilenet_v2 → <c>features</c>, vgg → <c>features</c> (VGG's
+    /// <c>AdaptiveAvgPool2d(7×7)</c> only resamples the features for the classifier, so it is skipped).
+    /// </summary>
+    public string AutoLayer => _autoLayer ?? throw new InvalidOperationException(
+        $"Model '{Name}' has no layer with a spatial (N×C×H×W, H×W > 1) output, so it has nothing to map.");
+
+    /// <summary>
+    /// The last <c>Linear</c> layer (execution order) with in_features = C of <paramref name="layer"/> and one output
+    /// per class, provided the probe run confirms logits ≈ W·GAP(A) + b (relative tolerance 1e-4); otherwise null.
+    /// Honest rather than structural: any module graph that computes exactly that qualifies, nothing else does.
+    /// </summary>
+    public LinearHead? HeadAfter(string layer)
+    {
+        string resolved = ResolveLayer(layer);
+        if (_heads.TryGetValue(resolved, out LinearHead? cached))
+            return cached;
+        LinearHead? head = FindHead(resolved);
+        _heads[resolved] = head;
+        return head;
+    }
+
+    public ModelRun Run(Tensor input, string layer, bool trackGradients)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        if (input.dim() != 4)
+            throw new ArgumentException($"Model '{Name}' takes an N×3×H×W batch, got a tensor of shape {string.Join("×", input.shape)}.", nameof(input));
+        string resolved = ResolveLayer(layer);
+        nn.Module<Tensor, Tensor> module = _modules[resolved];
+
+        using var capture = new ActivationCapture(module, resolved, trackGradients);
+        using IDisposable gradMode = trackGradients ? torch.enable_grad() : torch.no_grad();
+        using DisposeScope scope = torch.NewDisposeScope();
+        Tensor logits = Module.call(input);
+        Tensor activation = capture.TakeActivation();
+        scope.Attach(activation);
+        scope.MoveToOuter(logits, activation);
+        return new ModelRun(logits, activation);
+    }
+
+    public Tensor LogitsWithLayerOutput(Tensor input, string layer, Tensor output)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        ArgumentNullException.ThrowIfNull(output);
+        string resolved = ResolveLayer(layer);
+        int calls = 0;
+        var remover = _modules[resolved].register_forward_hook((_, _, own) =>
+        {
+            if (++calls > 1 || !own.shape.SequenceEqual(output.shape))
+                throw new InvalidOperationException(
+                    $"Layer '{resolved}' output {string.Join("×", own.shape)} cannot be replaced by {string.Join("×", output.shape)}.");
+            // A new handle: the model's dispose scopes may free what the hook returns, never the caller's tensor.
+            return output.alias();
+        });
+        try
+        {
+            using IDisposable noGrad = torch.no_grad();
+            using DisposeScope scope = torch.NewDisposeScope();
+            return Module.call(input).MoveToOuterDisposeScope();
+        }
+        finally
+        {
+            remover.remove();
+        }
+    }
+
+    /// <summary>
+    /// The layer name <paramref name="layer"/> stands for ("auto" → <see cref="AutoLayer"/>); throws with the
+    /// capturable layers (the closest names first) when there is no such layer.
+    /// </summary>
+    public string ResolveLayer(string layer)
+    {
+        ArgumentNullException.ThrowIfNull(layer);
+        return _layersByName.ContainsKey(layer) ? layer : LayerNames.Resolve(this, layer);
+    }
+
+    public void Dispose() => Module.Dispose();
+
+    private (IReadOnlyList<LayerInfo> Layers, int ClassCount) Probe()
+    {
+        var firstOutputs = new List<LayerInfo>();
+        var calls = new Dictionary<string, int>(StringComparer.Ordinal);
+        var removers = new List<Action>();
+        try
+        {
+            foreach ((string name, nn.Module<Tensor, Tensor> module) in _modules)
+            {
+                string moduleName = name;
+                string kind = module.GetType().Name;
+                var remover = module.register_forward_hook((_, _, output) =>
+                {
+                    int count = calls.GetValueOrDefault(moduleName) + 1;
+                    calls[moduleName] = count;
+                    if (count == 1)
+                        firstOutputs.Add(new LayerInfo(moduleName, output.shape, kind));
+                    return output;
+                });
+                removers.Add(remover.remove);
+            }
+            using IDisposable noGrad = torch.no_grad();
+            using DisposeScope scope = torch.NewDisposeScope();
+            Tensor logits = Module.call(ProbeInput());
+            if (logits.dim() != 2 || logits.shape[0] != 1)
+                throw new ArgumentException(
+                    $"Model '{Name}' should output N×classes logits, but a batch of one gave shape {string.Join("×", logits.shape)}.");
+            var layers = firstOutputs.Where(l => calls[l.Name] == 1).ToArray();
+            return (layers, checked((int)logits.shape[1]));
+        }
+        finally
+        {
+            foreach (Action remove in removers)
+                remove();
+        }
+    }
+
+    private Tensor ProbeInput()
+    {
+        // A fixed seed on a private generator: the probe is reproducible and leaves the global RNG alone.
+        using var generator = new torch.Generator(ProbeSeed, torch.CPU);
+        Tensor input = torch.randn([1, 3, Preprocessing.InputHeight, Preprocessing.InputWidth], generator: generator);
+        return input.to(Device);
+    }
+
+    private static string? ChooseAutoLayer(IReadOnlyList<LayerInfo> layers) =>
+        layers.LastOrDefault(l => l.IsSpatial && l.Kind is not (nameof(AdaptiveAvgPool2d) or nameof(AdaptiveMaxPool2d)))?.Name;
+
+    private LinearHead? FindHead(string layer)
+    {
+        LayerInfo info = _layersByName[layer];
+        if (info.Shape.Length != 4)
+            return null;
+        long channels = info.Shape[1];
+        Linear? linear = Layers
+            .Select(l => _modules[l.Name])
+            .OfType<Linear>()
+            .LastOrDefault(l => l.in_features == channels && l.out_features == ClassCount);
+        if (linear is null)
+            return null;
+
+        using IDisposable noGrad = torch.no_grad();
+        using DisposeScope scope = torch.NewDisposeScope();
+        using ModelRun run = Run(ProbeInput(), layer, trackGradients: false);
+        Tensor predicted = nn.functional.linear(run.Activation.mean([2, 3]), linear.weight, linear.bias);
+        float difference = (predicted - run.Logits).abs().max().item<float>();
+        float scale = run.Logits.abs().max().item<float>();
+        return difference <= 1e-4f * scale + 1e-12f ? new LinearHead(linear.weight!, linear.bias) : null;
+    }
+}

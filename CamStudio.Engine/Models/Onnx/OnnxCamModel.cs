@@ -1,0 +1,307 @@
+using CamStudio.Engine.Imaging;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace CamStudio.Engine.Models.Onnx;
+
+/// <summary>
+/// An imported ONNX classifier (float or int8, QOperator or QDQ form) as an <see cref="ICamModel"/>: every runtime tensor of
+/// the graph is a layer named by its ONNX tensor name, and Grad-CAM-style methods get real autograd through the graph.
+/// </summary>
+/// <remarks>
+/// Entry point: <see cref="Load"/>. The constructor probes the graph once with a batch of one to learn every tensor's shape,
+/// choose <see cref="AutoLayer"/> and find (and numerically verify) a GAP → linear classifier head.
+/// </remarks>
+public sealed class OnnxCamModel : ICamModel
+{
+    private static readonly HashSet<string> PassThroughOps = ["Flatten", "Reshape", "Squeeze", "Unsqueeze", "QuantizeLinear", "DequantizeLinear", "Identity", "Dropout", "Cast"];
+
+    private readonly OnnxGraphModule _graph;
+    private readonly Dictionary<string, LayerInfo> _layersByName;
+    private readonly Dictionary<string, LinearHead?> _heads = new();
+    private readonly List<Tensor> _headTensors = new();
+
+    private OnnxCamModel(OnnxGraphModule graph, string name, PreprocessingSpec spec, IReadOnlyList<string>? labels)
+    {
+        _graph = graph;
+        Name = name;
+        Preprocessing = spec;
+        ValidateDeclaredInput(spec);
+
+        var shapes = new Dictionary<string, long[]>();
+        using (var scope = NewDisposeScope())
+        using (torch.no_grad())
+        {
+            Tensor probe = ProbeInput(spec, graph.Device);
+            using GraphRun run = graph.Execute(probe, capture: null, gradientsFromCapture: false, observe: (n, t) => shapes[n] = t.shape);
+            ClassCount = LogitsOf(run.Output).shape[1];
+        }
+        Layers = graph.TensorsInOrder.Where(t => shapes.ContainsKey(t.Tensor)).Select(t => new LayerInfo(t.Tensor, shapes[t.Tensor], t.OpType)).ToList();
+        _layersByName = Layers.ToDictionary(l => l.Name);
+
+        if (labels is null)
+            Labels = Enumerable.Range(0, (int)ClassCount).Select(i => $"class {i}").ToList();
+        else if (labels.Count != ClassCount)
+            throw new OnnxImportException($"{graph.FileName} outputs {ClassCount} classes but {labels.Count} labels were given.");
+        else
+            Labels = labels;
+
+        AutoLayer = ChooseAutoLayer();
+    }
+
+    /// <summary>
+    /// Imports an .onnx classifier. <paramref name="labels"/>: class names in output order (null: "class 0", "class 1", ...);
+    /// <paramref name="spec"/>: the photo preprocessing the model expects (its size must match a fixed input size in the graph);
+    /// <paramref name="name"/>: display name (default: the file name without extension).
+    /// Throws <see cref="OnnxImportException"/> with a message naming the file for anything it cannot import.
+    /// </summary>
+    public static OnnxCamModel Load(string path, IReadOnlyList<string>? labels, PreprocessingSpec spec, Device device, string? name = null,
+        OnnxImportOptions? options = null)
+    {
+        OnnxGraphModule graph = OnnxGraphModule.Load(path, device, options);
+        try
+        {
+            return new OnnxCamModel(graph, name ?? Path.GetFileNameWithoutExtension(path), spec, labels);
+        }
+        catch
+        {
+            graph.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The imported graph as a TorchSharp module (forward: input → logits).</summary>
+    public OnnxGraphModule Graph => _graph;
+
+    public string Name { get; }
+
+    public PreprocessingSpec Preprocessing { get; }
+
+    public IReadOnlyList<string> Labels { get; }
+
+    public Device Device => _graph.Device;
+
+    public IReadOnlyList<LayerInfo> Layers { get; }
+
+    public string AutoLayer { get; }
+
+    public long ClassCount { get; }
+
+    public LinearHead? HeadAfter(string layer)
+    {
+        RequireLayer(layer);
+        if (!_heads.TryGetValue(layer, out LinearHead? head))
+        {
+            head = FindHead(layer);
+            _heads[layer] = head;
+        }
+        return head;
+    }
+
+    public ModelRun Run(Tensor input, string layer, bool trackGradients)
+    {
+        RequireLayer(layer);
+        ValidateInput(input);
+        using var scope = NewDisposeScope();
+        using IDisposable mode = trackGradients ? torch.enable_grad() : torch.no_grad();
+        using GraphRun run = _graph.Execute(input, layer, trackGradients);
+        Tensor logits = LogitsOf(run.Output);
+        return new ModelRun(logits.alias().MoveToOuterDisposeScope(), run.Captured!.alias().MoveToOuterDisposeScope());
+    }
+
+    public void Dispose()
+    {
+        foreach (Tensor t in _headTensors)
+            t.Dispose();
+        _headTensors.Clear();
+        _graph.Dispose();
+    }
+
+    private static Tensor LogitsOf(Tensor output) => output.dim() == 2 ? output : output.reshape(output.shape[0], -1);
+
+    /// <summary>A fixed, smooth, non-trivial probe image (no global RNG touched).</summary>
+    private static Tensor ProbeInput(PreprocessingSpec spec, Device device)
+    {
+        Tensor ramp = torch.linspace(-2, 2, spec.InputHeight * spec.InputWidth * 3L, device: device);
+        return ramp.mul(3.7).sin().mul(1.5).reshape(1, 3, spec.InputHeight, spec.InputWidth);
+    }
+
+    private void ValidateDeclaredInput(PreprocessingSpec spec)
+    {
+        long?[] declared = _graph.Input.Shape;
+        if (declared.Length == 0)
+            return;
+        long?[] wanted = [null, 3, spec.InputHeight, spec.InputWidth];
+        bool fits = declared.Length == 4 && declared.Zip(wanted).All(p => p.First is null || p.Second is null || p.First == p.Second);
+        if (!fits)
+            throw new OnnxImportException($"{_graph.FileName} takes input '{_graph.Input.Name}' of shape {DeclaredText(declared)}, " +
+                $"which does not fit N×3×{spec.InputHeight}×{spec.InputWidth} photos (check the model's preprocessing size).");
+    }
+
+    private void ValidateInput(Tensor input)
+    {
+        long?[] declared = _graph.Input.Shape.Length == 4 ? _graph.Input.Shape : [null, 3, null, null];
+        bool fits = input.dim() == 4 && input.shape[1] == 3 && input.shape.Zip(declared).All(p => p.Second is null || p.First == p.Second)
+            && input.is_floating_point();
+        if (!fits)
+            throw new ArgumentException($"{Name} expects a float input of shape N×3×{DeclaredText(declared[2..])} (graph input '{_graph.Input.Name}' " +
+                $"{DeclaredText(_graph.Input.Shape)}), got {(input.is_floating_point() ? "" : input.dtype + " ")}{string.Join("×", input.shape)}.", nameof(input));
+    }
+
+    private static string DeclaredText(long?[] shape) => shape.Length == 0 ? "(unknown)" : string.Join("×", shape.Select(d => d?.ToString() ?? "N"));
+
+    private void RequireLayer(string layer)
+    {
+        if (!_layersByName.ContainsKey(layer))
+            throw new ArgumentException($"{Name} has no layer '{layer}' (its layers are the graph's tensor names, e.g. '{AutoLayer}').", nameof(layer));
+    }
+
+    // ---- the auto layer and the classifier head --------------------------------------------------------------
+
+    /// <summary>Global average pooling over H and W of a 4-D tensor: the nodes a CAM head starts from.</summary>
+    private bool IsGlobalAveragePool(OnnxGraphNode node)
+    {
+        if (node.OpType is "GlobalAveragePool" or "QLinearGlobalAveragePool")
+            return true;
+        if (node.OpType != "ReduceMean" || !_layersByName.TryGetValue(node.Inputs[0], out LayerInfo? input) || input.Shape.Length != 4)
+            return false;
+        long[]? axes = node.Inputs.Length > 1 && _graph.ConstantOf(node.Inputs[1]) is { } t ? OnnxNodeContext.Longs(t) : null;
+        // Axes given as an attribute are not kept after load: a ReduceMean that keeps N and C and drops H, W to 1 is a GAP.
+        if (axes is not null)
+            return axes.Select(a => a < 0 ? a + 4 : a).OrderBy(a => a).SequenceEqual([2L, 3L]);
+        return _layersByName.TryGetValue(node.Outputs[0], out LayerInfo? output)
+            && output.Shape.Length >= 2 && output.Shape[1] == input.Shape[1] && output.Shape.Skip(2).All(d => d == 1)
+            && output.Shape.Aggregate(1L, (p, d) => p * d) == input.Shape[0] * input.Shape[1];
+    }
+
+    private string ChooseAutoLayer()
+    {
+        string? pooled = _graph.Nodes.Where(IsGlobalAveragePool).Select(n => n.Inputs[0])
+            .LastOrDefault(t => _layersByName.TryGetValue(t, out LayerInfo? l) && l.IsSpatial);
+        if (pooled is not null)
+            return pooled;
+        LayerInfo? spatial = Layers.LastOrDefault(l => l.IsSpatial);
+        return spatial?.Name ?? throw new OnnxImportException($"{_graph.FileName} has no spatial (N×C×H×W) tensor to explain.");
+    }
+
+    /// <summary>Nodes that read <paramref name="tensor"/> for its values (Shape nodes, and ops feeding only Shape, do not count).</summary>
+    private List<OnnxGraphNode> ValueConsumers(string tensor) =>
+        _graph.Nodes.Where(n => n.Inputs.Contains(tensor) && !FeedsOnlyShape(n))
+            .Where(n => !(n.OpType == "Reshape" && n.Inputs[0] != tensor))
+            .ToList();
+
+    private bool FeedsOnlyShape(OnnxGraphNode node) =>
+        node.OpType == "Shape"
+        || PassThroughOps.Contains(node.OpType) && node.Outputs.All(o => !_graph.Outputs.Contains(o)
+            && _graph.Nodes.Where(n => n.Inputs.Contains(o)).All(FeedsOnlyShape));
+
+    private OnnxGraphNode? SingleConsumer(string tensor) => ValueConsumers(tensor) is [var only] ? only : null;
+
+    private LinearHead? FindHead(string layer)
+    {
+        if (!_layersByName[layer].IsSpatial || SingleConsumer(layer) is not { } pool || !IsGlobalAveragePool(pool) || pool.Inputs[0] != layer)
+            return null;
+        string current = pool.Outputs[0];
+        OnnxGraphNode? next = SingleConsumer(current);
+        while (next is not null && PassThroughOps.Contains(next.OpType) && next.Inputs[0] == current)
+        {
+            current = next.Outputs[0];
+            next = SingleConsumer(current);
+        }
+        if (next is null || next.Inputs[0] != current)
+            return null;
+        using var scope = NewDisposeScope();
+        Tensor? weight = LinearWeight(next);
+        if (weight is null)
+            return null;
+        Tensor? bias = next.OpType == "Gemm" ? GemmBias(next) : null;
+        current = next.Outputs[0];
+        next = SingleConsumer(current);
+        if (bias is null && next is not null && AddedBias(next, current) is { } added)
+        {
+            bias = added;
+            current = next.Outputs[0];
+            next = SingleConsumer(current);
+        }
+        while (next is not null && PassThroughOps.Contains(next.OpType) && next.Inputs[0] == current)
+        {
+            current = next.Outputs[0];
+            next = SingleConsumer(current);
+        }
+        if (current != _graph.Outputs[0] || next is not null)
+            return null;
+        if (weight.dim() != 2 || weight.shape[0] != ClassCount || weight.shape[1] != _layersByName[layer].Shape[1]
+            || bias is not null && bias.numel() != ClassCount)
+            return null;
+        bias = bias?.reshape(ClassCount);
+        if (!HeadReproducesLogits(layer, weight, bias))
+            return null;
+        Tensor w = weight.contiguous().MoveToOuterDisposeScope();
+        Tensor? b = bias?.contiguous().MoveToOuterDisposeScope();
+        _headTensors.Add(w);
+        if (b is not null)
+            _headTensors.Add(b);
+        return new LinearHead(w, b);
+    }
+
+    /// <summary>classes × channels weight of a Gemm / MatMul / QLinearMatMul whose other operand is a constant.</summary>
+    private Tensor? LinearWeight(OnnxGraphNode node)
+    {
+        Tensor? Constant(int i) => i < node.Inputs.Length && node.Inputs[i].Length > 0 ? _graph.ConstantOf(node.Inputs[i]) : null;
+        switch (node.OpType)
+        {
+            case "MatMul" when Constant(1) is { } b:
+                return b.t();
+            case "Gemm" when Constant(1) is { } b && !GemmFlag(node, "transA"):
+            {
+                Tensor w = GemmFlag(node, "transB") ? b : b.t();
+                float alpha = GemmAttribute(node, "alpha", 1f);
+                return alpha == 1 ? w : w * alpha;
+            }
+            case "QLinearMatMul" when Constant(3) is { } q && Constant(4) is { } scale:
+                return QuantizedOperators.Real(q, scale, Constant(5), axis: -1).t();
+            default:
+                return null;
+        }
+    }
+
+    private Tensor? GemmBias(OnnxGraphNode node)
+    {
+        if (node.Inputs.Length < 3 || node.Inputs[2].Length == 0)
+            return null;
+        Tensor? c = _graph.ConstantOf(node.Inputs[2]);
+        float beta = GemmAttribute(node, "beta", 1f);
+        return c is null ? null : beta == 1 ? c : c * beta;
+    }
+
+    private Tensor? AddedBias(OnnxGraphNode node, string from)
+    {
+        Tensor? Constant(int i) => i < node.Inputs.Length && node.Inputs[i].Length > 0 ? _graph.ConstantOf(node.Inputs[i]) : null;
+        if (node.OpType == "Add" && node.Inputs.Length == 2)
+            return Constant(node.Inputs[0] == from ? 1 : 0);
+        if (node.OpType == "QLinearAdd" && node.Inputs[0] == from && Constant(3) is { } q && Constant(4) is { } scale)
+            return QuantizedOperators.Real(q, scale, Constant(5));
+        return null;
+    }
+
+    private bool GemmFlag(OnnxGraphNode node, string name) => GemmAttribute(node, name, 0f) != 0;
+
+    private float GemmAttribute(OnnxGraphNode node, string name, float fallback) =>
+        node.Attributes.TryGetValue(name, out float value) ? value : fallback;
+
+    /// <summary>Checks logits ≈ W·GAP(A) + b on the probe image, so a head is only reported when it is really the model's.</summary>
+    private bool HeadReproducesLogits(string layer, Tensor weight, Tensor? bias)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = torch.no_grad();
+        using GraphRun run = _graph.Execute(ProbeInput(Preprocessing, Device), layer, gradientsFromCapture: false);
+        Tensor logits = LogitsOf(run.Output);
+        Tensor pooled = run.Captured!.mean([2, 3]);
+        Tensor expected = pooled.matmul(weight.t());
+        if (bias is not null)
+            expected = expected + bias;
+        double error = (expected - logits).abs().max().item<float>();
+        double scale = Math.Max(1.0, logits.abs().max().item<float>());
+        return error <= 1e-3 * scale;
+    }
+}

@@ -1,0 +1,396 @@
+using Google.Protobuf;
+using Onnx;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace CamStudio.Engine.Models.Onnx;
+
+/// <summary>One executable node of an imported graph, in execution order.</summary>
+/// <param name="Inputs">Tensor names, "" where an optional input is absent.</param>
+/// <param name="Attributes">The node's numeric (int and float) attributes, for analyses after load.</param>
+internal sealed record OnnxGraphNode(string Name, string OpType, string[] Inputs, string[] Outputs, OnnxKernel Kernel,
+    IReadOnlyDictionary<string, float> Attributes);
+
+/// <summary>The graph's declared input: name and shape, with null for symbolic dimensions such as batch_size.</summary>
+public sealed record OnnxGraphInput(string Name, long?[] Shape);
+
+/// <summary>
+/// An ONNX graph as a TorchSharp module: nodes execute in topological order as differentiable TorchSharp ops, so autograd
+/// works through the imported model, and any named tensor of the graph can be captured on the way.
+/// </summary>
+/// <remarks>
+/// Weights (initializers, Constant nodes, subgraphs that depend only on them, and dequantised quantised weights) are
+/// evaluated once at load and never require grad. Every runtime tensor is a float32 real value, even where the ONNX graph
+/// holds it quantised (see <see cref="QuantizedOperators"/>); shape computations stay int64.
+/// </remarks>
+public sealed class OnnxGraphModule : nn.Module<Tensor, Tensor>
+{
+    private readonly IReadOnlyList<OnnxGraphNode> _nodes;
+    private readonly Dictionary<string, Tensor> _constants;
+    private readonly List<Tensor> _owned;
+    private readonly Dictionary<string, int> _lastUse;
+    private readonly Dictionary<string, string> _producers;
+
+    private OnnxGraphModule(string file, OnnxGraphInput input, IReadOnlyList<string> outputs, IReadOnlyList<OnnxGraphNode> nodes,
+        Dictionary<string, Tensor> constants, List<Tensor> owned, int opset, Device device) : base(Path.GetFileNameWithoutExtension(file))
+    {
+        FileName = file;
+        Input = input;
+        Outputs = outputs;
+        _nodes = nodes;
+        _constants = constants;
+        _owned = owned;
+        Opset = opset;
+        Device = device;
+        _producers = nodes.SelectMany(n => n.Outputs.Select(o => (o, n.OpType))).Where(p => p.o.Length > 0).ToDictionary(p => p.o, p => p.OpType);
+        _lastUse = new Dictionary<string, int>();
+        for (int i = 0; i < nodes.Count; i++)
+            foreach (string used in nodes[i].Inputs.Where(n => n.Length > 0))
+                _lastUse[used] = i;
+    }
+
+    /// <summary>The file the graph came from (for messages).</summary>
+    public string FileName { get; }
+
+    public OnnxGraphInput Input { get; }
+
+    /// <summary>Graph output names; the first is the model's output (logits).</summary>
+    public IReadOnlyList<string> Outputs { get; }
+
+    public int Opset { get; }
+
+    public Device Device { get; }
+
+    /// <summary>Runtime tensors in execution order: the graph input first, then every node output, with the op that produced it.</summary>
+    public IReadOnlyList<(string Tensor, string OpType)> TensorsInOrder =>
+        [(Input.Name, "Input"), .. _nodes.SelectMany(n => n.Outputs.Where(o => o.Length > 0).Select(o => (o, n.OpType)))];
+
+    internal IReadOnlyList<OnnxGraphNode> Nodes => _nodes;
+
+    /// <summary>A tensor known at load time (initializer, constant, or folded), else null. Owned by the module.</summary>
+    internal Tensor? ConstantOf(string name) => _constants.GetValueOrDefault(name);
+
+    internal string? ProducerOf(string tensor) => tensor == Input.Name ? "Input" : _producers.GetValueOrDefault(tensor);
+
+    public override Tensor forward(Tensor input)
+    {
+        using var scope = NewDisposeScope();
+        using GraphRun run = Execute(input, capture: null, gradientsFromCapture: false);
+        return run.Output.alias().MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Runs the graph on <paramref name="input"/>. With <paramref name="capture"/>, that tensor is returned too; with
+    /// <paramref name="gradientsFromCapture"/> it is detached and marked requires_grad when produced, so (under grad mode)
+    /// autograd records from it to the outputs only. <paramref name="observe"/> sees every runtime tensor as it is produced.
+    /// Tensors are freed as soon as no later node reads them.
+    /// </summary>
+    internal GraphRun Execute(Tensor input, string? capture, bool gradientsFromCapture, Action<string, Tensor>? observe = null)
+    {
+        var values = new Dictionary<string, Tensor>();
+        var keep = new HashSet<string>(Outputs);
+        if (capture is not null)
+            keep.Add(capture);
+        Tensor? captured = null;
+        using var scope = NewDisposeScope();
+        Tensor graphInput = Produced(Input.Name, input.alias());
+        values[Input.Name] = graphInput;
+        for (int i = 0; i < _nodes.Count; i++)
+        {
+            OnnxGraphNode node = _nodes[i];
+            var arguments = new Tensor?[node.Inputs.Length];
+            for (int j = 0; j < arguments.Length; j++)
+            {
+                string name = node.Inputs[j];
+                if (name.Length > 0)
+                    arguments[j] = values.GetValueOrDefault(name) ?? _constants[name];
+            }
+            Tensor[] results;
+            using (var nodeScope = NewDisposeScope())
+            {
+                try
+                {
+                    results = node.Kernel(arguments);
+                }
+                catch (Exception ex) when (ex is not OnnxImportException)
+                {
+                    throw new OnnxImportException($"{FileName}: node '{node.Name}' ({node.OpType}) failed on inputs " +
+                        $"{string.Join(", ", arguments.Select(a => a is null ? "-" : "[" + string.Join("×", a.shape) + "]"))}: {ex.Message}", ex);
+                }
+                for (int k = 0; k < results.Length; k++)
+                {
+                    // A kernel may hand back an input as is; a distinct handle keeps early freeing safe.
+                    if (arguments.Any(a => ReferenceEquals(a, results[k])))
+                        results[k] = results[k].alias();
+                    results[k].MoveToOuterDisposeScope();
+                }
+            }
+            for (int k = 0; k < node.Outputs.Length && k < results.Length; k++)
+            {
+                if (node.Outputs[k].Length == 0)
+                    continue;
+                values[node.Outputs[k]] = Produced(node.Outputs[k], results[k]);
+            }
+            foreach (string name in node.Inputs.Distinct())
+            {
+                if (name.Length > 0 && _lastUse[name] == i && !keep.Contains(name) && values.Remove(name, out Tensor? done))
+                    done.Dispose();
+            }
+        }
+
+        Tensor Produced(string name, Tensor value)
+        {
+            if (name == capture)
+            {
+                if (gradientsFromCapture)
+                {
+                    if (!value.is_floating_point())
+                        throw new OnnxImportException($"{FileName}: tensor '{name}' is {value.dtype}, so no gradient can flow from it; pick a float layer.");
+                    value = value.detach().requires_grad_(true);
+                }
+                captured = value;
+            }
+            observe?.Invoke(name, value);
+            return value;
+        }
+
+        if (capture is not null && captured is null)
+            throw new OnnxImportException($"{FileName} has no tensor named '{capture}'.");
+        Tensor[] outputs = Outputs.Select(o => values.GetValueOrDefault(o) ?? _constants[o]).Select(t => t.alias().MoveToOuterDisposeScope()).ToArray();
+        return new GraphRun(outputs, captured?.alias().MoveToOuterDisposeScope());
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            foreach (Tensor t in _owned)
+                t.Dispose();
+            _owned.Clear();
+            _constants.Clear();
+        }
+        base.Dispose(disposing);
+    }
+
+    // ---- loading ------------------------------------------------------------------------------------------------
+
+    /// <summary>Reads and compiles an .onnx file; any problem becomes an <see cref="OnnxImportException"/> naming the file.</summary>
+    public static OnnxGraphModule Load(string path, Device? device = null, OnnxImportOptions? options = null)
+    {
+        string file = Path.GetFileName(path);
+        byte[] bytes;
+        try
+        {
+            bytes = File.ReadAllBytes(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new OnnxImportException($"{file}: cannot read the file ({ex.Message}).", ex);
+        }
+        return Load(bytes, file, device, options);
+    }
+
+    public static OnnxGraphModule Load(byte[] bytes, string file, Device? device = null, OnnxImportOptions? options = null)
+    {
+        if (bytes.Length == 0)
+            throw new OnnxImportException($"{file} is empty (0 bytes), not an ONNX model.");
+        ModelProto model;
+        try
+        {
+            model = ModelProto.Parser.ParseFrom(bytes);
+        }
+        catch (InvalidProtocolBufferException ex)
+        {
+            throw new OnnxImportException($"{file} is not a readable ONNX model (damaged or truncated protobuf: {ex.Message}).", ex);
+        }
+        return Compile(model, file, device ?? CPU, options ?? OnnxImportOptions.Default);
+    }
+
+    public static OnnxGraphModule Compile(ModelProto model, string file, Device device, OnnxImportOptions options)
+    {
+        GraphProto? graph = model.Graph;
+        if (graph is null || graph.Node.Count == 0)
+            throw new OnnxImportException($"{file} is not an ONNX model with a graph (no nodes found; is it damaged or another format?).");
+        int opset = (int)(model.OpsetImport.FirstOrDefault(o => o.Domain is "" or "ai.onnx")?.Version ?? 0);
+        if (opset == 0)
+            throw new OnnxImportException($"{file} declares no opset for the default ONNX domain.");
+
+        // Every unsupported operator, with every node using it, in one message before anything runs.
+        var unsupported = graph.Node.Where(n => !OnnxOperators.IsSupported(n.Domain, n.OpType))
+            .GroupBy(n => OnnxOperators.DisplayName(n.Domain, n.OpType))
+            .Select(g => $"{g.Key} ({(g.Count() == 1 ? "node" : "nodes")} {string.Join(", ", g.Select(NodeLabel))})")
+            .ToList();
+        if (unsupported.Count > 0)
+            throw new OnnxImportException($"{file} uses operators CamStudio cannot run: {string.Join(", ", unsupported)}.");
+
+        var initializerNames = graph.Initializer.Select(t => t.Name).ToHashSet();
+        var realInputs = graph.Input.Where(i => !initializerNames.Contains(i.Name)).ToList();
+        if (realInputs.Count != 1)
+            throw new OnnxImportException($"{file} has {realInputs.Count} graph inputs ({string.Join(", ", realInputs.Select(i => i.Name))}); " +
+                "CamStudio runs models with exactly one image input.");
+        if (graph.Output.Count == 0)
+            throw new OnnxImportException($"{file} declares no graph output.");
+        var inputShape = realInputs[0].Type?.TensorType?.Shape?.Dim.Select(d => d.ValueCase == TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue ? d.DimValue : (long?)null).ToArray()
+            ?? [];
+        var input = new OnnxGraphInput(realInputs[0].Name, inputShape);
+
+        List<NodeProto> ordered = TopologicalOrder(graph, initializerNames, input.Name, file);
+
+        var constants = new Dictionary<string, Tensor>();
+        var owned = new List<Tensor>();
+        Tensor Keep(Tensor t)
+        {
+            t = t.DetachFromDisposeScope();
+            owned.Add(t);
+            return t;
+        }
+        try
+        {
+            using var noGrad = torch.no_grad();
+            foreach (TensorProto initializer in graph.Initializer)
+            {
+                try
+                {
+                    constants[initializer.Name] = Keep(OnnxTensorReader.Read(initializer, device));
+                }
+                catch (InvalidDataException ex)
+                {
+                    throw new OnnxImportException($"{file}: initializer {ex.Message}.", ex);
+                }
+            }
+
+            var nodes = new List<OnnxGraphNode>();
+            foreach (NodeProto node in ordered)
+            {
+                if (node.OpType == "Constant")
+                {
+                    constants[node.Output[0]] = Keep(ConstantValue(node, device, file));
+                    continue;
+                }
+                OnnxKernel kernel;
+                try
+                {
+                    kernel = OnnxOperators.Build(new OnnxNodeContext(node, opset, device, options, constants.GetValueOrDefault, Keep));
+                }
+                catch (Exception ex) when (ex is InvalidDataException or ArgumentException or NotSupportedException)
+                {
+                    throw new OnnxImportException($"{file}: node {NodeLabel(node)} ({node.OpType}) cannot be imported: {ex.Message}.", ex);
+                }
+                string[] inputs = node.Input.ToArray();
+                string[] outputs = node.Output.ToArray();
+                if (inputs.Where(i => i.Length > 0).All(constants.ContainsKey))
+                {
+                    // Depends on weights only (e.g. a DequantizeLinear of a QDQ weight): evaluate once now.
+                    using var scope = NewDisposeScope();
+                    Tensor[] folded;
+                    try
+                    {
+                        folded = kernel(inputs.Select(i => i.Length > 0 ? constants[i] : null).ToArray());
+                    }
+                    catch (Exception ex) when (ex is not OnnxImportException)
+                    {
+                        throw new OnnxImportException($"{file}: node {NodeLabel(node)} ({node.OpType}) fails on its constant inputs: {ex.Message}", ex);
+                    }
+                    for (int k = 0; k < outputs.Length && k < folded.Length; k++)
+                        if (outputs[k].Length > 0)
+                            constants[outputs[k]] = Keep(folded[k].alias());
+                    continue;
+                }
+                var attributes = node.Attribute
+                    .Where(a => a.Type is AttributeProto.Types.AttributeType.Int or AttributeProto.Types.AttributeType.Float)
+                    .ToDictionary(a => a.Name, a => a.Type == AttributeProto.Types.AttributeType.Float ? a.F : (float)a.I);
+                nodes.Add(new OnnxGraphNode(NodeLabel(node), node.OpType, inputs, outputs, kernel, attributes));
+            }
+
+            string[] graphOutputs = graph.Output.Select(o => o.Name).ToArray();
+            return new OnnxGraphModule(file, input, graphOutputs, nodes, constants, owned, opset, device);
+        }
+        catch
+        {
+            foreach (Tensor t in owned)
+                t.Dispose();
+            throw;
+        }
+    }
+
+    private static string NodeLabel(NodeProto node) => node.Name.Length > 0 ? node.Name : $"producing {node.Output.FirstOrDefault() ?? "?"}";
+
+    /// <summary>Kahn's order over tensor availability; every input nobody provides is reported at once.</summary>
+    private static List<NodeProto> TopologicalOrder(GraphProto graph, HashSet<string> initializers, string input, string file)
+    {
+        var available = new HashSet<string>(initializers) { input, "" };
+        var produced = graph.Node.SelectMany(n => n.Output).Where(o => o.Length > 0).ToHashSet();
+        var dangling = graph.Node
+            .SelectMany(n => n.Input.Where(i => i.Length > 0 && !available.Contains(i) && !produced.Contains(i)).Select(i => (Node: n, Tensor: i)))
+            .Select(p => $"'{p.Tensor}' (read by node {NodeLabel(p.Node)})")
+            .Concat(graph.Output.Where(o => !available.Contains(o.Name) && !produced.Contains(o.Name)).Select(o => $"'{o.Name}' (a graph output)"))
+            .ToList();
+        if (dangling.Count > 0)
+            throw new OnnxImportException($"{file} refers to tensors that no initializer, input or node provides: {string.Join(", ", dangling)}.");
+
+        var pending = new List<NodeProto>(graph.Node);
+        var ordered = new List<NodeProto>(pending.Count);
+        while (pending.Count > 0)
+        {
+            int before = ordered.Count;
+            for (int i = 0; i < pending.Count; i++)
+            {
+                NodeProto node = pending[i];
+                if (node.Input.All(available.Contains))
+                {
+                    ordered.Add(node);
+                    foreach (string o in node.Output)
+                        available.Add(o);
+                    pending.RemoveAt(i--);
+                }
+            }
+            if (ordered.Count == before)
+                throw new OnnxImportException($"{file} has a cycle: nodes {string.Join(", ", pending.Take(5).Select(NodeLabel))} wait on each other.");
+        }
+        return ordered;
+    }
+
+    private static Tensor ConstantValue(NodeProto node, Device device, string file)
+    {
+        AttributeProto? a = node.Attribute.FirstOrDefault();
+        try
+        {
+            return a?.Name switch
+            {
+                "value" => OnnxTensorReader.Read(a.T, device),
+                "value_float" => torch.tensor(a.F, device: device),
+                "value_floats" => torch.tensor(a.Floats.ToArray(), device: device),
+                "value_int" => torch.tensor(a.I, device: device),
+                "value_ints" => torch.tensor(a.Ints.ToArray(), device: device),
+                _ => throw new InvalidDataException($"Constant with attribute '{a?.Name}' is not supported"),
+            };
+        }
+        catch (InvalidDataException ex)
+        {
+            throw new OnnxImportException($"{file}: node {NodeLabel(node)} (Constant): {ex.Message}.", ex);
+        }
+    }
+}
+
+/// <summary>Outputs of one graph run and the captured tensor (if any); disposing frees them.</summary>
+internal sealed class GraphRun : IDisposable
+{
+    public GraphRun(Tensor[] outputs, Tensor? captured)
+    {
+        Outputs = outputs;
+        Captured = captured;
+    }
+
+    public Tensor[] Outputs { get; }
+
+    public Tensor Output => Outputs[0];
+
+    public Tensor? Captured { get; }
+
+    public void Dispose()
+    {
+        foreach (Tensor t in Outputs)
+            t.Dispose();
+        Captured?.Dispose();
+    }
+}
