@@ -7,10 +7,7 @@ public sealed class StudioOptions
 {
     public const string SectionName = "CamStudio";
 
-    /// <summary>Environment variable that overrides <see cref="ModelsDirectory"/>.</summary>
-    public const string ModelsEnvironmentVariable = "CAMSTUDIO_MODELS";
-
-    /// <summary>The models folder; empty means the catalog's per-user default.</summary>
+    /// <summary>The models folder (overridden by <c>CAMSTUDIO_MODELS</c>); empty means the per-user default.</summary>
     public string? ModelsDirectory { get; set; }
 
     /// <summary>The model the studio opens with; empty means the catalog's default (mobilenetv2).</summary>
@@ -26,13 +23,4 @@ public sealed class StudioOptions
     public int QueueCapacity { get; set; } = 64;
 
     public PhotoLimits Limits => new(MaxUploadBytes, MaxPixels, MaxPhotos);
-
-    /// <summary><c>CAMSTUDIO_MODELS</c> when set, else the configured folder, else null (the catalog's default).</summary>
-    public string? ResolveModelsDirectory()
-    {
-        string? fromEnvironment = Environment.GetEnvironmentVariable(ModelsEnvironmentVariable);
-        if (!string.IsNullOrWhiteSpace(fromEnvironment))
-            return fromEnvironment;
-        return string.IsNullOrWhiteSpace(ModelsDirectory) ? null : ModelsDirectory;
-    }
 }
