@@ -127,20 +127,20 @@ public sealed class HomeTests : StudioTestContext
     [Fact]
     public async Task ANewMethodCancelsTheStaleComputation()
     {
-        Engine.Gate = new TaskCompletionSource();
-        IRenderedComponent<Home> cut = RenderWithProviders<Home>();
-        cut.FindComponent<InputFile>().UploadFiles(InputFileContent.CreateFromBinary(Png(40, 30), "both.png", contentType: "image/png"));
-        cut.WaitForAssertion(() => Assert.Equal(1, Engine.ExplainCalls));
-        cut.WaitForAssertion(() => Assert.NotEmpty(cut.FindAll("[data-testid=explore-progress]")));
+        IRenderedComponent<Home> cut = RenderStudioWithPhoto();
+        Engine.Gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        MudSelect<string> methodPicker = cut.FindComponents<MudSelect<string>>().Single(s => s.Instance.Label == "Method").Instance;
 
-        Task change = cut.InvokeAsync(() => cut.FindComponents<MudSelect<string>>()
-            .Single(s => s.Instance.Label == "Method").Instance.ValueChanged.InvokeAsync("scorecam")!);
-        CancellationToken stale = Engine.ExplainTokens.First();
+        Task slow = cut.InvokeAsync(() => methodPicker.ValueChanged.InvokeAsync("scorecam"));
+        cut.WaitForAssertion(() => Assert.Equal(2, Engine.ExplainCalls));
+        cut.WaitForAssertion(() => Assert.NotEmpty(cut.FindAll("[data-testid=explore-progress]")));
+        Task fast = cut.InvokeAsync(() => methodPicker.ValueChanged.InvokeAsync("cam"));
+
+        CancellationToken stale = Engine.ExplainTokens.ElementAt(1);
         Assert.True(stale.IsCancellationRequested);
         Engine.Gate.SetResult();
-        await change;
-
-        cut.WaitForAssertion(() => Assert.Contains("Score-CAM", cut.Find("[data-testid=overlay] figcaption").TextContent));
+        await Task.WhenAll(slow, fast).WaitAsync(TimeSpan.FromSeconds(30));
+        cut.WaitForAssertion(() => Assert.StartsWith("CAM ·", cut.Find("[data-testid=overlay] figcaption").TextContent.Trim()));
         Assert.Empty(cut.FindAll("[data-testid=engine-error]"));
         Assert.Empty(cut.FindAll("[data-testid=explore-progress]"));
     }

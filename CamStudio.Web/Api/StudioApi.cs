@@ -27,6 +27,19 @@ public static class StudioApi
                 folder.Models.Select(m => new ModelResponse(m.Name, m.Description)).ToList(),
                 engine.Methods.Select(m => m.Id).ToList(), engine.Colormaps));
         });
+        api.MapGet("/models/{name}", async (string name, IStudioEngine engine, CancellationToken cancellationToken) =>
+        {
+            try
+            {
+                ModelDetails details = await engine.GetModelDetailsAsync(name, cancellationToken);
+                return Results.Ok(new ModelDetailsResponse(details.Name, details.Labels.Count, details.AutoLayer,
+                    details.Layers.Select(l => new LayerResponse(l.Name, l.Shape, l.Kind, l.IsSpatial)).ToList()));
+            }
+            catch (StudioInputException ex)
+            {
+                return Problem(ex.StatusCode, ex.Title, ex.Message);
+            }
+        });
         // The endpoint reads the form itself, so a body over the limit becomes a 413 problem, not a bare status.
         api.MapPost("/explain", ExplainAsync).DisableAntiforgery();
         return routes;
@@ -237,6 +250,10 @@ public static class StudioApi
 public sealed record ModelsResponse(string Directory, string? DefaultModel, IReadOnlyList<ModelResponse> Models, IReadOnlyList<string> Methods, IReadOnlyList<string> Colormaps);
 
 public sealed record ModelResponse(string Name, string Description);
+
+public sealed record ModelDetailsResponse(string Name, int ClassCount, string AutoLayer, IReadOnlyList<LayerResponse> Layers);
+
+public sealed record LayerResponse(string Name, long[] Shape, string Kind, bool Spatial);
 
 public sealed record ExplainResponse(string Model, PhotoResponse Image, IReadOnlyList<PredictionResponse> Predictions, IReadOnlyList<MapResponse> Maps);
 

@@ -1,0 +1,67 @@
+using CamStudio.Engine.Models.Catalog;
+using CamStudio.Engine.Runtime;
+using CamStudio.Tests.Support;
+using CamStudio.Web.Hosting;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace CamStudio.Tests.Web.Support;
+
+/// <summary>
+/// The real app (real engine, real shared MobileNetV2) on a temporary models folder and data folder, so tests
+/// never see the user's models or jobs. The model is registered with the catalog's own <c>Add</c>, as
+/// <c>camstudio models add</c> does. Set <see cref="Settings"/> before the first client to change app settings.
+/// </summary>
+/// <remarks>
+/// The entry point is named through <see cref="StudioOptions"/> because the CLI's top-level <c>Program</c> is
+/// referenced by this test project too (the factory only needs a type from the web app's assembly).
+/// </remarks>
+public class StudioAppFactory : WebApplicationFactory<StudioOptions>
+{
+    private readonly string _root = Path.Combine(Path.GetTempPath(), $"camstudio-web-{Guid.NewGuid():N}");
+
+    public StudioAppFactory()
+    {
+        ModelsDirectory = Path.Combine(_root, "models");
+        DataDirectory = Path.Combine(_root, "data");
+        Directory.CreateDirectory(DataDirectory);
+        var catalog = new ModelCatalog(ModelsDirectory);
+        catalog.Add(SharedResources.Model, new AddModelOptions { Name = "mobilenetv2", Labels = SharedResources.ImageNetLabels }, TorchRuntime.DefaultDevice);
+    }
+
+    public string ModelsDirectory { get; }
+
+    public string DataDirectory { get; }
+
+    public Dictionary<string, string> Settings { get; } = [];
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Development");
+        builder.UseSetting("CamStudio:DataDirectory", DataDirectory);
+        foreach ((string key, string value) in Settings)
+            builder.UseSetting(key, value);
+        builder.ConfigureTestServices(services =>
+        {
+            // CAMSTUDIO_MODELS (set by scripts/test.sh) would win over app settings, so the catalog is replaced outright.
+            services.RemoveAll<ModelCatalog>();
+            services.AddSingleton(new ModelCatalog(ModelsDirectory));
+        });
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        try
+        {
+            Directory.Delete(_root, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+        GC.SuppressFinalize(this);
+    }
+}
