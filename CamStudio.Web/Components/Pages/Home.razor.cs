@@ -42,6 +42,7 @@ public sealed partial class Home : IDisposable
 
     private readonly List<ClassOption> _gridClasses = [];
     private ClassOption? _gridClassToAdd;
+    private MudAutocomplete<ClassOption>? _gridClassPicker;
     private IReadOnlyCollection<string> _gridMethods = [];
     private bool _sharedScale;
     private bool _gridBusy;
@@ -69,7 +70,8 @@ public sealed partial class Home : IDisposable
         _limits = Engine.Limits;
         _folder = Engine.GetModels();
         _model = _folder.DefaultModel ?? _folder.Models.FirstOrDefault()?.Name ?? "";
-        _method = Engine.Methods.FirstOrDefault()?.Id ?? "";
+        // Grad-CAM works on any layer of any model, so it is the first map a visitor sees.
+        _method = Engine.Methods.FirstOrDefault(m => m.Id == "gradcam")?.Id ?? Engine.Methods.FirstOrDefault()?.Id ?? "";
         _gridMethods = _method.Length > 0 ? [_method] : [];
         _colormap = Engine.Colormaps.FirstOrDefault() ?? "jet";
         EnsureColorBar();
@@ -269,7 +271,11 @@ public sealed partial class Home : IDisposable
     private async Task OnGridClassAddedAsync(ClassOption? option)
     {
         _gridClassToAdd = null;
-        if (option is null || _gridClasses.Any(c => c.Index == option.Index))
+        if (option is null)
+            return;
+        if (_gridClassPicker is not null)
+            await _gridClassPicker.ClearAsync(); // ready for the next class
+        if (_gridClasses.Any(c => c.Index == option.Index))
             return;
         if (_gridClasses.Count >= MaxGridItems)
         {
