@@ -510,6 +510,14 @@ internal static class OnnxOperators
             int first = Enumerable.Range(0, (int)rank).FirstOrDefault(i => begin[i] != 0 || end[i] != 0, (int)rank);
             if (first == rank)
                 return [x.alias()];
+            if (torchMode != PaddingModes.Constant)
+            {
+                // Non-constant modes pad the last 1–3 axes and need at least all but the first two (N, C) of a 3–5-D tensor.
+                int padded = Math.Max((int)rank - first, Math.Max(1, (int)rank - 2));
+                if (padded > Math.Min(3, (int)rank - 1))
+                    throw new InvalidDataException($"Pad mode '{mode}' cannot pad axis {first} of a {rank}-D tensor");
+                first = (int)rank - padded;
+            }
             long[] torchPads = TorchPads(begin[first..], end[first..]);
             return [torchMode == PaddingModes.Constant ? F.pad(x, torchPads, torchMode, value) : F.pad(x, torchPads, torchMode)];
         };
