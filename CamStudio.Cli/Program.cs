@@ -1,1 +1,3 @@
-return 0;
+using CamStudio.Cli;
+
+return CamStudioCli.Run(args, Console.Out, Console.Error);

@@ -1,4 +1,7 @@
+using CamStudio.Engine.Imaging;
 using CamStudio.Engine.Models;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -51,6 +54,7 @@ public static class CamExplainer
 
         using DisposeScope scope = torch.NewDisposeScope();
         using ModelRun run = model.Run(batch, layer, trackGradients);
+        using ExtraForwards? forwards = methods.Any(m => m.NeedsExtraForwards) ? new ExtraForwards(model, batch, layer) : null;
         int photos = checked((int)run.Logits.shape[0]);
         Tensor activation = run.Activation;
         Tensor activationValues = activation.detach();
@@ -86,7 +90,7 @@ public static class CamExplainer
             Tensor? gradients = trackGradients
                 ? GradientOfClassScores(run.Logits, activation, classIndices, retainGraph: rank < ranks - 1)
                 : null;
-            var inputs = new CamInputs(activationValues, gradients, classIndices, head);
+            var inputs = new CamInputs(activationValues, gradients, classIndices, head, forwards);
 
             using IDisposable noGrad = torch.no_grad();
             foreach (ICamMethod method in methods)
@@ -104,6 +108,22 @@ public static class CamExplainer
             }
         }
         return explanations.Select(e => new PhotoExplanation(e.Top, e.Maps)).ToArray();
+    }
+
+    /// <summary>
+    /// Explains decoded photos: preprocessed for <paramref name="model"/> (<see cref="ICamModel.Preprocessing"/>) into
+    /// one batch on its device, then as <see cref="Explain(ICamModel, Tensor, ExplainRequest)"/>. Maps are at the
+    /// layer's resolution over the model's input (see <see cref="PhotoPreprocessor.Resize"/> for what that covers).
+    /// </summary>
+    public static IReadOnlyList<PhotoExplanation> Explain(ICamModel model, IReadOnlyList<Image<Rgb24>> photos, ExplainRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(photos);
+        if (photos.Count == 0)
+            throw new ArgumentException("No photo to explain.");
+        using DisposeScope scope = torch.NewDisposeScope();
+        Tensor batch = PhotoPreprocessor.ToBatch(photos, model.Preprocessing, model.Device);
+        return Explain(model, batch, request);
     }
 
     /// <summary>∂(Σ_i logits[i, c_i])/∂A: every photo's own class gradient, from one partial backward.</summary>

@@ -36,6 +36,12 @@ public sealed record ComparisonSheetOptions
 
     /// <summary>Optional title printed above the grid (e.g. the photo's file name).</summary>
     public string? Title { get; init; }
+
+    /// <summary>
+    /// The model's preprocessing, when known: with <see cref="ResizeMode.CenterCrop"/> each map covers only the part
+    /// of the photo the model saw (<see cref="PhotoPreprocessor.InputRegion"/>). Null: maps cover the whole photo.
+    /// </summary>
+    public PreprocessingSpec? Preprocessing { get; init; }
 }
 
 /// <summary>
@@ -75,8 +81,7 @@ public static class ComparisonSheet
         List<CamMap> present = maps.SelectMany(r => r).OfType<CamMap>().ToList();
         if (options.SharedScale && present.Count > 0)
             shared = ValueRange.Shared(present);
-        string barHigh = shared is ValueRange high ? HeatmapRenderer.FormatValue(high.Max) : "max";
-        string barLow = shared is ValueRange low ? HeatmapRenderer.FormatValue(low.Min) : "min";
+        (string barLow, string barHigh) = shared is ValueRange range ? HeatmapRenderer.FormatRange(range) : ("min", "max");
         ComparisonSheetLayout layout = ComparisonSheetLayout.Plan(photo.Width, photo.Height, classLabels, methodLabels, options, barHigh, barLow);
 
         var sheet = new Image<Rgb24>(layout.Width, layout.Height, Paper);
@@ -94,13 +99,16 @@ public static class ComparisonSheet
                 Sampler = KnownResamplers.Triangle,
             }));
             var overlay = new OverlayOptions { Colormap = options.Colormap, Alpha = options.Alpha, Range = shared };
+            Rectangle mapRegion = options.Preprocessing is PreprocessingSpec spec
+                ? PhotoPreprocessor.InputRegion(layout.CellWidth, layout.CellHeight, spec)
+                : new Rectangle(0, 0, layout.CellWidth, layout.CellHeight);
             for (int r = 0; r < rows; r++)
             {
                 DrawFitted(sheet, classLabels[r], layout.ClassLabel(r), alignLeft: true);
                 for (int c = 0; c < columns; c++)
                 {
                     CamMap? map = maps[r][c];
-                    using Image<Rgb24> cell = map is null ? Greyed(cellPhoto) : HeatmapRenderer.Overlay(cellPhoto, map, overlay);
+                    using Image<Rgb24> cell = map is null ? Greyed(cellPhoto) : HeatmapRenderer.Overlay(cellPhoto, map, overlay, mapRegion);
                     Rectangle at = layout.Cell(r, c);
                     sheet.Mutate(ctx => ctx.DrawImage(cell, new Point(at.X, at.Y), 1f));
                 }

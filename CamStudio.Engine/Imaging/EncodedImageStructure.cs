@@ -12,9 +12,9 @@ internal enum StructureCheck
 
 /// <summary>
 /// Walks the container structure of an encoded file without decoding pixels. ImageSharp decodes the readable part
-/// of a truncated JPEG, BMP, GIF or WebP without complaint, so completeness is checked here: a JPEG must reach its
+/// of a truncated JPEG, BMP, GIF or WebP without complaint (and reports a cut TIFF only as damaged), so completeness is checked here: a JPEG must reach its
 /// EOI marker, a PNG its IEND chunk, a BMP must hold all its pixel rows, a GIF its whole first image, a WebP its
-/// whole RIFF payload. Bytes after those (e.g. a motion-photo video appended to a JPEG) are allowed.
+/// whole RIFF payload, a TIFF every strip of its first image. Bytes after those (e.g. a motion-photo video appended to a JPEG) are allowed.
 /// </summary>
 internal static class EncodedImageStructure
 {
@@ -202,4 +202,64 @@ internal static class EncodedImageStructure
         long riffEnd = 8L + BinaryPrimitives.ReadUInt32LittleEndian(data[4..]);
         return data.Length < riffEnd ? StructureCheck.Truncated : StructureCheck.Complete;
     }
+
+    /// <summary>
+    /// TIFF (6.0, classic not BigTIFF): the first IFD and every strip or tile of the first image, as located by
+    /// StripOffsets/StripByteCounts (or TileOffsets/TileByteCounts), must lie inside the file.
+    /// </summary>
+    public static StructureCheck CheckTiff(ReadOnlySpan<byte> data)
+    {
+        if (data.Length < 8)
+            return StructureCheck.Truncated;
+        bool little = data[0] == (byte)'I';
+        if (ReadUInt16(data, 2, little) != 42)
+            return StructureCheck.Complete; // BigTIFF or unknown: leave it to the decoder
+        long ifd = ReadUInt32(data, 4, little);
+        if (ifd + 2 > data.Length)
+            return StructureCheck.Truncated;
+        int entries = ReadUInt16(data, (int)ifd, little);
+        if (ifd + 2 + 12L * entries > data.Length)
+            return StructureCheck.Truncated;
+        long[]? offsets = null, counts = null;
+        for (int i = 0; i < entries; i++)
+        {
+            int entry = (int)ifd + 2 + 12 * i;
+            int tag = ReadUInt16(data, entry, little);
+            if (tag is 273 or 324)
+                offsets = ReadValues(data, entry, little);
+            else if (tag is 279 or 325)
+                counts = ReadValues(data, entry, little);
+            if (offsets is [] || counts is [])
+                return StructureCheck.Truncated; // the value array itself is cut off
+        }
+        if (offsets is null || counts is null || offsets.Length != counts.Length)
+            return StructureCheck.Complete; // unusual layout: leave it to the decoder
+        for (int i = 0; i < offsets.Length; i++)
+            if (offsets[i] + counts[i] > data.Length)
+                return StructureCheck.Truncated;
+        return StructureCheck.Complete;
+    }
+
+    /// <summary>An IFD entry's SHORT or LONG values (inline when they fit in 4 bytes); empty when they lie past the end.</summary>
+    private static long[]? ReadValues(ReadOnlySpan<byte> data, int entry, bool little)
+    {
+        int type = ReadUInt16(data, entry + 2, little);
+        long count = ReadUInt32(data, entry + 4, little);
+        int size = type switch { 3 => 2, 4 => 4, _ => 0 };
+        if (size == 0 || count > 1 << 24)
+            return null;
+        long start = count * size <= 4 ? entry + 8 : ReadUInt32(data, entry + 8, little);
+        if (start + count * size > data.Length)
+            return [];
+        var values = new long[count];
+        for (int i = 0; i < count; i++)
+            values[i] = size == 2 ? ReadUInt16(data, (int)start + 2 * i, little) : ReadUInt32(data, (int)start + 4 * i, little);
+        return values;
+    }
+
+    private static int ReadUInt16(ReadOnlySpan<byte> data, int at, bool little) =>
+        little ? BinaryPrimitives.ReadUInt16LittleEndian(data[at..]) : BinaryPrimitives.ReadUInt16BigEndian(data[at..]);
+
+    private static long ReadUInt32(ReadOnlySpan<byte> data, int at, bool little) =>
+        little ? BinaryPrimitives.ReadUInt32LittleEndian(data[at..]) : BinaryPrimitives.ReadUInt32BigEndian(data[at..]);
 }

@@ -19,7 +19,24 @@ public static class HeatmapRenderer
         ArgumentNullException.ThrowIfNull(map);
         options ??= OverlayOptions.Default;
         Image<Rgb24> result = photo.Clone();
-        Paint(result, map, options, options.Alpha);
+        Paint(result, new Rectangle(0, 0, photo.Width, photo.Height), map, options, options.Alpha);
+        return result;
+    }
+
+    /// <summary>
+    /// Like <see cref="Overlay(Image{Rgb24}, CamMap, OverlayOptions?)"/>, but the map covers only
+    /// <paramref name="region"/> of the photo (e.g. <see cref="PhotoPreprocessor.InputRegion"/> for a centre-cropped
+    /// model input); the photo outside it is left as it is.
+    /// </summary>
+    public static Image<Rgb24> Overlay(Image<Rgb24> photo, CamMap map, OverlayOptions? options, Rectangle region)
+    {
+        ArgumentNullException.ThrowIfNull(photo);
+        ArgumentNullException.ThrowIfNull(map);
+        if (region.Width <= 0 || region.Height <= 0 || !new Rectangle(0, 0, photo.Width, photo.Height).Contains(region))
+            throw new ArgumentException($"Region {region} must be a non-empty part of the {photo.Width}×{photo.Height} photo.", nameof(region));
+        options ??= OverlayOptions.Default;
+        Image<Rgb24> result = photo.Clone();
+        Paint(result, region, map, options, options.Alpha);
         return result;
     }
 
@@ -31,7 +48,7 @@ public static class HeatmapRenderer
             throw new ArgumentException($"Heatmap size {width}×{height} must be positive.");
         options ??= OverlayOptions.Default;
         var result = new Image<Rgb24>(width, height);
-        Paint(result, map, options, alpha: 1f);
+        Paint(result, new Rectangle(0, 0, width, height), map, options, alpha: 1f);
         return result;
     }
 
@@ -46,20 +63,22 @@ public static class HeatmapRenderer
             throw new ArgumentException($"Colour bar size {width}×{height} must be positive.");
         var bar = new Image<Rgb24>(width, height, new Rgb24(255, 255, 255));
         bool vertical = height > width;
-        int labelSpace = 0;
-        int scale = 1;
-        string? high = null, low = null;
+
+        // With a range, room is kept at both ends for the values: a text line above and below a vertical bar,
+        // the wider value's width left and right of a horizontal one. Too small a bar gets no labels.
+        int labelSpace = 0, scale = 1;
+        string high = "", low = "";
         if (range is ValueRange r)
         {
-            high = FormatValue(r.Max);
-            low = FormatValue(r.Min);
-            scale = vertical ? (width >= 60 ? 2 : 1) : (height >= 40 ? 2 : 1);
-            labelSpace = BitmapFont.LineHeight(scale) + 2;
-            if ((vertical ? height : width) <= 2 * labelSpace + 4)
-                labelSpace = 0; // too small to print the values
+            (low, high) = FormatRange(r);
+            scale = (vertical ? width >= 60 : height >= 24) ? 2 : 1;
+            int textWidth = Math.Max(BitmapFont.MeasureWidth(high, scale), BitmapFont.MeasureWidth(low, scale));
+            labelSpace = vertical ? BitmapFont.LineHeight(scale) + 2 : textWidth + 4;
+            if ((vertical ? height : width) < 2 * labelSpace + 8)
+                labelSpace = 0;
         }
 
-        int start = labelSpace, length = (vertical ? height : width) - 2 * labelSpace;
+        int length = (vertical ? height : width) - 2 * labelSpace;
         ReadOnlySpan<Rgb24> table = colormap.Table;
         for (int i = 0; i < length; i++)
         {
@@ -67,17 +86,16 @@ public static class HeatmapRenderer
             Rgb24 c = table[Colormap.Index(t)];
             if (vertical)
             {
-                Span<Rgb24> row = bar.DangerousGetPixelRowMemory(start + length - 1 - i).Span;
-                row.Fill(c);
+                bar.DangerousGetPixelRowMemory(labelSpace + length - 1 - i).Span.Fill(c);
             }
             else
             {
                 for (int y = 0; y < height; y++)
-                    bar.DangerousGetPixelRowMemory(y).Span[start + i] = c;
+                    bar.DangerousGetPixelRowMemory(y).Span[labelSpace + i] = c;
             }
         }
 
-        if (labelSpace > 0 && high is not null && low is not null)
+        if (labelSpace > 0)
         {
             var ink = new Rgb24(0, 0, 0);
             if (vertical)
@@ -87,27 +105,52 @@ public static class HeatmapRenderer
             }
             else
             {
-                BitmapFont.DrawCentered(bar, low, new Rectangle(0, 0, labelSpace, height), ink, 1);
-                BitmapFont.DrawCentered(bar, high, new Rectangle(width - labelSpace, 0, labelSpace, height), ink, 1);
+                BitmapFont.DrawCentered(bar, low, new Rectangle(0, 0, labelSpace, height), ink, scale);
+                BitmapFont.DrawCentered(bar, high, new Rectangle(width - labelSpace, 0, labelSpace, height), ink, scale);
             }
         }
         return bar;
     }
 
-    /// <summary>PNG bytes of any image (default compression).</summary>
+    // Deflate level 1 with the Paeth filter: measured on chelsea.png about 4× faster than ImageSharp's default
+    // (level 6, adaptive filter) for a file about 5% larger, which suits images rendered on demand.
+    private static readonly PngEncoder FastPng = new()
+    {
+        CompressionLevel = PngCompressionLevel.Level1,
+        FilterMethod = PngFilterMethod.Paeth,
+        ColorType = PngColorType.Rgb,
+        BitDepth = PngBitDepth.Bit8,
+    };
+
+    /// <summary>8-bit RGB PNG bytes of an image (fast compression; any alpha is dropped).</summary>
     public static byte[] EncodePng(Image image)
     {
         ArgumentNullException.ThrowIfNull(image);
         using var stream = new MemoryStream();
-        image.Save(stream, new PngEncoder());
+        image.Save(stream, FastPng);
         return stream.ToArray();
     }
 
-    /// <summary>A value for a label: 3 significant digits, invariant culture.</summary>
-    internal static string FormatValue(float value) =>
-        value.ToString(Math.Abs(value) is >= 1e-3f and < 1e5f or 0f ? "0.###" : "0.##E+0", System.Globalization.CultureInfo.InvariantCulture);
+    /// <summary>
+    /// A range end for a label, invariant culture: up to 3 decimals, or 3 significant digits in E notation for very
+    /// large or small values. A value within 1/10000 of the range's span of zero prints as "0" (a ReLU'd map's
+    /// minimum is often 1e-11 rather than 0, which is noise, not information).
+    /// </summary>
+    public static (string Min, string Max) FormatRange(ValueRange range)
+    {
+        float span = Math.Abs(range.Max - range.Min);
+        return (FormatValue(range.Min, span), FormatValue(range.Max, span));
+    }
 
-    private static void Paint(Image<Rgb24> target, CamMap map, OverlayOptions options, float alpha)
+    private static string FormatValue(float value, float span)
+    {
+        if (value == 0f || Math.Abs(value) < span * 1e-4f)
+            return "0";
+        string format = Math.Abs(value) is >= 1e-3f and < 1e5f ? "0.###" : "0.##E+0";
+        return value.ToString(format, System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    private static void Paint(Image<Rgb24> target, Rectangle region, CamMap map, OverlayOptions options, float alpha)
     {
         ValueRange range = options.Range ?? new ValueRange(map.Min, map.Max);
         float span = range.Max - range.Min;
@@ -115,17 +158,15 @@ public static class HeatmapRenderer
         float scale = span > 1e-12f ? 1f / span : 0f;
         float min = range.Min;
         Rgb24[] table = options.Colormap.Table.ToArray();
-        var plan = new BilinearPlan(map.Raw, map.Width, map.Height, target.Width, target.Height);
-        Image<Rgb24> image = target;
+        var plan = new BilinearPlan(map.Raw, map.Width, map.Height, region.Width, region.Height);
         float beta = 1f - alpha;
-        int width = target.Width;
 
         void PaintRow(int y)
         {
-            float[] values = new float[width];
+            float[] values = new float[region.Width];
             plan.FillRow(y, values);
-            Span<Rgb24> row = image.DangerousGetPixelRowMemory(y).Span;
-            for (int x = 0; x < width; x++)
+            Span<Rgb24> row = target.DangerousGetPixelRowMemory(region.Y + y).Span.Slice(region.X, region.Width);
+            for (int x = 0; x < row.Length; x++)
             {
                 float t = scale == 0f ? 0f : (values[x] - min) * scale;
                 Rgb24 c = table[Colormap.Index(t)];
@@ -137,14 +178,14 @@ public static class HeatmapRenderer
             }
         }
 
-        if ((long)width * target.Height < 1 << 18)
+        if ((long)region.Width * region.Height < 1 << 18)
         {
-            for (int y = 0; y < target.Height; y++)
+            for (int y = 0; y < region.Height; y++)
                 PaintRow(y);
         }
         else
         {
-            Parallel.For(0, target.Height, PaintRow);
+            Parallel.For(0, region.Height, PaintRow);
         }
     }
 }

@@ -13,9 +13,9 @@ public static class MapResampler
     public static float[] Resize(ReadOnlySpan<float> map, int width, int height, int targetWidth, int targetHeight)
     {
         var plan = new BilinearPlan(map, width, height, targetWidth, targetHeight);
-        var result = new float[(long)targetWidth * targetHeight > int.MaxValue
-            ? throw new ArgumentException($"{targetWidth}×{targetHeight} is too large.")
-            : targetWidth * targetHeight];
+        if ((long)targetWidth * targetHeight > Array.MaxLength)
+            throw new ArgumentException($"A {targetWidth}×{targetHeight} map is too large for one array.");
+        var result = new float[targetWidth * targetHeight];
         plan.FillRows(result);
         return result;
     }

@@ -13,7 +13,8 @@ namespace CamStudio.Engine.Imaging;
 /// Decodes PNG, JPEG, BMP, GIF (first frame), WebP and TIFF into an upright <see cref="Image{Rgb24}"/>.
 /// Limits are enforced before pixels are decoded: byte length first, then the dimensions from the header.
 /// EXIF orientation is applied and the EXIF profile dropped. Grayscale, 16-bit, CMYK and palette images end as 8-bit
-/// RGB; transparent pixels are composited on white (so a transparent background reads as white paper, not black).
+/// RGB; transparent pixels are composited on white (so a transparent background reads as white paper, not black),
+/// except in BMP files, whose alpha byte is ignored.
 /// Every failure is a <see cref="PhotoDecodeException"/> naming the file.
 /// </summary>
 public sealed class PhotoDecoder
@@ -21,6 +22,7 @@ public sealed class PhotoDecoder
     public const string SupportedFormatList = "PNG, JPEG, BMP, GIF, WebP, TIFF";
 
     private const double BytesPerMegabyte = 1024 * 1024;
+    private const int ReadChunk = 81920;
 
     private readonly Configuration _configuration;
 
@@ -40,6 +42,7 @@ public sealed class PhotoDecoder
     /// <summary>Decodes the file at <paramref name="path"/>; its size is checked before it is read.</summary>
     public DecodedPhoto Decode(string path)
     {
+        ArgumentException.ThrowIfNullOrEmpty(path);
         string fileName = Path.GetFileName(path);
         FileInfo info = new(path);
         if (!info.Exists)
@@ -58,61 +61,65 @@ public sealed class PhotoDecoder
     }
 
     /// <summary>Decodes a whole encoded file held in memory.</summary>
-    public DecodedPhoto Decode(ReadOnlyMemory<byte> bytes, string fileName)
-    {
-        fileName = Path.GetFileName(fileName);
-        CheckByteLength(fileName, bytes.Length);
-        return DecodeChecked(bytes, fileName);
-    }
+    public DecodedPhoto Decode(ReadOnlyMemory<byte> bytes, string fileName) =>
+        DecodeChecked(bytes, Path.GetFileName(fileName));
 
-    /// <summary>Reads <paramref name="stream"/> (at most the byte limit, plus one byte to detect excess) and decodes it.</summary>
+    /// <summary>Reads <paramref name="stream"/> (never more than the byte limit plus one chunk) and decodes it.</summary>
     public DecodedPhoto Decode(Stream stream, string fileName)
     {
+        ArgumentNullException.ThrowIfNull(stream);
         fileName = Path.GetFileName(fileName);
-        ReadOnlyMemory<byte> bytes = ReadBounded(stream, fileName);
-        return DecodeChecked(bytes, fileName);
-    }
-
-    /// <summary>Reads <paramref name="stream"/> asynchronously (bounded by the byte limit), then decodes it.</summary>
-    public async Task<DecodedPhoto> DecodeAsync(Stream stream, string fileName, CancellationToken cancellationToken = default)
-    {
-        fileName = Path.GetFileName(fileName);
-        if (stream.CanSeek)
-            CheckByteLength(fileName, stream.Length - stream.Position);
-        var buffer = new MemoryStream();
-        byte[] chunk = new byte[81920];
-        int read;
-        while ((read = await stream.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
-        {
-            buffer.Write(chunk, 0, read);
-            if (buffer.Length > Limits.MaxBytes)
-                throw new PhotoDecodeException(fileName, $"the file exceeds the {FormatMegabytes(Limits.MaxBytes)} MB limit");
-        }
-        cancellationToken.ThrowIfCancellationRequested();
-        return DecodeChecked(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), fileName);
-    }
-
-    private ReadOnlyMemory<byte> ReadBounded(Stream stream, string fileName)
-    {
         try
         {
-            if (stream.CanSeek)
-                CheckByteLength(fileName, stream.Length - stream.Position);
-            var buffer = new MemoryStream();
-            byte[] chunk = new byte[81920];
+            MemoryStream buffer = StartReading(stream, fileName);
+            byte[] chunk = new byte[ReadChunk];
             int read;
             while ((read = stream.Read(chunk, 0, chunk.Length)) > 0)
-            {
-                buffer.Write(chunk, 0, read);
-                if (buffer.Length > Limits.MaxBytes)
-                    throw new PhotoDecodeException(fileName, $"the file exceeds the {FormatMegabytes(Limits.MaxBytes)} MB limit");
-            }
-            return buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
+                Append(buffer, chunk.AsSpan(0, read), fileName);
+            return DecodeChecked(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), fileName);
         }
         catch (IOException ex)
         {
             throw new PhotoDecodeException(fileName, $"the file could not be read ({ex.Message})", ex);
         }
+    }
+
+    /// <summary>
+    /// Reads <paramref name="stream"/> asynchronously (bounded like <see cref="Decode(Stream, string)"/>), e.g. an
+    /// upload, then decodes it on the calling thread.
+    /// </summary>
+    public async Task<DecodedPhoto> DecodeAsync(Stream stream, string fileName, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        fileName = Path.GetFileName(fileName);
+        MemoryStream buffer;
+        try
+        {
+            buffer = StartReading(stream, fileName);
+            byte[] chunk = new byte[ReadChunk];
+            int read;
+            while ((read = await stream.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
+                Append(buffer, chunk.AsSpan(0, read), fileName);
+        }
+        catch (IOException ex)
+        {
+            throw new PhotoDecodeException(fileName, $"the file could not be read ({ex.Message})", ex);
+        }
+        return DecodeChecked(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), fileName);
+    }
+
+    private MemoryStream StartReading(Stream stream, string fileName)
+    {
+        if (stream.CanSeek)
+            CheckByteLength(fileName, stream.Length - stream.Position);
+        return new MemoryStream();
+    }
+
+    private void Append(MemoryStream buffer, ReadOnlySpan<byte> chunk, string fileName)
+    {
+        buffer.Write(chunk);
+        if (buffer.Length > Limits.MaxBytes)
+            throw new PhotoDecodeException(fileName, $"the file exceeds the {FormatMegabytes(Limits.MaxBytes)} MB limit");
     }
 
     private void CheckByteLength(string fileName, long length)
@@ -159,9 +166,9 @@ public sealed class PhotoDecoder
         try
         {
             using var stream = AsStream(bytes);
-            image = formatName == "JPEG"
-                ? Image.Load<Rgb24>(_configuration, stream) // JPEG has no alpha: decode straight to RGB
-                : LoadCompositedOnWhite(stream);
+            image = MayHaveAlpha(formatName, span)
+                ? LoadCompositedOnWhite(stream)
+                : Image.Load<Rgb24>(_configuration, stream); // no alpha: decode straight to RGB (3 bytes a pixel)
         }
         catch (Exception ex) when (IsDecodingFailure(ex))
         {
@@ -209,6 +216,18 @@ public sealed class PhotoDecoder
         return orientation is not null && orientation.Value is >= 5 and <= 8;
     }
 
+    /// <summary>
+    /// Whether transparency must be composited: PNG with an alpha colour type or a tRNS chunk, and GIF, WebP and
+    /// TIFF (which may carry alpha). JPEG has none; BMP alpha is ignored, because many 32-bit BMPs leave the fourth
+    /// byte zero although the image is opaque.
+    /// </summary>
+    private static bool MayHaveAlpha(string formatName, ReadOnlySpan<byte> data) => formatName switch
+    {
+        "JPEG" or "BMP" => false,
+        "PNG" => data.Length > 25 && (data[25] is 4 or 6 || data.IndexOf("tRNS"u8) >= 0),
+        _ => true,
+    };
+
     private Image<Rgb24> LoadCompositedOnWhite(Stream stream)
     {
         using Image<Rgba32> rgba = Image.Load<Rgba32>(_configuration, stream);
@@ -248,6 +267,7 @@ public sealed class PhotoDecoder
         "BMP" => EncodedImageStructure.CheckBmp(data),
         "GIF" => EncodedImageStructure.CheckGif(data),
         "WebP" => EncodedImageStructure.CheckWebp(data),
+        "TIFF" => EncodedImageStructure.CheckTiff(data),
         _ => StructureCheck.Complete,
     };
 

@@ -74,6 +74,26 @@ public static class PhotoPreprocessor
         return new Rectangle(left, top, w, h);
     }
 
+    /// <summary>
+    /// The part of the original photo the model sees: all of it for <see cref="ResizeMode.Stretch"/>, the centred
+    /// crop mapped back to photo pixels for <see cref="ResizeMode.CenterCrop"/>. A map of the model's input belongs
+    /// on this region (see <see cref="HeatmapRenderer.Overlay(Image{Rgb24}, Cam.CamMap, OverlayOptions?, Rectangle)"/>).
+    /// </summary>
+    public static Rectangle InputRegion(int photoWidth, int photoHeight, PreprocessingSpec spec)
+    {
+        ValidateSpec(spec);
+        if (photoWidth <= 0 || photoHeight <= 0)
+            throw new ArgumentException($"Photo size {photoWidth}×{photoHeight} must be positive.");
+        if (spec.Resize == ResizeMode.Stretch)
+            return new Rectangle(0, 0, photoWidth, photoHeight);
+        Rectangle crop = CenterCropRegion(photoWidth, photoHeight, spec, out Size resized);
+        double sx = (double)photoWidth / resized.Width, sy = (double)photoHeight / resized.Height;
+        int left = (int)Math.Round(crop.X * sx), top = (int)Math.Round(crop.Y * sy);
+        int right = Math.Min(photoWidth, (int)Math.Round(crop.Right * sx));
+        int bottom = Math.Min(photoHeight, (int)Math.Round(crop.Bottom * sy));
+        return new Rectangle(left, top, Math.Max(1, right - left), Math.Max(1, bottom - top));
+    }
+
     private static void WriteChannelsFirst(Image<Rgb24> photo, PreprocessingSpec spec, Span<float> target)
     {
         int w = spec.InputWidth, h = spec.InputHeight, plane = w * h;

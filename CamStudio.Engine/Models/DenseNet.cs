@@ -103,6 +103,19 @@ public sealed class DenseNet : Module<Tensor, Tensor>
             ["densenet201"] = DenseNet201,
         };
 
+    /// <summary>
+    /// Makes densenet121/161/169/201 buildable by name through <see cref="TorchVisionModels"/> (and so the models
+    /// folder and the CLI) as soon as the engine assembly loads. Registration only stores factories: no torch call.
+    /// </summary>
+#pragma warning disable CA2255 // The engine is the app's own library: registering its own architectures on load is intended.
+    [System.Runtime.CompilerServices.ModuleInitializer]
+#pragma warning restore CA2255
+    internal static void RegisterArchitectures()
+    {
+        foreach (var (name, factory) in Architectures)
+            TorchVisionModels.Register(name, classes => factory(classes));
+    }
+
     public override Tensor forward(Tensor input)
     {
         using var scope = NewDisposeScope();

@@ -78,6 +78,24 @@ public sealed class ComparisonSheetTests
     }
 
     [Fact]
+    public void CentreCroppedModelsMapsCoverOnlyTheCroppedPartOfEachCell()
+    {
+        using var photo = TestImages.Solid(300, 100, new Rgb24(90, 90, 90));
+        var spec = PreprocessingSpec.ImageNet() with { Resize = ResizeMode.CenterCrop };
+        var options = new ComparisonSheetOptions { CellSize = 150, Alpha = 1f, Preprocessing = spec };
+        ComparisonSheetLayout layout = ComparisonSheetLayout.Plan(300, 100, ["a"], ["m"], options, "max", "min");
+
+        using Image<Rgb24> sheet = ComparisonSheet.Compose(photo, ["a"], ["m"], [[new CamMap(2, 1, [0f, 1f])]], options);
+
+        // The 150×50 cell's middle 50×50 square holds the map; its outer thirds keep the photo.
+        Rectangle cell = layout.Cell(0, 0);
+        Assert.Equal(new Rgb24(90, 90, 90), sheet[cell.Left + 10, cell.Top + 25]);
+        Assert.Equal(new Rgb24(90, 90, 90), sheet[cell.Right - 10, cell.Top + 25]);
+        Assert.Equal(Colormap.Jet.Table[0], sheet[cell.Left + 50, cell.Top + 25]);
+        Assert.Equal(Colormap.Jet.Table[255], sheet[cell.Left + 99, cell.Top + 25]);
+    }
+
+    [Fact]
     public void MissingMapsAndMismatchedShapesAreHandled()
     {
         using var photo = TestImages.Solid(32, 32, new Rgb24(0, 0, 0));

@@ -75,6 +75,29 @@ public sealed class HeatmapRendererTests
         Assert.Equal(new Rgb24(0, 0, 0), shared[0, 0]);
     }
 
+    [Fact]
+    public void RegionOverlayPaintsOnlyTheRegionTheModelSaw()
+    {
+        using var photo = TestImages.Noise(300, 100);
+        var spec = PreprocessingSpec.ImageNet() with { Resize = ResizeMode.CenterCrop };
+        Rectangle region = PhotoPreprocessor.InputRegion(300, 100, spec);
+        Assert.Equal(new Rectangle(100, 0, 100, 100), region); // the middle square of a 3:1 photo
+
+        using Image<Rgb24> overlay = HeatmapRenderer.Overlay(photo, LeftLowRightHigh, new OverlayOptions { Alpha = 1f }, region);
+
+        Assert.Equal(photo[99, 50], overlay[99, 50]);
+        Assert.Equal(photo[200, 50], overlay[200, 50]);
+        Assert.Equal(new Rgb24(0, 0, 128), overlay[100, 50]);
+        Assert.Equal(new Rgb24(128, 0, 0), overlay[199, 50]);
+        Assert.Throws<ArgumentException>(() => HeatmapRenderer.Overlay(photo, LeftLowRightHigh, null, new Rectangle(250, 0, 100, 100)));
+    }
+
+    [Fact]
+    public void StretchInputRegionIsTheWholePhoto()
+    {
+        Assert.Equal(new Rectangle(0, 0, 451, 300), PhotoPreprocessor.InputRegion(451, 300, PreprocessingSpec.ImageNet()));
+    }
+
     [Theory]
     [InlineData(-0.1f)]
     [InlineData(1.5f)]
@@ -118,6 +141,17 @@ public sealed class HeatmapRendererTests
         Assert.Equal(0, CountInk(plain, 0, 300)); // no black text without a range
     }
 
+    [Theory]
+    [InlineData(0f, 1f, "0", "1")]
+    [InlineData(3.78e-11f, 3f, "0", "3")]
+    [InlineData(-0.25f, 12.5f, "-0.25", "12.5")]
+    [InlineData(0.0001234f, 0.0005f, "1.23E-4", "5E-4")]
+    [InlineData(-2e6f, 1.5e7f, "-2E+6", "1.5E+7")]
+    public void RangeLabelsAreShortAndCultureInvariant(float min, float max, string low, string high)
+    {
+        Assert.Equal((low, high), HeatmapRenderer.FormatRange(new ValueRange(min, max)));
+    }
+
     [Fact]
     public void EncodePngRoundTrips()
     {
@@ -128,6 +162,17 @@ public sealed class HeatmapRendererTests
         using var decoded = Image.Load<Rgb24>(png);
         Assert.Equal(photo[5, 5], decoded[5, 5]);
         Assert.Equal((17, 9), (decoded.Width, decoded.Height));
+    }
+
+    [Fact]
+    public void HorizontalColorBarHasHighValuesOnTheRightAndValuesAtItsEnds()
+    {
+        using Image<Rgb24> bar = HeatmapRenderer.ColorBar(Colormap.Turbo, 400, 30, new ValueRange(0f, 12.5f));
+
+        int labelWidth = BitmapFont.MeasureWidth("12.5", 2) + 4;
+        Assert.Equal(Colormap.Turbo.Table[0], bar[labelWidth, 15]);
+        Assert.Equal(Colormap.Turbo.Table[255], bar[400 - labelWidth - 1, 15]);
+        Assert.True(CountInk(bar, 0, 30) > 40, "both values are printed");
     }
 
     private static int CountInk(Image<Rgb24> image, int fromRow, int toRow)

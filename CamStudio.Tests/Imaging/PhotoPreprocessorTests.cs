@@ -39,6 +39,23 @@ public sealed class PhotoPreprocessorTests
     }
 
     [Fact]
+    public void PhotoAtInputSizeIsLaidOutChannelsFirstRowByRow()
+    {
+        using var photo = TestImages.Noise(224, 224, seed: 5);
+        float[] values;
+        using (Tensor batch = PhotoPreprocessor.ToTensor(photo, ImageNet))
+            values = batch.data<float>().ToArray();
+
+        foreach ((int x, int y) in new[] { (0, 0), (223, 0), (10, 20), (200, 223) })
+        {
+            Rgb24 p = photo[x, y];
+            Assert.Equal(Normalised(p.R, 0), values[0 * 224 * 224 + y * 224 + x], 5);
+            Assert.Equal(Normalised(p.G, 1), values[1 * 224 * 224 + y * 224 + x], 5);
+            Assert.Equal(Normalised(p.B, 2), values[2 * 224 * 224 + y * 224 + x], 5);
+        }
+    }
+
+    [Fact]
     public void StretchKeepsTheLeftHalfOfThePhotoOnTheLeftHalfOfTheTensor()
     {
         using var photo = HalvesPhoto(200, 100); // wide: stretch squeezes it, no crop

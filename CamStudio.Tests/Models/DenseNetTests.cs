@@ -1,3 +1,5 @@
+using CamStudio.Engine.Cam;
+using CamStudio.Engine.Imaging;
 using CamStudio.Engine.Models;
 using CamStudio.Tests.Support;
 using TorchSharp;
@@ -78,29 +80,38 @@ public sealed class DenseNetTests : IDisposable
         }
     }
 
-    [Theory]
-    [InlineData("features.conv0.weight", new long[] { 64, 3, 7, 7 })]
-    [InlineData("features.norm0.running_mean", new long[] { 64 })]
-    [InlineData("features.norm0.num_batches_tracked", new long[] { })]
-    [InlineData("features.denseblock1.denselayer1.norm1.weight", new long[] { 64 })]
-    [InlineData("features.denseblock1.denselayer1.conv1.weight", new long[] { 128, 64, 1, 1 })]
-    [InlineData("features.denseblock1.denselayer1.norm2.running_var", new long[] { 128 })]
-    [InlineData("features.denseblock1.denselayer6.conv1.weight", new long[] { 128, 224, 1, 1 })]
-    [InlineData("features.transition1.norm.weight", new long[] { 256 })]
-    [InlineData("features.transition1.conv.weight", new long[] { 128, 256, 1, 1 })]
-    [InlineData("features.transition3.conv.weight", new long[] { 512, 1024, 1, 1 })]
-    [InlineData("features.denseblock4.denselayer16.conv2.weight", new long[] { 32, 128, 3, 3 })]
-    [InlineData("features.norm5.bias", new long[] { 1024 })]
-    [InlineData("classifier.weight", new long[] { 1000, 1024 })]
-    [InlineData("classifier.bias", new long[] { 1000 })]
-    public void DenseNet121StateDictHasTorchvisionsNamesAndShapes(string name, long[] shape)
+    [Fact]
+    public void DenseNet121StateDictHasTorchvisionsNamesAndShapes()
     {
-        using (var model = DenseNet.DenseNet121())
+        // torchvision's densenet121 layout (k = 32, bottleneck 4k = 128; block 1 starts at 64 channels).
+        var expected = new (string Name, long[] Shape)[]
         {
-            var stateDict = model.state_dict();
+            ("features.conv0.weight", [64, 3, 7, 7]),
+            ("features.norm0.running_mean", [64]),
+            ("features.norm0.num_batches_tracked", []),
+            ("features.denseblock1.denselayer1.norm1.weight", [64]),
+            ("features.denseblock1.denselayer1.conv1.weight", [128, 64, 1, 1]),
+            ("features.denseblock1.denselayer1.norm2.running_var", [128]),
+            ("features.denseblock1.denselayer1.conv2.weight", [32, 128, 3, 3]),
+            ("features.denseblock1.denselayer6.conv1.weight", [128, 224, 1, 1]),
+            ("features.transition1.norm.weight", [256]),
+            ("features.transition1.conv.weight", [128, 256, 1, 1]),
+            ("features.denseblock2.denselayer12.norm1.bias", [480]),
+            ("features.transition3.conv.weight", [512, 1024, 1, 1]),
+            ("features.denseblock4.denselayer16.conv2.weight", [32, 128, 3, 3]),
+            ("features.norm5.bias", [1024]),
+            ("classifier.weight", [1000, 1024]),
+            ("classifier.bias", [1000]),
+        };
+        using var model = DenseNet.DenseNet121();
+        var stateDict = model.state_dict();
+        foreach (var (name, shape) in expected)
+        {
             Assert.True(stateDict.ContainsKey(name), $"state dict has no '{name}'");
             Assert.Equal(shape, stateDict[name].shape);
         }
+        Assert.DoesNotContain("features.denseblock1.denselayer7.conv1.weight", stateDict.Keys);
+        Assert.DoesNotContain("features.transition4.conv.weight", stateDict.Keys);
     }
 
     [Fact]
@@ -182,6 +193,9 @@ public sealed class DenseNetTests : IDisposable
         loaded.load_py(path, strict: true, loadedParameters: loadedKeys);
         Assert.Equal(727, loadedKeys.Count);
         Assert.All(loadedKeys, pair => Assert.True(pair.Value, $"'{pair.Key}' was not loaded"));
+        // The engine's strict loader takes the class count (7) from the file's classifier.
+        using var viaEngine = (DenseNet)TorchVisionModels.Load("densenet121", path, device: CPU);
+        Assert.Equal(7, viaEngine.NumClasses);
 
         AssertNoTensorLeak(() =>
         {
@@ -192,23 +206,91 @@ public sealed class DenseNetTests : IDisposable
                 Tensor expected = source.call(input);
                 Tensor actual = loaded.call(input);
                 Assert.True(expected.allclose(actual, rtol: 1e-5, atol: 1e-5));
+                Assert.True(expected.allclose(viaEngine.call(input), rtol: 1e-5, atol: 1e-5));
                 // Different seeds: without loading, the two models would disagree.
                 Assert.False(expected.abs().max().item<float>() == 0f);
             }
         });
     }
 
-    [Fact]
-    public void StateDictWithMissingKeyIsRejectedByStrictLoad()
+    [Theory]
+    [InlineData("densenet121")]
+    [InlineData("densenet161")]
+    [InlineData("densenet169")]
+    [InlineData("densenet201")]
+    public void DenseNetsAreRegisteredWithTorchVisionModels(string architecture)
     {
-        string path = Path.Combine(_tempDir, "missing.pt");
-        using var source = DenseNet.DenseNet121(numClasses: 3);
-        var partial = new Dictionary<string, Tensor>(source.state_dict());
-        Assert.True(partial.Remove("features.denseblock2.denselayer3.conv1.weight"));
-        PyTorchPickler.PickleStateDict(path, partial);
+        Assert.True(TorchVisionModels.IsKnown(architecture));
+        Assert.Contains(architecture, TorchVisionModels.Names);
+        using var module = TorchVisionModels.Create(architecture, classCount: 4, device: CPU);
+        Assert.IsType<DenseNet>(module);
+        Assert.Equal(4, ((DenseNet)module).NumClasses);
+    }
 
-        using var target = DenseNet.DenseNet121(numClasses: 3);
-        Assert.ThrowsAny<Exception>(() => target.load_py(path, strict: true));
+    [Fact]
+    public void AutoLayerIsFeaturesWith1024ChannelsAndCamIsClassifierWeightsTimesFeatures()
+    {
+        torch.manual_seed(3);
+        var network = DenseNet.DenseNet121(numClasses: 6);
+        RandomiseBatchNormStatistics(network);
+        using var model = new ModuleCamModel("densenet121", network, PreprocessingSpec.ImageNet(64), CPU);
+
+        Assert.Equal("features", model.AutoLayer);
+        LayerInfo features = model.Layers.Single(l => l.Name == "features");
+        Assert.Equal(new long[] { 1, 1024, 2, 2 }, features.Shape);
+        LinearHead? head = model.HeadAfter("features");
+        Assert.NotNull(head);
+
+        AssertNoTensorLeak(() =>
+        {
+            using var scope = NewDisposeScope();
+            Tensor batch = torch.randn(2, 3, 64, 64);
+            var request = new ExplainRequest(["cam"], new ClassSelection.Indices([4]), "auto");
+            IReadOnlyList<PhotoExplanation> explained = CamExplainer.Explain(model, batch, request);
+
+            // Independent: capture "features" with our own hook and form Σ_k w[4,k]·A_k by hand.
+            Tensor? activation = null;
+            var hook = ((nn.Module<Tensor, Tensor>)network.named_modules().Single(m => m.name == "features").module)
+                .register_forward_hook((_, _, output) =>
+                {
+                    activation = output.alias().DetachFromDisposeScope();
+                    return output;
+                });
+            using (no_grad())
+                network.call(batch);
+            hook.remove();
+            using Tensor a = activation!;
+            float[] values = a.data<float>().ToArray();
+            float[] w = network.Classifier.weight!.data<float>().ToArray();
+            for (int n = 0; n < 2; n++)
+            {
+                ClassMap map = Assert.Single(explained[n].Maps);
+                Assert.Equal(("cam", 4, "features"), (map.Method, map.ClassIndex, map.Layer));
+                Assert.Equal((2, 2), (map.Map.Width, map.Map.Height));
+                for (int p = 0; p < 4; p++)
+                {
+                    double expected = 0;
+                    for (int k = 0; k < 1024; k++)
+                        expected += w[4 * 1024 + k] * values[(n * 1024 + k) * 4 + p];
+                    Assert.Equal(expected, map.Map.Raw[p], 3);
+                }
+            }
+        });
+    }
+
+    [Fact]
+    public void WeightsWithAMissingKeyFailToLoadWithAnErrorNamingTheKey()
+    {
+        string path = Path.Combine(_tempDir, "missing-key.pt");
+        using (var source = DenseNet.DenseNet121(numClasses: 3))
+        {
+            var partial = new Dictionary<string, Tensor>(source.state_dict());
+            Assert.True(partial.Remove("features.transition2.conv.weight"));
+            PyTorchPickler.PickleStateDict(path, partial);
+        }
+        var error = Assert.ThrowsAny<Exception>(() => TorchVisionModels.Load("densenet121", path, device: CPU));
+        Assert.Contains("features.transition2.conv.weight", error.Message);
+        Assert.Contains("missing-key.pt", error.Message);
     }
 
     private static void RandomiseBatchNormStatistics(nn.Module model)

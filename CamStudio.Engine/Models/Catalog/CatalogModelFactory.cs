@@ -1,14 +1,15 @@
 using CamStudio.Engine.Imaging;
+using CamStudio.Engine.Models.Onnx;
 using static TorchSharp.torch;
 
 namespace CamStudio.Engine.Models.Catalog;
 
-/// <summary>Builds an <see cref="ICamModel"/> from a manifest (ONNX import, or torchvision architecture + weights).</summary>
+/// <summary>Builds an <see cref="ICamModel"/> from a manifest: ONNX import, or torchvision architecture + weights.</summary>
 internal static class CatalogModelFactory
 {
-    public static IReadOnlyList<string> Architectures => DenseNet.Architectures.Keys.Order().ToList();
+    public static IReadOnlyList<string> Architectures => TorchVisionModels.Names;
 
-    public static bool IsArchitecture(string name) => DenseNet.Architectures.ContainsKey(name);
+    public static bool IsArchitecture(string name) => TorchVisionModels.IsKnown(name);
 
     public static ICamModel Create(ModelManifest manifest, string directory, IReadOnlyList<string>? labels, Device device)
     {
@@ -19,8 +20,8 @@ internal static class CatalogModelFactory
     }
 
     public static ICamModel CreateOnnx(string file, PreprocessingSpec spec, IReadOnlyList<string>? labels, Device device, string name) =>
-        throw new NotSupportedException("ONNX import is not merged yet.");
+        OnnxCamModel.Load(file, labels, spec, device, name);
 
     public static ICamModel CreateTorchVision(string architecture, string weights, PreprocessingSpec spec, IReadOnlyList<string>? labels, Device device, string name) =>
-        throw new NotSupportedException("torchvision loading is not merged yet.");
+        TorchVisionModels.CreateCamModel(architecture, weights, labels, spec, device, name);
 }

@@ -1,0 +1,92 @@
+using CamStudio.Engine.Cam;
+using CamStudio.Engine.Imaging;
+using CamStudio.Engine.Models;
+using CamStudio.Engine.Runtime;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace CamStudio.Benchmarks;
+
+/// <summary>
+/// The operations whose cost is compared: a plain forward pass, a forward pass with a full backward, and
+/// explanations through <see cref="CamExplainer"/>. Random weights: the cost does not depend on the values.
+/// </summary>
+public sealed class CamCostWorkload : IDisposable
+{
+    public const string PlainForwardName = "plain forward (no grad)";
+
+    private static readonly string[] GradientMethods = ["gradcam", "gradcam++", "xgradcam", "hirescam", "layercam"];
+
+    /// <summary>The methods that ride on one forward pass (Score-CAM and Ablation-CAM run one per channel).</summary>
+    private static readonly string[] OneForwardMethods = CamMethods.All.Where(m => !m.NeedsExtraForwards).Select(m => m.Id).ToArray();
+
+    private readonly ModuleCamModel _model;
+    private readonly nn.Module<Tensor, Tensor> _trainable;
+    private readonly Tensor _input;
+
+    /// <summary>Set to a number of torch threads (e.g. 1) to measure with that many instead of libtorch's default.</summary>
+    public const string ThreadsVariable = "CAMSTUDIO_BENCH_THREADS";
+
+    public CamCostWorkload(string architecture, int batch, int inputSize = 224)
+    {
+        // On a shared, oversubscribed machine OpenMP's spinning barriers make multi-threaded timings erratic;
+        // one thread keeps the ratios meaningful (an operation's share of the work does not depend on threads).
+        if (int.TryParse(Environment.GetEnvironmentVariable(ThreadsVariable), out int threads) && threads > 0)
+            torch.set_num_threads(threads);
+        Architecture = architecture;
+        Batch = batch;
+        Device device = TorchRuntime.DefaultDevice;
+        _model = TorchVisionModels.CreateCamModel(architecture, preprocessing: PreprocessingSpec.ImageNet(inputSize), device: device);
+        _trainable = TorchVisionModels.Create(architecture, device: device);
+        foreach (var parameter in _trainable.parameters())
+            parameter.requires_grad = true;
+        torch.manual_seed(1);
+        _input = torch.randn([batch, 3, inputSize, inputSize], device: device);
+
+        Operations =
+        [
+            (PlainForwardName, PlainForward),
+            ("forward + full backward", ForwardFullBackward),
+            .. OneForwardMethods.Select(id => (id, (Func<int>)(() => Explain([id], ClassSelection.Top1)))),
+            ("5 gradient methods + eigencam, 1 class", () => Explain([.. GradientMethods, "eigencam"], ClassSelection.Top1)),
+            ("all 7 methods, 1 class", () => Explain(OneForwardMethods, ClassSelection.Top1)),
+            ("gradcam, top-3 classes", () => Explain(["gradcam"], new ClassSelection.TopK(3))),
+            ("5 gradient methods + eigencam, top-3 classes", () => Explain([.. GradientMethods, "eigencam"], new ClassSelection.TopK(3))),
+        ];
+    }
+
+    public string Architecture { get; }
+
+    public int Batch { get; }
+
+    /// <summary>Every operation by display name; the first is the plain forward every ratio refers to.</summary>
+    public IReadOnlyList<(string Name, Func<int> Run)> Operations { get; }
+
+    public Func<int> this[string name] => Operations.Single(o => o.Name == name).Run;
+
+    public int PlainForward()
+    {
+        using var scope = torch.NewDisposeScope();
+        using var noGrad = torch.no_grad();
+        return (int)_model.Module.call(_input).argmax().item<long>();
+    }
+
+    public int ForwardFullBackward()
+    {
+        using var scope = torch.NewDisposeScope();
+        Tensor logits = _trainable.call(_input);
+        logits[.., 0].sum().backward();
+        _trainable.zero_grad();
+        return (int)logits.detach().argmax().item<long>();
+    }
+
+    public int Explain(string[] methods, ClassSelection classes) =>
+        CamExplainer.Explain(_model, _input, new ExplainRequest(methods, classes)).Sum(e => e.Maps.Count);
+
+    public void Dispose()
+    {
+        _input.Dispose();
+        _trainable.Dispose();
+        _model.Dispose();
+    }
+}

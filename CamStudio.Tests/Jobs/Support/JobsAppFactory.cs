@@ -1,0 +1,114 @@
+using System.Net;
+using CamStudio.Engine.Models.Catalog;
+using CamStudio.Web.Jobs;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace CamStudio.Tests.Jobs.Support;
+
+/// <summary>
+/// The CamStudio app (entry assembly of <see cref="JobStore"/>: <c>Program</c> is ambiguous with the CLI) for job tests: its own data folder, small batches, a known access code, and the explainer
+/// (the real engine over the shared MobileNetV2, unless a test passes another) wrapped in a <see cref="GatedExplainer"/>. With <c>kestrel: true</c> it listens on 127.0.0.1 (free port) for
+/// real SignalR/HTTP clients. A request carrying <see cref="LanPeerHeader"/> is seen as coming from that
+/// (non-loopback) address: a test-only startup filter sets <c>RemoteIpAddress</c>, so no traffic leaves loopback.
+/// </summary>
+public sealed class JobsAppFactory : WebApplicationFactory<JobStore>
+{
+    public const string LanPeerHeader = "X-Test-Lan-Peer";
+    public const string Code = "TEST-C0DE";
+
+    private readonly bool _kestrel;
+    private readonly int _batchSize;
+
+    public JobsAppFactory(bool kestrel = false, int batchSize = 2, IPhotoBatchExplainer? explainer = null)
+    {
+        _kestrel = kestrel;
+        _batchSize = batchSize;
+        DataDirectory = Path.Combine(Path.GetTempPath(), "camstudio-jobs-tests", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(DataDirectory);
+        Explainer = new GatedExplainer { Inner = explainer };
+        if (kestrel)
+            UseKestrel(options => options.Listen(IPAddress.Loopback, 0));
+    }
+
+    public string DataDirectory { get; }
+
+    public GatedExplainer Explainer { get; }
+
+    /// <summary>http://127.0.0.1:port/ once the Kestrel server has started.</summary>
+    public Uri ServerAddress
+    {
+        get
+        {
+            if (!_kestrel)
+                throw new InvalidOperationException("This factory uses the in-memory test server.");
+            StartServer();
+            string address = Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+            return new Uri(address.EndsWith('/') ? address : address + "/");
+        }
+    }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Development");
+        builder.UseSetting("CamStudio:AccessCode", Code);
+        builder.UseSetting("CamStudio:DataDirectory", DataDirectory);
+        builder.ConfigureTestServices(services =>
+        {
+            services.PostConfigure<JobOptions>(o =>
+            {
+                o.DataDirectory = DataDirectory;
+                o.BatchSize = _batchSize;
+            });
+            services.RemoveAll<ModelCatalog>();
+            services.AddSingleton(_ => new ModelCatalog(TestModels.Directory));
+            services.RemoveAll<IPhotoBatchExplainer>();
+            services.AddSingleton<EnginePhotoBatchExplainer>();
+            services.AddSingleton<IPhotoBatchExplainer>(sp =>
+            {
+                Explainer.Inner ??= sp.GetRequiredService<EnginePhotoBatchExplainer>();
+                return Explainer;
+            });
+            services.AddSingleton<IStartupFilter, LanPeerStartupFilter>();
+        });
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        if (disposing)
+        {
+            try
+            {
+                Directory.Delete(DataDirectory, recursive: true);
+            }
+            catch (IOException)
+            {
+                // SQLite may still hold the WAL for a moment; the temp folder is cleaned by the OS.
+            }
+        }
+    }
+
+    private sealed class LanPeerStartupFilter : IStartupFilter
+    {
+        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+        {
+            app.Use(async (context, nextMiddleware) =>
+            {
+                if (context.Request.Headers.TryGetValue(LanPeerHeader, out var peer) || context.Request.Query.TryGetValue("testLanPeer", out peer))
+                    context.Connection.RemoteIpAddress = IPAddress.Parse(peer.ToString());
+                else
+                    context.Connection.RemoteIpAddress ??= IPAddress.Loopback;
+                await nextMiddleware(context);
+            });
+            next(app);
+        };
+    }
+}

@@ -1,0 +1,38 @@
+using CamStudio.Engine.Models.Catalog;
+using CamStudio.Tests.Support;
+
+namespace CamStudio.Tests.Jobs.Support;
+
+/// <summary>A models folder (temp, once per test run) holding the shared MobileNetV2 as "mobilenetv2", the default model.</summary>
+public static class TestModels
+{
+    private static readonly Lazy<string> Folder = new(Create);
+
+    public static string Directory => Folder.Value;
+
+    public const string DefaultModel = ModelCatalog.DefaultModelName;
+
+    private static string Create()
+    {
+        string folder = Path.Combine(Path.GetTempPath(), "camstudio-jobs-tests", $"models-{Environment.ProcessId}");
+        var catalog = new ModelCatalog(folder);
+        // Add validates by loading the model: run it on a thread of its own, like the torch thread of the app.
+        Exception? error = null;
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                catalog.Add(SharedResources.Model, new AddModelOptions { Name = DefaultModel, Labels = SharedResources.ImageNetLabels, IfMissing = true });
+            }
+            catch (Exception ex)
+            {
+                error = ex;
+            }
+        });
+        thread.Start();
+        thread.Join();
+        if (error is not null)
+            throw new InvalidOperationException($"Could not set up the test models folder {folder}: {error.Message}", error);
+        return folder;
+    }
+}

@@ -1,0 +1,68 @@
+using CamStudio.Web.Jobs;
+using Microsoft.AspNetCore.Components;
+
+namespace CamStudio.Web.Components.Jobs;
+
+/// <summary><c>/jobs/{id}</c>: the gallery of a job (thumbnails, predictions, filter by predicted class, failures), export, explorer links.</summary>
+public sealed partial class JobResultsPage : IDisposable
+{
+    private const string FailedFilter = "\u0000failed";
+    private JobInfo? _job;
+    private IReadOnlyList<JobPhoto> _photos = [];
+    private IReadOnlyList<string> _classNames = [];
+    private string _filter = "";
+    private bool _interactive;
+    private IDisposable? _subscription;
+
+    [Parameter] public string JobId { get; set; } = "";
+
+    [Inject] private JobStore Store { get; set; } = default!;
+    [Inject] private JobProgressPublisher Publisher { get; set; } = default!;
+
+    /// <summary>
+    /// The explorer link for a photo of this job. The explorer (owned by the studio page) reads <c>job</c> and
+    /// <c>photo</c> from the query and loads the photo from <c>/api/jobs/{job}/photos/{photo}</c>.
+    /// </summary>
+    public static string ExplorerLink(string jobId, int photo) => $"/?job={jobId}&photo={photo}";
+
+    private string ExplorerLink(JobPhoto photo) => ExplorerLink(JobId, photo.Index);
+
+    private IEnumerable<JobPhoto> Shown => _filter switch
+    {
+        "" => _photos,
+        FailedFilter => _photos.Where(p => p.State == PhotoState.Failed),
+        _ => _photos.Where(p => p.Top1Name == _filter),
+    };
+
+    protected override void OnParametersSet()
+    {
+        Load();
+        _subscription ??= Publisher.Subscribe(p =>
+        {
+            if (p.JobId == JobId)
+                _ = InvokeAsync(() =>
+                {
+                    Load();
+                    StateHasChanged();
+                });
+        });
+    }
+
+    protected override void OnAfterRender(bool firstRender)
+    {
+        if (firstRender)
+        {
+            _interactive = true;
+            StateHasChanged();
+        }
+    }
+
+    private void Load()
+    {
+        _job = JobFiles.IsValidId(JobId) ? Store.GetJob(JobId) : null;
+        _photos = _job is null ? [] : Store.ListPhotos(JobId);
+        _classNames = [.. _photos.Where(p => p.Top1Name is not null).Select(p => p.Top1Name!).Distinct().Order()];
+    }
+
+    public void Dispose() => _subscription?.Dispose();
+}

@@ -1,0 +1,222 @@
+using System.Collections.Concurrent;
+using CamStudio.Engine.Cam;
+using CamStudio.Engine.Imaging;
+using CamStudio.Engine.Models;
+using CamStudio.Engine.Models.Catalog;
+using CamStudio.Engine.Runtime;
+using Microsoft.Extensions.Options;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+using SixLabors.ImageSharp.Processing;
+using TorchSharp;
+using ImageResizeMode = SixLabors.ImageSharp.Processing.ResizeMode;
+
+namespace CamStudio.Web.Jobs;
+
+/// <summary>
+/// <see cref="IPhotoBatchExplainer"/> over the engine: models from the <see cref="ModelCatalog"/>, one forward pass
+/// per batch through <see cref="CamExplainer"/> as ONE work item at <see cref="WorkPriority.Batch"/> on the shared
+/// <see cref="TorchExecutor"/> (so a click in the explorer waits at most one batch). Decoding and PNG rendering
+/// happen off the torch thread.
+/// </summary>
+public sealed class EnginePhotoBatchExplainer : IPhotoBatchExplainer, IDisposable
+{
+    /// <summary>Overlays are drawn on the photo scaled down to at most this many pixels on its longer side.</summary>
+    public const int OverlayMaxSide = 1024;
+
+    private readonly TorchExecutor _executor;
+    private readonly ModelCatalog _catalog;
+    private readonly PhotoDecoder _decoder;
+    private readonly JobOptions _options;
+    private readonly string _defaultModel;
+    private readonly ConcurrentDictionary<string, LoadedModel> _models = new(StringComparer.Ordinal);
+
+    public EnginePhotoBatchExplainer(TorchExecutor executor, ModelCatalog catalog, IOptions<JobOptions> options, IConfiguration configuration)
+    {
+        _executor = executor;
+        _catalog = catalog;
+        _options = options.Value;
+        _decoder = new PhotoDecoder(ImageLimits.Default with { MaxBytes = Math.Min(ImageLimits.DefaultMaxBytes, _options.MaxPhotoBytes) });
+        string? configured = configuration["CamStudio:DefaultModel"];
+        _defaultModel = string.IsNullOrWhiteSpace(configured) ? ModelCatalog.DefaultModelName : configured;
+    }
+
+    private sealed record LoadedModel(ICamModel Model, string Sha256);
+
+    public async Task<PreparedJob> PrepareAsync(JobSettings settings, CancellationToken cancellationToken)
+    {
+        foreach (string method in settings.Methods)
+        {
+            if (!CamMethods.Ids.Contains(method, StringComparer.OrdinalIgnoreCase))
+                throw new JobInputException($"Unknown CAM method '{method}'. Valid methods: {string.Join(", ", CamMethods.Ids)}.");
+        }
+        string name = string.IsNullOrWhiteSpace(settings.Model) ? _defaultModel : settings.Model;
+        LoadedModel loaded = await LoadAsync(name, cancellationToken);
+        ICamModel model = loaded.Model;
+        string layer;
+        try
+        {
+            layer = LayerNames.Resolve(model, settings.Layer);
+        }
+        catch (ArgumentException ex)
+        {
+            throw new JobInputException(ex.Message);
+        }
+        ClassSelection classes = ParseClasses(settings.Classes, model.Labels);
+        var methods = settings.Methods.Select(m => CamMethods.Get(m).Id).Distinct().ToList();
+        if (methods.Any(m => CamMethods.Get(m).NeedsHead) && model.HeadAfter(layer) is null)
+            throw new JobInputException($"Method 'cam' needs global average pooling and one linear layer after layer '{layer}' of model '{model.Name}'; use gradcam instead.");
+        return new PreparedJob(model.Name, loaded.Sha256, layer, methods, classes, model.Labels);
+    }
+
+    private async Task<LoadedModel> LoadAsync(string name, CancellationToken cancellationToken)
+    {
+        if (_models.TryGetValue(name, out var cached))
+            return cached;
+        try
+        {
+            LoadedModel loaded = await _executor.RunAsync(_ =>
+            {
+                if (_models.TryGetValue(name, out var again))
+                    return again;
+                CatalogEntry? entry = _catalog.Find(name);
+                ICamModel model = entry is not null ? _catalog.Load(entry, TorchRuntime.DefaultDevice) : _catalog.Load(name, TorchRuntime.DefaultDevice);
+                string file = entry?.ModelFile ?? name;
+                string sha = entry?.Manifest?.Sha256 ?? (File.Exists(file) ? ModelCatalog.Sha256Of(file) : "unknown");
+                var result = new LoadedModel(model, sha);
+                _models[name] = result;
+                return result;
+            }, WorkPriority.Batch, cancellationToken);
+            return loaded;
+        }
+        catch (ModelCatalogException ex)
+        {
+            throw new JobInputException(ex.Message);
+        }
+    }
+
+    /// <summary>
+    /// "top1", "top5" → the photo's own top-K; otherwise class indices and/or names separated by ';' (or by ',' when
+    /// every item is a number, since ImageNet names hold commas). A name matches a whole label or its first synonym.
+    /// </summary>
+    public static ClassSelection ParseClasses(string text, IReadOnlyList<string> labels)
+    {
+        string spec = text.Trim();
+        if (spec.StartsWith("top", StringComparison.OrdinalIgnoreCase) && int.TryParse(spec.AsSpan(3), out int k))
+        {
+            if (k < 1 || k > labels.Count)
+                throw new JobInputException($"'{spec}': top-K needs 1 ≤ K ≤ {labels.Count}.");
+            return new ClassSelection.TopK(k);
+        }
+        string[] items = spec.Contains(';') || !spec.Split(',').All(s => int.TryParse(s.Trim(), out _))
+            ? spec.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            : spec.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (items.Length == 0)
+            throw new JobInputException("No classes given: use top1, top3, or class indices/names separated by ';'.");
+        var indices = new List<int>();
+        foreach (string item in items)
+        {
+            if (int.TryParse(item, out int index))
+            {
+                if (index < 0 || index >= labels.Count)
+                    throw new JobInputException($"Class index {index} is out of range: the model has classes 0–{labels.Count - 1}.");
+                indices.Add(index);
+                continue;
+            }
+            int found = -1;
+            for (int i = 0; i < labels.Count && found < 0; i++)
+            {
+                if (string.Equals(labels[i], item, StringComparison.OrdinalIgnoreCase)
+                    || string.Equals(labels[i].Split(',')[0].Trim(), item, StringComparison.OrdinalIgnoreCase))
+                    found = i;
+            }
+            if (found < 0)
+                throw new JobInputException($"The model has no class named '{item}' (give a class index, or the name as in its labels).");
+            indices.Add(found);
+        }
+        return new ClassSelection.Indices(indices.Distinct().ToList());
+    }
+
+    public async Task<IReadOnlyList<PhotoOutcome>> ExplainBatchAsync(PreparedJob job, IReadOnlyList<string> photoPaths, CancellationToken cancellationToken)
+    {
+        LoadedModel loaded = await LoadAsync(string.IsNullOrWhiteSpace(job.ModelName) ? _defaultModel : job.ModelName, cancellationToken);
+        var outcomes = new PhotoOutcome?[photoPaths.Count];
+        var photos = new Image<Rgb24>?[photoPaths.Count];
+        try
+        {
+            await Task.Run(() =>
+            {
+                for (int i = 0; i < photoPaths.Count; i++)
+                {
+                    try
+                    {
+                        using DecodedPhoto decoded = _decoder.Decode(photoPaths[i]);
+                        photos[i] = decoded.DetachImage();
+                    }
+                    catch (PhotoDecodeException ex)
+                    {
+                        outcomes[i] = new PhotoOutcome.Failed(ex.Message);
+                    }
+                }
+            }, cancellationToken);
+
+            var good = Enumerable.Range(0, photos.Length).Where(i => photos[i] is not null).ToList();
+            if (good.Count > 0)
+            {
+                var request = new ExplainRequest(job.Methods, job.Classes, job.Layer);
+                ICamModel model = loaded.Model;
+                IReadOnlyList<PhotoExplanation> explanations = await _executor.RunAsync(_ =>
+                {
+                    using var scope = torch.NewDisposeScope();
+                    using var batch = PhotoPreprocessor.ToBatch([.. good.Select(i => photos[i]!)], model.Preprocessing, model.Device);
+                    return CamExplainer.Explain(model, batch, request);
+                }, WorkPriority.Batch, cancellationToken);
+
+                await Task.Run(() =>
+                {
+                    for (int g = 0; g < good.Count; g++)
+                        outcomes[good[g]] = Render(photos[good[g]]!, explanations[g]);
+                }, CancellationToken.None);
+            }
+            return [.. outcomes.Select(o => o!)];
+        }
+        finally
+        {
+            foreach (var photo in photos)
+                photo?.Dispose();
+        }
+    }
+
+    private PhotoOutcome Render(Image<Rgb24> photo, PhotoExplanation explanation)
+    {
+        using Image<Rgb24> shown = photo.Width > OverlayMaxSide || photo.Height > OverlayMaxSide
+            ? photo.Clone(c => c.Resize(new ResizeOptions { Size = new Size(OverlayMaxSide, OverlayMaxSide), Mode = ImageResizeMode.Max }))
+            : photo.Clone();
+        var overlays = new List<byte[]>(explanation.Maps.Count);
+        byte[] thumbnail = [];
+        for (int m = 0; m < explanation.Maps.Count; m++)
+        {
+            using Image<Rgb24> overlay = HeatmapRenderer.Overlay(shown, explanation.Maps[m].Map);
+            overlays.Add(HeatmapRenderer.EncodePng(overlay));
+            if (m == 0)
+            {
+                int size = _options.ThumbnailSize;
+                overlay.Mutate(c => c.Resize(new ResizeOptions { Size = new Size(size, size), Mode = ImageResizeMode.Max }));
+                thumbnail = HeatmapRenderer.EncodePng(overlay);
+            }
+        }
+        if (thumbnail.Length == 0)
+        {
+            shown.Mutate(c => c.Resize(new ResizeOptions { Size = new Size(_options.ThumbnailSize, _options.ThumbnailSize), Mode = ImageResizeMode.Max }));
+            thumbnail = HeatmapRenderer.EncodePng(shown);
+        }
+        return new PhotoOutcome.Explained(explanation, overlays, thumbnail);
+    }
+
+    public void Dispose()
+    {
+        foreach (var model in _models.Values)
+            model.Model.Dispose();
+        _models.Clear();
+    }
+}

@@ -1,0 +1,106 @@
+using System.Globalization;
+using System.IO.Compression;
+using System.Reflection;
+using System.Text;
+using System.Text.Json;
+
+namespace CamStudio.Web.Jobs;
+
+/// <summary>
+/// A job's results as one ZIP: <c>overlays/*.png</c>, <c>maps/*.npy</c>, <c>results.csv</c> (one row per photo ×
+/// class × method; failed photos get one row with their error) and <c>manifest.json</c>.
+/// </summary>
+public sealed class JobExporter(JobStore store, JobFiles files)
+{
+    private static readonly JsonSerializerOptions ManifestJson = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+
+    public static string AppVersion => Version(typeof(JobExporter).Assembly);
+
+    public static string EngineVersion => Version(typeof(CamStudio.Engine.Cam.CamMap).Assembly);
+
+    private static string Version(Assembly assembly) =>
+        assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion
+        ?? assembly.GetName().Version?.ToString() ?? "unknown";
+
+    /// <summary>Writes the export of <paramref name="job"/> to <paramref name="output"/> (any writable stream).</summary>
+    public void Write(JobInfo job, Stream output)
+    {
+        var photos = store.ListPhotos(job.Id);
+        string results = files.ResultsDirectory(job.Id);
+        using var zip = new ZipArchive(output, ZipArchiveMode.Create, leaveOpen: true, Encoding.UTF8);
+        foreach (JobPhoto photo in photos.Where(p => p.State == PhotoState.Done))
+        {
+            foreach (JobMapFile map in photo.Maps)
+            {
+                zip.CreateEntryFromFile(JobFiles.Inside(results, map.OverlayFile), map.OverlayFile, CompressionLevel.NoCompression);
+                zip.CreateEntryFromFile(JobFiles.Inside(results, map.NpyFile), map.NpyFile, CompressionLevel.Fastest);
+            }
+        }
+        var csv = zip.CreateEntry("results.csv", CompressionLevel.Fastest);
+        using (var writer = new StreamWriter(csv.Open(), new UTF8Encoding(false)))
+            writer.Write(ResultsCsv(photos));
+        var manifest = zip.CreateEntry("manifest.json", CompressionLevel.Fastest);
+        using (var stream = manifest.Open())
+            JsonSerializer.Serialize(stream, Manifest(job, photos), ManifestJson);
+    }
+
+    public static object Manifest(JobInfo job, IReadOnlyList<JobPhoto> photos) => new
+    {
+        jobId = job.Id,
+        state = job.State.ToText(),
+        model = new { name = job.ModelName ?? job.Settings.Model, sha256 = job.ModelSha256, requested = job.Settings.Model },
+        methods = job.Settings.Methods,
+        layer = photos.SelectMany(p => p.Maps).Select(m => m.Layer).FirstOrDefault() ?? job.Settings.Layer,
+        layerRequested = job.Settings.Layer,
+        classes = job.Settings.Classes,
+        appVersion = AppVersion,
+        engineVersion = EngineVersion,
+        createdUtc = job.CreatedUtc,
+        startedUtc = job.StartedUtc,
+        finishedUtc = job.FinishedUtc,
+        photos = job.Total,
+        explained = job.Done,
+        failed = job.Failed,
+        skippedEntries = job.Skipped,
+    };
+
+    /// <summary>RFC 4180 CSV: a header, then one row per photo × class × method.</summary>
+    public static string ResultsCsv(IReadOnlyList<JobPhoto> photos)
+    {
+        var csv = new StringBuilder();
+        AppendRow(csv, "file", "status", "class_index", "class_name", "probability", "method", "layer", "map_file", "overlay_file", "error");
+        foreach (JobPhoto photo in photos)
+        {
+            if (photo.State != PhotoState.Done)
+            {
+                AppendRow(csv, photo.FileName, photo.State.ToString().ToLowerInvariant(), "", "", "", "", "", "", "", photo.Error ?? "");
+                continue;
+            }
+            foreach (JobMapFile map in photo.Maps)
+            {
+                AppendRow(csv, photo.FileName, "done", map.ClassIndex.ToString(CultureInfo.InvariantCulture), map.ClassName,
+                    float.IsNaN(map.Probability) ? "" : map.Probability.ToString("R", CultureInfo.InvariantCulture),
+                    map.Method, map.Layer, map.NpyFile, map.OverlayFile, "");
+            }
+        }
+        return csv.ToString();
+    }
+
+    private static void AppendRow(StringBuilder csv, params string[] fields)
+    {
+        for (int i = 0; i < fields.Length; i++)
+        {
+            if (i > 0)
+                csv.Append(',');
+            csv.Append(Quote(fields[i]));
+        }
+        csv.Append("\r\n");
+    }
+
+    /// <summary>Quotes a field when it holds a comma, quote, line break or edge spaces; inner quotes are doubled.</summary>
+    internal static string Quote(string field)
+    {
+        bool needsQuotes = field.IndexOfAny([',', '"', '\r', '\n']) >= 0 || (field.Length > 0 && (field[0] == ' ' || field[^1] == ' '));
+        return needsQuotes ? "\"" + field.Replace("\"", "\"\"") + "\"" : field;
+    }
+}

@@ -1,0 +1,106 @@
+using System.Text.Json.Serialization;
+
+namespace CamStudio.Web.Jobs;
+
+/// <summary>Lifecycle of a job. <see cref="Interrupted"/>: the process died while it ran; the runner resumes it.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<JobState>))]
+public enum JobState
+{
+    Queued,
+    Running,
+    Interrupted,
+    Completed,
+    Failed,
+    Cancelled,
+}
+
+public static class JobStates
+{
+    public static string ToText(this JobState state) => state.ToString().ToLowerInvariant();
+
+    public static JobState Parse(string text) => Enum.Parse<JobState>(text, ignoreCase: true);
+
+    public static bool IsFinal(this JobState state) => state is JobState.Completed or JobState.Failed or JobState.Cancelled;
+}
+
+/// <summary>What a job computes for every photo. <paramref name="Model"/> empty = the default model.</summary>
+/// <param name="Classes">"top1", "top3", … or a comma-separated list of class indices and/or names.</param>
+public sealed record JobSettings(string Model, IReadOnlyList<string> Methods, string Classes, string Layer)
+{
+    public static JobSettings Default { get; } = new("", ["gradcam"], "top1", "auto");
+}
+
+/// <summary>A job as stored.</summary>
+public sealed record JobInfo(
+    string Id,
+    JobState State,
+    JobSettings Settings,
+    string? ModelName,
+    string? ModelSha256,
+    int Total,
+    int Done,
+    int Failed,
+    DateTimeOffset CreatedUtc,
+    DateTimeOffset? StartedUtc,
+    DateTimeOffset? FinishedUtc,
+    string? Error,
+    int Runs,
+    IReadOnlyList<IntakeIssue> Skipped)
+{
+    public int Finished => Done + Failed;
+}
+
+/// <summary>An input entry that was not taken into the job, and why.</summary>
+public sealed record IntakeIssue(string Entry, string Reason);
+
+[JsonConverter(typeof(JsonStringEnumConverter<PhotoState>))]
+public enum PhotoState
+{
+    Pending,
+    Done,
+    Failed,
+}
+
+/// <summary>One explained map of a photo as stored: files are relative to the job's results folder.</summary>
+public sealed record JobMapFile(string Method, int ClassIndex, string ClassName, float Probability, string Layer, string NpyFile, string OverlayFile);
+
+/// <summary>One photo of a job and, once finished, its result.</summary>
+public sealed record JobPhoto(
+    int Index,
+    string FileName,
+    PhotoState State,
+    string? Error,
+    int? Top1Index,
+    string? Top1Name,
+    float? Top1Probability,
+    IReadOnlyList<JobPrediction> Predictions,
+    IReadOnlyList<JobMapFile> Maps,
+    string? ThumbnailFile,
+    DateTimeOffset? ComputedUtc,
+    int? ComputedInRun)
+{
+    /// <summary>Id of the result row (assigned once, when the photo finished).</summary>
+    public long? ResultId { get; init; }
+}
+
+public sealed record JobPrediction(int ClassIndex, string ClassName, float Probability);
+
+/// <summary>The SignalR message sent to a job's followers after every photo and once at the end.</summary>
+public sealed record JobProgress(
+    string JobId,
+    string State,
+    int Done,
+    int Total,
+    int Failed,
+    string? File,
+    int? Photo,
+    int? Top1Index,
+    string? Top1Name,
+    float? Top1Prob,
+    long ElapsedMs,
+    long? EtaMs,
+    string? Error,
+    long? FinishedAtUnixMs = null);
+
+/// <summary>Bad job input: the whole job is rejected (HTTP 400) with this message.</summary>
+public sealed class JobInputException(string message) : Exception(message);

@@ -1,0 +1,46 @@
+namespace CamStudio.Web.Jobs;
+
+/// <summary>Settings of batch jobs (section <c>CamStudio:Jobs</c>); the data folder is <c>CamStudio:DataDirectory</c>.</summary>
+public sealed class JobOptions
+{
+    public const string Section = "CamStudio:Jobs";
+
+    /// <summary>Folder holding <c>jobs.db</c> and <c>jobs/&lt;id&gt;/…</c>. Env <c>CAMSTUDIO_DATA</c> overrides the setting.</summary>
+    public string DataDirectory { get; set; } = "";
+
+    /// <summary>Photos per forward pass (one batch = one work item on the shared torch executor).</summary>
+    public int BatchSize { get; set; } = 4;
+
+    /// <summary>Most photos one job may hold.</summary>
+    public int MaxPhotos { get; set; } = 1000;
+
+    /// <summary>Largest single photo (bytes), uploaded or extracted.</summary>
+    public long MaxPhotoBytes { get; set; } = 50L * 1024 * 1024;
+
+    /// <summary>Largest total of bytes written when extracting one archive (counted on the actual bytes, not headers).</summary>
+    public long MaxExtractedBytes { get; set; } = 2L * 1024 * 1024 * 1024;
+
+    /// <summary>Largest request body accepted by <c>POST /api/jobs</c>.</summary>
+    public long MaxUploadBytes { get; set; } = 2L * 1024 * 1024 * 1024;
+
+    /// <summary>Most entries an archive may list (a guard against entry-count bombs).</summary>
+    public int MaxArchiveEntries { get; set; } = 10_000;
+
+    /// <summary>Thumbnail edge in pixels.</summary>
+    public int ThumbnailSize { get; set; } = 160;
+
+    /// <summary>
+    /// The data folder: <c>CAMSTUDIO_DATA</c>, else <c>CamStudio:DataDirectory</c>, else <c>~/.local/share/camstudio</c>
+    /// (the per-user folder that also holds the default models folder).
+    /// </summary>
+    public static string ResolveDataDirectory(IConfiguration configuration)
+    {
+        string? fromEnv = Environment.GetEnvironmentVariable("CAMSTUDIO_DATA");
+        if (!string.IsNullOrWhiteSpace(fromEnv))
+            return Path.GetFullPath(fromEnv);
+        string? fromConfig = configuration["CamStudio:DataDirectory"];
+        if (!string.IsNullOrWhiteSpace(fromConfig))
+            return Path.GetFullPath(fromConfig);
+        return Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.Create), "camstudio");
+    }
+}

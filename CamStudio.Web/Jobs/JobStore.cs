@@ -1,0 +1,376 @@
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.Data.Sqlite;
+
+namespace CamStudio.Web.Jobs;
+
+/// <summary>
+/// Jobs, their photos and per-photo results in SQLite (<c>jobs.db</c>, WAL mode, synchronous FULL).
+/// A result row is inserted once per photo (UNIQUE(job_id, photo_idx)): a photo already finished can never be
+/// recomputed silently, and the row's id and time show when it was made.
+/// </summary>
+public sealed class JobStore
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    private readonly string _connectionString;
+
+    public JobStore(string dataDirectory)
+    {
+        DataDirectory = dataDirectory;
+        Directory.CreateDirectory(dataDirectory);
+        DatabasePath = Path.Combine(dataDirectory, "jobs.db");
+        _connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = DatabasePath,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Cache = SqliteCacheMode.Private,
+            Pooling = true,
+            DefaultTimeout = 30,
+        }.ToString();
+        Initialise();
+    }
+
+    public string DataDirectory { get; }
+
+    public string DatabasePath { get; }
+
+    private void Initialise()
+    {
+        using var connection = Open();
+        Execute(connection, "PRAGMA journal_mode=WAL;");
+        Execute(connection, """
+            CREATE TABLE IF NOT EXISTS jobs (
+                id TEXT PRIMARY KEY,
+                state TEXT NOT NULL,
+                model TEXT NOT NULL,
+                methods TEXT NOT NULL,
+                classes TEXT NOT NULL,
+                layer TEXT NOT NULL,
+                model_name TEXT,
+                model_sha256 TEXT,
+                total INTEGER NOT NULL,
+                created_utc TEXT NOT NULL,
+                started_utc TEXT,
+                finished_utc TEXT,
+                error TEXT,
+                runs INTEGER NOT NULL DEFAULT 0,
+                skipped TEXT NOT NULL DEFAULT '[]');
+            CREATE TABLE IF NOT EXISTS photos (
+                job_id TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+                idx INTEGER NOT NULL,
+                file_name TEXT NOT NULL,
+                input_file TEXT NOT NULL,
+                state TEXT NOT NULL,
+                error TEXT,
+                PRIMARY KEY (job_id, idx));
+            CREATE TABLE IF NOT EXISTS results (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                job_id TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+                photo_idx INTEGER NOT NULL,
+                top1_index INTEGER,
+                top1_name TEXT,
+                top1_prob REAL,
+                predictions TEXT NOT NULL,
+                maps TEXT NOT NULL,
+                thumbnail_file TEXT,
+                computed_utc TEXT NOT NULL,
+                run INTEGER NOT NULL,
+                UNIQUE (job_id, photo_idx));
+            CREATE TABLE IF NOT EXISTS job_runs (
+                job_id TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+                run INTEGER NOT NULL,
+                started_utc TEXT NOT NULL,
+                first_photo INTEGER,
+                resumed INTEGER NOT NULL,
+                PRIMARY KEY (job_id, run));
+            """);
+    }
+
+    private SqliteConnection Open()
+    {
+        var connection = new SqliteConnection(_connectionString);
+        connection.Open();
+        // FULL: a committed result survives even a power cut, not only a killed process (WAL + NORMAL would).
+        Execute(connection, "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;");
+        return connection;
+    }
+
+    private static void Execute(SqliteConnection connection, string sql, SqliteTransaction? transaction = null)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+
+    private static SqliteCommand Command(SqliteConnection connection, string sql, params (string Name, object? Value)[] parameters)
+    {
+        var command = connection.CreateCommand();
+        command.CommandText = sql;
+        foreach (var (name, value) in parameters)
+            command.Parameters.AddWithValue(name, value ?? DBNull.Value);
+        return command;
+    }
+
+    private static string Time(DateTimeOffset time) => time.UtcDateTime.ToString("O", CultureInfo.InvariantCulture);
+
+    private static DateTimeOffset? ReadTime(SqliteDataReader reader, int ordinal) =>
+        reader.IsDBNull(ordinal) ? null : DateTimeOffset.Parse(reader.GetString(ordinal), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
+
+    /// <summary>Stores a new queued job with its photos (input files must already be in place).</summary>
+    public void CreateJob(string id, JobSettings settings, IReadOnlyList<(string FileName, string InputFile)> photos, IReadOnlyList<IntakeIssue> skipped, DateTimeOffset createdUtc)
+    {
+        using var connection = Open();
+        using var transaction = connection.BeginTransaction();
+        using (var command = Command(connection, """
+            INSERT INTO jobs (id, state, model, methods, classes, layer, total, created_utc, skipped)
+            VALUES ($id, $state, $model, $methods, $classes, $layer, $total, $created, $skipped)
+            """,
+            ("$id", id), ("$state", JobState.Queued.ToText()), ("$model", settings.Model),
+            ("$methods", JsonSerializer.Serialize(settings.Methods, Json)), ("$classes", settings.Classes),
+            ("$layer", settings.Layer), ("$total", photos.Count), ("$created", Time(createdUtc)),
+            ("$skipped", JsonSerializer.Serialize(skipped, Json))))
+        {
+            command.Transaction = transaction;
+            command.ExecuteNonQuery();
+        }
+        using (var insert = Command(connection, "INSERT INTO photos (job_id, idx, file_name, input_file, state) VALUES ($job, $idx, $name, $input, 'pending')"))
+        {
+            insert.Transaction = transaction;
+            var idx = insert.Parameters.Add("$idx", SqliteType.Integer);
+            var name = insert.Parameters.Add("$name", SqliteType.Text);
+            var input = insert.Parameters.Add("$input", SqliteType.Text);
+            insert.Parameters.AddWithValue("$job", id);
+            for (int i = 0; i < photos.Count; i++)
+            {
+                idx.Value = i;
+                name.Value = photos[i].FileName;
+                input.Value = photos[i].InputFile;
+                insert.ExecuteNonQuery();
+            }
+        }
+        transaction.Commit();
+    }
+
+    private const string JobColumns = """
+        j.id, j.state, j.model, j.methods, j.classes, j.layer, j.model_name, j.model_sha256, j.total,
+        j.created_utc, j.started_utc, j.finished_utc, j.error, j.runs, j.skipped,
+        (SELECT COUNT(*) FROM photos p WHERE p.job_id = j.id AND p.state = 'done'),
+        (SELECT COUNT(*) FROM photos p WHERE p.job_id = j.id AND p.state = 'failed')
+        """;
+
+    private static JobInfo ReadJob(SqliteDataReader r) => new(
+        Id: r.GetString(0),
+        State: JobStates.Parse(r.GetString(1)),
+        Settings: new JobSettings(r.GetString(2), JsonSerializer.Deserialize<string[]>(r.GetString(3), Json) ?? [], r.GetString(4), r.GetString(5)),
+        ModelName: r.IsDBNull(6) ? null : r.GetString(6),
+        ModelSha256: r.IsDBNull(7) ? null : r.GetString(7),
+        Total: r.GetInt32(8),
+        Done: r.GetInt32(15),
+        Failed: r.GetInt32(16),
+        CreatedUtc: ReadTime(r, 9)!.Value,
+        StartedUtc: ReadTime(r, 10),
+        FinishedUtc: ReadTime(r, 11),
+        Error: r.IsDBNull(12) ? null : r.GetString(12),
+        Runs: r.GetInt32(13),
+        Skipped: JsonSerializer.Deserialize<IntakeIssue[]>(r.GetString(14), Json) ?? []);
+
+    public JobInfo? GetJob(string id)
+    {
+        using var connection = Open();
+        using var command = Command(connection, $"SELECT {JobColumns} FROM jobs j WHERE j.id = $id", ("$id", id));
+        using var reader = command.ExecuteReader();
+        return reader.Read() ? ReadJob(reader) : null;
+    }
+
+    /// <summary>All jobs, newest first.</summary>
+    public IReadOnlyList<JobInfo> ListJobs(int limit = 200)
+    {
+        using var connection = Open();
+        using var command = Command(connection, $"SELECT {JobColumns} FROM jobs j ORDER BY j.created_utc DESC LIMIT $limit", ("$limit", limit));
+        using var reader = command.ExecuteReader();
+        var jobs = new List<JobInfo>();
+        while (reader.Read())
+            jobs.Add(ReadJob(reader));
+        return jobs;
+    }
+
+    /// <summary>True when a job with this id is stored (whatever its state).</summary>
+    public bool Exists(string id)
+    {
+        using var connection = Open();
+        using var command = Command(connection, "SELECT 1 FROM jobs WHERE id = $id", ("$id", id));
+        return command.ExecuteScalar() is not null;
+    }
+
+    /// <summary>Jobs the runner still owes work: interrupted first, then queued, oldest first.</summary>
+    public IReadOnlyList<string> PendingJobIds()
+    {
+        using var connection = Open();
+        using var command = Command(connection, """
+            SELECT id FROM jobs WHERE state IN ('queued', 'interrupted', 'running')
+            ORDER BY CASE state WHEN 'queued' THEN 1 ELSE 0 END, created_utc
+            """);
+        using var reader = command.ExecuteReader();
+        var ids = new List<string>();
+        while (reader.Read())
+            ids.Add(reader.GetString(0));
+        return ids;
+    }
+
+    /// <summary>At start-up: jobs left "running" by a process that died are marked interrupted. Returns their ids.</summary>
+    public IReadOnlyList<string> MarkRunningAsInterrupted()
+    {
+        using var connection = Open();
+        using var transaction = connection.BeginTransaction();
+        var ids = new List<string>();
+        using (var select = Command(connection, "SELECT id FROM jobs WHERE state = 'running'"))
+        {
+            select.Transaction = transaction;
+            using var reader = select.ExecuteReader();
+            while (reader.Read())
+                ids.Add(reader.GetString(0));
+        }
+        using (var update = Command(connection, "UPDATE jobs SET state = 'interrupted' WHERE state = 'running'"))
+        {
+            update.Transaction = transaction;
+            update.ExecuteNonQuery();
+        }
+        transaction.Commit();
+        return ids;
+    }
+
+    /// <summary>Marks the job running and records a new run that starts at <paramref name="firstPhoto"/>. Returns the run number.</summary>
+    public int StartRun(string id, string modelName, string modelSha256, int? firstPhoto, DateTimeOffset now)
+    {
+        using var connection = Open();
+        using var transaction = connection.BeginTransaction();
+        int run;
+        using (var command = Command(connection, """
+            UPDATE jobs SET state = 'running', runs = runs + 1, model_name = $name, model_sha256 = $sha,
+                started_utc = COALESCE(started_utc, $now)
+            WHERE id = $id AND state IN ('queued', 'interrupted', 'running')
+            RETURNING runs
+            """, ("$id", id), ("$name", modelName), ("$sha", modelSha256), ("$now", Time(now))))
+        {
+            command.Transaction = transaction;
+            object? result = command.ExecuteScalar();
+            if (result is null)
+                throw new InvalidOperationException($"Job {id} is not waiting to run.");
+            run = Convert.ToInt32(result, CultureInfo.InvariantCulture);
+        }
+        using (var log = Command(connection, "INSERT INTO job_runs (job_id, run, started_utc, first_photo, resumed) VALUES ($id, $run, $now, $first, $resumed)",
+            ("$id", id), ("$run", run), ("$now", Time(now)), ("$first", firstPhoto), ("$resumed", run > 1 ? 1 : 0)))
+        {
+            log.Transaction = transaction;
+            log.ExecuteNonQuery();
+        }
+        transaction.Commit();
+        return run;
+    }
+
+    /// <summary>The runs of a job: when each started and at which photo (the first unfinished one).</summary>
+    public IReadOnlyList<JobRun> ListRuns(string id)
+    {
+        using var connection = Open();
+        using var command = Command(connection, "SELECT run, started_utc, first_photo, resumed FROM job_runs WHERE job_id = $id ORDER BY run", ("$id", id));
+        using var reader = command.ExecuteReader();
+        var runs = new List<JobRun>();
+        while (reader.Read())
+            runs.Add(new JobRun(reader.GetInt32(0), ReadTime(reader, 1)!.Value, reader.IsDBNull(2) ? null : reader.GetInt32(2), reader.GetInt32(3) == 1));
+        return runs;
+    }
+
+    /// <summary>Photos not yet finished, in order.</summary>
+    public IReadOnlyList<(int Index, string FileName, string InputFile)> PendingPhotos(string id)
+    {
+        using var connection = Open();
+        using var command = Command(connection, "SELECT idx, file_name, input_file FROM photos WHERE job_id = $id AND state = 'pending' ORDER BY idx", ("$id", id));
+        using var reader = command.ExecuteReader();
+        var photos = new List<(int, string, string)>();
+        while (reader.Read())
+            photos.Add((reader.GetInt32(0), reader.GetString(1), reader.GetString(2)));
+        return photos;
+    }
+
+    /// <summary>The input file (relative to the job's input folder) of one photo, or null.</summary>
+    public string? InputFileOf(string id, int photo)
+    {
+        using var connection = Open();
+        using var command = Command(connection, "SELECT input_file FROM photos WHERE job_id = $id AND idx = $idx", ("$id", id), ("$idx", photo));
+        return command.ExecuteScalar() as string;
+    }
+
+    /// <summary>Records a finished photo; its files must already be in place (the row is what makes them count).</summary>
+    public void SaveResult(string id, int photo, int run, PhotoState state, string? error, JobPrediction? top1,
+        IReadOnlyList<JobPrediction> predictions, IReadOnlyList<JobMapFile> maps, string? thumbnailFile, DateTimeOffset computedUtc)
+    {
+        using var connection = Open();
+        using var transaction = connection.BeginTransaction();
+        using (var update = Command(connection, "UPDATE photos SET state = $state, error = $error WHERE job_id = $id AND idx = $idx AND state = 'pending'",
+            ("$id", id), ("$idx", photo), ("$state", state == PhotoState.Done ? "done" : "failed"), ("$error", error)))
+        {
+            update.Transaction = transaction;
+            if (update.ExecuteNonQuery() != 1)
+                throw new InvalidOperationException($"Photo {photo} of job {id} is already finished.");
+        }
+        using (var insert = Command(connection, """
+            INSERT INTO results (job_id, photo_idx, top1_index, top1_name, top1_prob, predictions, maps, thumbnail_file, computed_utc, run)
+            VALUES ($id, $idx, $t1i, $t1n, $t1p, $preds, $maps, $thumb, $time, $run)
+            """,
+            ("$id", id), ("$idx", photo), ("$t1i", top1?.ClassIndex), ("$t1n", top1?.ClassName), ("$t1p", top1?.Probability),
+            ("$preds", JsonSerializer.Serialize(predictions, Json)), ("$maps", JsonSerializer.Serialize(maps, Json)),
+            ("$thumb", thumbnailFile), ("$time", Time(computedUtc)), ("$run", run)))
+        {
+            insert.Transaction = transaction;
+            insert.ExecuteNonQuery();
+        }
+        transaction.Commit();
+    }
+
+    /// <summary>Every photo of a job with its result (if finished), in order.</summary>
+    public IReadOnlyList<JobPhoto> ListPhotos(string id)
+    {
+        using var connection = Open();
+        using var command = Command(connection, """
+            SELECT p.idx, p.file_name, p.state, p.error, r.top1_index, r.top1_name, r.top1_prob, r.predictions, r.maps,
+                   r.thumbnail_file, r.computed_utc, r.run, r.id
+            FROM photos p LEFT JOIN results r ON r.job_id = p.job_id AND r.photo_idx = p.idx
+            WHERE p.job_id = $id ORDER BY p.idx
+            """, ("$id", id));
+        using var reader = command.ExecuteReader();
+        var photos = new List<JobPhoto>();
+        while (reader.Read())
+        {
+            photos.Add(new JobPhoto(
+                Index: reader.GetInt32(0),
+                FileName: reader.GetString(1),
+                State: Enum.Parse<PhotoState>(reader.GetString(2), ignoreCase: true),
+                Error: reader.IsDBNull(3) ? null : reader.GetString(3),
+                Top1Index: reader.IsDBNull(4) ? null : reader.GetInt32(4),
+                Top1Name: reader.IsDBNull(5) ? null : reader.GetString(5),
+                Top1Probability: reader.IsDBNull(6) ? null : reader.GetFloat(6),
+                Predictions: reader.IsDBNull(7) ? [] : JsonSerializer.Deserialize<JobPrediction[]>(reader.GetString(7), Json) ?? [],
+                Maps: reader.IsDBNull(8) ? [] : JsonSerializer.Deserialize<JobMapFile[]>(reader.GetString(8), Json) ?? [],
+                ThumbnailFile: reader.IsDBNull(9) ? null : reader.GetString(9),
+                ComputedUtc: ReadTime(reader, 10),
+                ComputedInRun: reader.IsDBNull(11) ? null : reader.GetInt32(11))
+            { ResultId = reader.IsDBNull(12) ? null : reader.GetInt64(12) });
+        }
+        return photos;
+    }
+
+    /// <summary>Sets a final state (completed, failed, cancelled) unless the job already has one.</summary>
+    public bool Finish(string id, JobState state, string? error, DateTimeOffset now)
+    {
+        using var connection = Open();
+        using var command = Command(connection, """
+            UPDATE jobs SET state = $state, error = $error, finished_utc = $now
+            WHERE id = $id AND state NOT IN ('completed', 'failed', 'cancelled')
+            """, ("$id", id), ("$state", state.ToText()), ("$error", error), ("$now", Time(now)));
+        return command.ExecuteNonQuery() == 1;
+    }
+}
+
+/// <summary>One (re)start of a job by the runner.</summary>
+public sealed record JobRun(int Run, DateTimeOffset StartedUtc, int? FirstPhoto, bool Resumed);

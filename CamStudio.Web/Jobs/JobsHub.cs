@@ -1,0 +1,27 @@
+using Microsoft.AspNetCore.SignalR;
+
+namespace CamStudio.Web.Jobs;
+
+/// <summary>
+/// <c>/hubs/jobs</c>: <c>Follow(jobId)</c> joins the job's group (and returns its current progress);
+/// <c>Unfollow(jobId)</c> leaves it. Messages: <c>JobProgress</c>.
+/// </summary>
+public sealed class JobsHub(JobStore store) : Hub
+{
+    public async Task<JobProgress> Follow(string jobId)
+    {
+        JobInfo job = Find(jobId);
+        await Groups.AddToGroupAsync(Context.ConnectionId, JobProgressPublisher.GroupOf(jobId));
+        return JobRunner.Snapshot(job);
+    }
+
+    public Task Unfollow(string jobId)
+    {
+        Find(jobId);
+        return Groups.RemoveFromGroupAsync(Context.ConnectionId, JobProgressPublisher.GroupOf(jobId));
+    }
+
+    private JobInfo Find(string jobId) =>
+        (JobFiles.IsValidId(jobId) ? store.GetJob(jobId) : null)
+        ?? throw new HubException($"There is no job '{jobId}'.");
+}

@@ -1,0 +1,73 @@
+using CamStudio.Engine.Models.Catalog;
+using CamStudio.Engine.Runtime;
+using CamStudio.Web.Access;
+using CamStudio.Web.Jobs.Present;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace CamStudio.Web.Jobs;
+
+/// <summary>Wiring of batch jobs, presenter mode and LAN access (three calls in Program.cs).</summary>
+public static class JobsServiceCollectionExtensions
+{
+    /// <summary>Registers the job store, runner, intake, export, hubs, presenter session and the access code.</summary>
+    public static IServiceCollection AddCamStudioJobs(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<JobOptions>()
+            .Bind(configuration.GetSection(JobOptions.Section))
+            .PostConfigure(o => o.DataDirectory = string.IsNullOrWhiteSpace(o.DataDirectory) || Environment.GetEnvironmentVariable("CAMSTUDIO_DATA") is { Length: > 0 }
+                ? JobOptions.ResolveDataDirectory(configuration)
+                : Path.GetFullPath(o.DataDirectory))
+            .Validate(o => o.BatchSize is >= 1 and <= 256, "CamStudio:Jobs:BatchSize must be between 1 and 256.")
+            .Validate(o => o.MaxPhotos >= 1, "CamStudio:Jobs:MaxPhotos must be at least 1.");
+        services.TryAddSingleton(sp => new JobStore(sp.GetRequiredService<IOptions<JobOptions>>().Value.DataDirectory));
+        services.TryAddSingleton(sp => new JobFiles(sp.GetRequiredService<IOptions<JobOptions>>().Value.DataDirectory));
+        services.TryAddSingleton(sp => new PhotoIntake(sp.GetRequiredService<IOptions<JobOptions>>().Value));
+        services.TryAddSingleton<JobExporter>();
+        services.TryAddSingleton<JobSubmitter>();
+        services.TryAddSingleton<JobProgressPublisher>();
+        services.TryAddSingleton<JobRunner>();
+        services.AddHostedService(sp => sp.GetRequiredService<JobRunner>());
+        // The torch thread and the catalog are shared with the studio: whoever registers them first wins (TryAdd).
+        services.TryAddSingleton(_ => new TorchExecutor());
+        services.TryAddSingleton(_ => new ModelCatalog(ModelsFolder.Resolve(null, configuration["CamStudio:ModelsDirectory"])));
+        services.TryAddSingleton<IPhotoBatchExplainer, EnginePhotoBatchExplainer>();
+        services.TryAddSingleton<PresenterSession>();
+        services.TryAddSingleton(_ => AccessCode.FromConfiguration(configuration));
+        services.AddProblemDetails();
+        services.AddHttpContextAccessor();
+        services.AddSignalR().AddHubOptions<PresenterHub>(o => o.MaximumReceiveMessageSize = 32 * 1024 * 1024);
+        return services;
+    }
+
+    /// <summary>
+    /// The access-code gate for non-loopback clients. Call it early (before static files and endpoints) so it
+    /// covers pages, the API and every hub; logs the code when it was generated.
+    /// </summary>
+    public static WebApplication UseCamStudioAccess(this WebApplication app)
+    {
+        AccessCode code = app.Services.GetRequiredService<AccessCode>();
+        string line = $"Access code for LAN viewers: {code.Code}";
+        if (code.Generated)
+            Console.WriteLine(line);
+        app.Logger.LogWarning("{AccessCodeLine}{Source}", line, code.Generated ? " (generated; set CamStudio:AccessCode or --access-code to fix one)" : "");
+        app.UseMiddleware<AccessCodeMiddleware>();
+        return app;
+    }
+
+    /// <summary>Maps <c>/api/jobs</c>, <c>/hubs/jobs</c>, <c>/hubs/present</c> and the presenter's image URLs.</summary>
+    public static WebApplication MapCamStudioJobs(this WebApplication app)
+    {
+        app.MapJobsApi();
+        app.MapHub<JobsHub>("/hubs/jobs");
+        app.MapHub<PresenterHub>("/hubs/present");
+        app.MapGet("/present/images/{version:long}/{name}", (long version, string name, PresenterSession session) =>
+            session.Image(version, name) is { } bytes
+                ? Results.File(bytes, ImageType(bytes))
+                : Results.Problem(title: "Image gone", detail: $"Presenter image {name} of version {version} is no longer shown.", statusCode: StatusCodes.Status404NotFound));
+        return app;
+    }
+
+    private static string ImageType(byte[] bytes) =>
+        bytes.Length > 3 && bytes[0] == 0xFF && bytes[1] == 0xD8 ? "image/jpeg" : "image/png";
+}
