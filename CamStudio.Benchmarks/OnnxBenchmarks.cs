@@ -15,8 +15,7 @@ namespace CamStudio.Benchmarks;
 /// architecture holding the same dequantised weights (<see cref="ModuleCamModel"/>): forward, and Grad-CAM through
 /// <see cref="CamExplainer"/> (forward with gradients from the auto layer, one partial backward, the map), per batch.
 /// Divide by <see cref="Batch"/> for ms per image. Needs ../shared (or CAMSTUDIO_SHARED) with the shared model.
-/// Run: <c>dotnet run -c Release --project CamStudio.Benchmarks -- --filter '*OnnxBenchmarks*' --job short --inProcess</c>
-/// (in-process: BenchmarkDotNet's generated child project does not get libtorch's native package).
+/// Run: <c>scripts/bench.sh --filter '*OnnxBenchmarks*'</c> (in process, as Program.cs configures).
 /// </summary>
 [MemoryDiagnoser(false)]
 public class OnnxBenchmarks
