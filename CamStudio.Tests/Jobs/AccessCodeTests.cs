@@ -3,6 +3,7 @@ using CamStudio.Tests.Jobs.Support;
 using CamStudio.Web.Access;
 using CamStudio.Web.Jobs;
 using Microsoft.AspNetCore.SignalR;
+using Microsoft.Extensions.Configuration;
 using Microsoft.AspNetCore.SignalR.Client;
 
 namespace CamStudio.Tests.Jobs;
@@ -167,6 +168,19 @@ public sealed class AccessCodeTests : IDisposable
             .Build();
         await byQuery.StartAsync();
         Assert.Equal(HubConnectionState.Connected, byQuery.State);
+    }
+
+    [Theory]
+    [InlineData("CamStudio:AccessCode", "ABCD-EFGH")]
+    [InlineData("access-code", "WXYZ-2345")] // --access-code on the command line
+    public void TheCodeComesFromSettingsOrTheCommandLine(string key, string value)
+    {
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { [key] = value }).Build();
+        AccessCode code = AccessCode.FromConfiguration(configuration);
+        Assert.Equal(value, code.Code);
+        Assert.False(code.Generated);
+        Assert.True(AccessCode.FromConfiguration(new ConfigurationBuilder().Build()).Generated);
     }
 
     [Fact]

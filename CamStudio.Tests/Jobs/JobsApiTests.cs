@@ -121,6 +121,17 @@ public sealed class JobsApiTests : IDisposable
         Assert.Equal("image/png", thumb.Content.Headers.ContentType?.MediaType);
         using var escape = await client.GetAsync($"api/jobs/{jobId}/files/..%2F..%2Fjobs.db");
         Assert.NotEqual(HttpStatusCode.OK, escape.StatusCode);
+        Assert.Equal(await File.ReadAllBytesAsync(SharedResources.Image("dog.jpg")), await client.GetByteArrayAsync($"api/jobs/{jobId}/photos/2"));
+
+        // The pages: the queue lists the job; the gallery links each photo to the explorer and shows the failure.
+        string queue = await client.GetStringAsync("jobs");
+        Assert.Contains($"data-job=\"{jobId}\"", queue);
+        string gallery = await client.GetStringAsync($"jobs/{jobId}");
+        Assert.Contains($"href=\"/?job={jobId}&amp;photo=0\"", gallery);
+        Assert.Contains($"href=\"/?job={jobId}&amp;photo=2\"", gallery);
+        Assert.DoesNotContain($"photo=1\"", gallery);
+        Assert.Contains($"src=\"api/jobs/{jobId}/files/{thumbnail}\"", gallery);
+        Assert.Contains("broken.jpg", gallery);
     }
 
     [Fact]

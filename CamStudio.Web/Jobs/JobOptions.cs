@@ -29,7 +29,10 @@ public sealed class JobOptions
     /// <summary>Thumbnail edge in pixels.</summary>
     public int ThumbnailSize { get; set; } = 160;
 
-    /// <summary>The data folder: <c>CAMSTUDIO_DATA</c>, else <c>CamStudio:DataDirectory</c>, else <c>~/.local/share/CamStudio</c>.</summary>
+    /// <summary>
+    /// The data folder: <c>CAMSTUDIO_DATA</c>, else <c>CamStudio:DataDirectory</c>, else <c>~/.local/share/camstudio</c>
+    /// (the per-user folder that also holds the default models folder).
+    /// </summary>
     public static string ResolveDataDirectory(IConfiguration configuration)
     {
         string? fromEnv = Environment.GetEnvironmentVariable("CAMSTUDIO_DATA");
@@ -38,6 +41,6 @@ public sealed class JobOptions
         string? fromConfig = configuration["CamStudio:DataDirectory"];
         if (!string.IsNullOrWhiteSpace(fromConfig))
             return Path.GetFullPath(fromConfig);
-        return Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.Create), "CamStudio");
+        return Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.Create), "camstudio");
     }
 }

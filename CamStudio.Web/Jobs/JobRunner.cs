@@ -60,6 +60,7 @@ public sealed class JobRunner : BackgroundService
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await Task.Yield();
+        RemoveOrphanFolders();
         foreach (string id in _store.MarkRunningAsInterrupted())
             _logger.LogWarning("Job {JobId} was running when the previous process stopped: marked interrupted, it will resume", id);
         while (!stoppingToken.IsCancellationRequested)
@@ -77,6 +78,31 @@ public sealed class JobRunner : BackgroundService
             catch (OperationCanceledException)
             {
                 break;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Job folders without a row are intakes a dead process never finished (the row is written last); they are
+    /// removed once they are clearly stale, never while an intake might still be writing them.
+    /// </summary>
+    private void RemoveOrphanFolders()
+    {
+        if (!Directory.Exists(_files.JobsDirectory))
+            return;
+        foreach (string folder in Directory.EnumerateDirectories(_files.JobsDirectory))
+        {
+            string id = Path.GetFileName(folder);
+            if (!JobFiles.IsValidId(id) || _store.Exists(id) || Directory.GetLastWriteTimeUtc(folder) > DateTime.UtcNow.AddMinutes(-10))
+                continue;
+            try
+            {
+                Directory.Delete(folder, recursive: true);
+                _logger.LogInformation("Removed {Folder}: an unfinished intake of a previous process", folder);
+            }
+            catch (IOException ex)
+            {
+                _logger.LogWarning(ex, "Could not remove the stale intake folder {Folder}", folder);
             }
         }
     }

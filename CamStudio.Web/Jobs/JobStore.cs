@@ -195,6 +195,14 @@ public sealed class JobStore
         return jobs;
     }
 
+    /// <summary>True when a job with this id is stored (whatever its state).</summary>
+    public bool Exists(string id)
+    {
+        using var connection = Open();
+        using var command = Command(connection, "SELECT 1 FROM jobs WHERE id = $id", ("$id", id));
+        return command.ExecuteScalar() is not null;
+    }
+
     /// <summary>Jobs the runner still owes work: interrupted first, then queued, oldest first.</summary>
     public IReadOnlyList<string> PendingJobIds()
     {

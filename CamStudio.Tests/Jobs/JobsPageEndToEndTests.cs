@@ -1,0 +1,49 @@
+using CamStudio.Tests.Jobs.Support;
+using CamStudio.Tests.Support;
+using Microsoft.Playwright;
+
+namespace CamStudio.Tests.Jobs;
+
+/// <summary>The jobs page in Debian's Chromium: upload photos, start, watch progress and thumbnails, open the gallery.</summary>
+[Collection(TorchCollection.Name)]
+public sealed class JobsPageEndToEndTests : IDisposable
+{
+    private const string Chromium = "/usr/bin/chromium";
+    private readonly JobsAppFactory _app = new(kestrel: true);
+
+    public void Dispose() => _app.Dispose();
+
+    [Fact]
+    public async Task UploadedPhotosBecomeAJobWhoseThumbnailsAndGalleryAppear()
+    {
+        Assert.True(File.Exists(Chromium), $"Debian's Chromium is missing at {Chromium}: run scripts/setup.sh --with-browser.");
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions { ExecutablePath = Chromium, Headless = true, Args = ["--no-sandbox"] });
+        IPage page = await browser.NewPageAsync(new BrowserNewPageOptions { BaseURL = _app.ServerAddress.ToString() });
+        await page.GotoAsync("jobs");
+        await page.WaitForSelectorAsync("[data-jobs-page][data-interactive='true']");
+
+        await page.Locator("input[type=file][multiple]").SetInputFilesAsync(
+            new[] { "cat.bmp", "dog.jpg", "owl.jpg" }.Select(SharedResources.Image));
+        await page.WaitForSelectorAsync("text=3 photo(s) chosen");
+        await page.ClickAsync("[data-submit-job]");
+
+        var job = page.Locator("[data-job]").First;
+        await job.Locator("[data-state]:text('completed')").WaitForAsync(new LocatorWaitForOptions { Timeout = 60_000 });
+        Assert.Contains("3 / 3 photos", await job.InnerTextAsync());
+        string jobId = (await job.GetAttributeAsync("data-job"))!;
+
+        await page.GotoAsync($"jobs/{jobId}");
+        await page.WaitForSelectorAsync("[data-job-results][data-interactive='true']");
+        Assert.Equal(3, await page.Locator("[data-photo]").CountAsync());
+        Assert.Equal(3, await page.Locator("a:text('Open in explorer')").CountAsync());
+        // Filtering by the first photo's predicted class leaves only the photos with that top-1 class.
+        string firstClass = (await page.Locator("[data-class-filter] option").Nth(1).GetAttributeAsync("value"))!;
+        await page.SelectOptionAsync("[data-class-filter]", firstClass);
+        await page.WaitForFunctionAsync("() => document.querySelectorAll('[data-photo]').length < 3");
+        int shown = await page.Locator("[data-photo]").CountAsync();
+        Assert.InRange(shown, 1, 2);
+        foreach (var card in await page.Locator("[data-photo]").AllAsync())
+            Assert.Contains(firstClass.Split(',')[0], await card.InnerTextAsync());
+    }
+}
