@@ -32,7 +32,7 @@ public static class CamStudioCli
             ParseResult parse = root.Parse(args);
             if (parse.Errors.Count > 0 && parse.Action is ParseErrorAction)
             {
-                context.ReportError($"{parse.Errors[0].Message} (see 'camstudio --help').");
+                context.ReportError($"{ParseErrorMessage(parse)} See 'camstudio --help'.");
                 return ExitCodes.Usage;
             }
             return parse.Invoke(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });
@@ -54,6 +54,15 @@ public static class CamStudioCli
                 error.WriteLine(e.ToString());
             return ExitCodes.Failure;
         }
+    }
+
+    /// <summary>The most telling parse error (an unknown token before a missing one), in plain words.</summary>
+    private static string ParseErrorMessage(ParseResult parse)
+    {
+        string message = (parse.Errors.FirstOrDefault(e => e.Message.StartsWith("Unrecognized", StringComparison.Ordinal)) ?? parse.Errors[0]).Message;
+        return message
+            .Replace("as expected type 'System.Single'", "as a number", StringComparison.Ordinal)
+            .Replace("as expected type 'System.Int32'", "as a whole number", StringComparison.Ordinal);
     }
 
     /// <summary>An <see cref="ArgumentException"/>'s message without the " (Parameter 'x')" suffix.</summary>
@@ -97,7 +106,10 @@ public static class CamStudioCli
             Description = "Classes to explain: top1, top3, topK, or comma-separated class indices / names.",
             DefaultValueFactory = _ => "top1",
         };
-        var layer = new Option<string?>("--layer") { Description = "Layer to map: auto (the model's default) or a name from 'camstudio layers'." };
+        var layer = new Option<string?>("--layer")
+        {
+            Description = "Layer to map: auto (the last spatial layer) or a name from 'camstudio layers'. Default: the model's defaultLayer from its model.json (auto unless set).",
+        };
         var colormap = new Option<string>("--colormap")
         {
             Description = $"Overlay colours: {string.Join(", ", Colormap.All.Select(c => c.Name))}.",

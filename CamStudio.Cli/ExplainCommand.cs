@@ -37,6 +37,9 @@ internal static class ExplainCommand
     public static int Run(ExplainSettings settings, CliContext context)
     {
         // Everything that can be checked without the model is checked first, so bad input writes nothing.
+        string? unknownOption = settings.Images.FirstOrDefault(p => p.StartsWith('-') && !File.Exists(p));
+        if (unknownOption is not null)
+            throw new CliException($"Unknown option '{unknownOption}' for explain. See 'camstudio explain --help'.");
         if (!(settings.Alpha >= 0f && settings.Alpha <= 1f))
             throw new CliException($"--alpha must be a number from 0 to 1, not {settings.Alpha}.");
         if (!Colormap.TryParse(settings.Colormap, out Colormap? colormap))
@@ -112,7 +115,7 @@ internal static class ExplainCommand
                     results[index] = result;
                     mapsWritten += result.Files.Count;
                     Prediction best = explanations[j].TopPredictions[0];
-                    context.Out.WriteLine($"{path}: {best.ClassName} ({best.ClassIndex}) {best.Probability:P1}; {result.Files.Count} maps");
+                    context.Out.WriteLine($"{path}: {best.ClassName} ({best.ClassIndex}) {best.Probability:P1}; {result.Files.Count} {(result.Files.Count == 1 ? "map" : "maps")}");
                 }
             }
             finally
@@ -124,13 +127,10 @@ internal static class ExplainCommand
 
         WritePredictions(Path.Combine(outDir, PredictionsFileName), model, layer, results.OfType<PhotoResult>().ToList());
         int explained = settings.Images.Count - failures;
-        context.Out.WriteLine($"Wrote {mapsWritten} maps ({mapsWritten} PNG + {mapsWritten} NPY) for {explained} of {settings.Images.Count} photos and {PredictionsFileName} to {outDir}.");
-        if (failures > 0)
-        {
-            context.ReportError($"{failures} of {settings.Images.Count} photos could not be read (see above).");
-            return ExitCodes.Failure;
-        }
-        return ExitCodes.Success;
+        context.Out.WriteLine($"Wrote {mapsWritten} maps ({mapsWritten} PNG + {mapsWritten} NPY) for {explained} of {settings.Images.Count} photos and {PredictionsFileName} to {outDir}." +
+            (failures > 0 ? $" {failures} could not be read." : ""));
+        // Each unreadable photo already has its own line on stderr; the exit code says the run was incomplete.
+        return failures > 0 ? ExitCodes.Failure : ExitCodes.Success;
     }
 
     /// <summary>The methods of a comma-separated list (duplicates dropped, order kept); unknown ids are an error listing the valid ones.</summary>

@@ -18,17 +18,11 @@ internal static class OverlayPlacement
         if (spec.Resize == CamStudio.Engine.Imaging.ResizeMode.Stretch)
             return HeatmapRenderer.Overlay(photo, map, options);
 
-        Rectangle crop = PhotoPreprocessor.CenterCropRegion(photo.Width, photo.Height, spec, out Size resized);
-        double sx = (double)photo.Width / resized.Width, sy = (double)photo.Height / resized.Height;
-        int left = (int)Math.Round(crop.X * sx), top = (int)Math.Round(crop.Y * sy);
-        int width = Math.Clamp((int)Math.Round(crop.Width * sx), 1, photo.Width - left);
-        int height = Math.Clamp((int)Math.Round(crop.Height * sy), 1, photo.Height - top);
-        var region = new Rectangle(left, top, width, height);
-
+        Rectangle region = PhotoPreprocessor.InputRegion(photo.Width, photo.Height, spec);
         using Image<Rgb24> seen = photo.Clone(x => x.Crop(region));
         using Image<Rgb24> overlaid = HeatmapRenderer.Overlay(seen, map, options);
         Image<Rgb24> result = photo.Clone();
-        result.Mutate(x => x.DrawImage(overlaid, new Point(left, top), 1f));
+        result.Mutate(x => x.DrawImage(overlaid, new Point(region.X, region.Y), 1f));
         return result;
     }
 }

@@ -54,6 +54,7 @@ public static class CamExplainer
 
         using DisposeScope scope = torch.NewDisposeScope();
         using ModelRun run = model.Run(batch, layer, trackGradients);
+        using ExtraForwards? forwards = methods.Any(m => m.NeedsExtraForwards) ? new ExtraForwards(model, batch, layer) : null;
         int photos = checked((int)run.Logits.shape[0]);
         Tensor activation = run.Activation;
         Tensor activationValues = activation.detach();
@@ -89,7 +90,7 @@ public static class CamExplainer
             Tensor? gradients = trackGradients
                 ? GradientOfClassScores(run.Logits, activation, classIndices, retainGraph: rank < ranks - 1)
                 : null;
-            var inputs = new CamInputs(activationValues, gradients, classIndices, head);
+            var inputs = new CamInputs(activationValues, gradients, classIndices, head, forwards);
 
             using IDisposable noGrad = torch.no_grad();
             foreach (ICamMethod method in methods)

@@ -14,6 +14,8 @@ public static class CamMethods
         new HiResCam(),
         new LayerCam(),
         new EigenCam(),
+        new ScoreCam(),
+        new AblationCam(),
     ];
 
     public static IEnumerable<string> Ids => All.Select(m => m.Id);

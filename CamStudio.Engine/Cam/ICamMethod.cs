@@ -29,6 +29,9 @@ public interface ICamMethod
     /// <summary>False when the map does not depend on the class (Eigen-CAM): computed once per photo.</summary>
     bool IsClassSpecific { get; }
 
+    /// <summary>Runs extra forward passes (<see cref="CamInputs.Forwards"/>): Score-CAM, Ablation-CAM. Not cheap.</summary>
+    bool NeedsExtraForwards => false;
+
     /// <summary>Raw maps, N×h×w, as the paper defines them (ReLU included where the paper has one), not normalised.</summary>
     Tensor Compute(CamInputs inputs);
 }
@@ -38,8 +41,12 @@ public interface ICamMethod
 /// <param name="Gradients">N×C×h×w ∂y_c/∂A for each photo's class, when the method needs gradients.</param>
 /// <param name="ClassIndices">N class indices (int64), one per photo.</param>
 /// <param name="Head">The linear head after the layer, when the method needs it.</param>
-public sealed record CamInputs(Tensor Activations, Tensor? Gradients, Tensor ClassIndices, LinearHead? Head)
+/// <param name="Forwards">Extra forward passes, when the method needs them.</param>
+public sealed record CamInputs(Tensor Activations, Tensor? Gradients, Tensor ClassIndices, LinearHead? Head, ExtraForwards? Forwards = null)
 {
+    public ExtraForwards RequireForwards(string method) =>
+        Forwards ?? throw new InvalidOperationException($"{method} needs extra forward passes, but none were provided.");
+
     public Tensor RequireGradients(string method) =>
         Gradients ?? throw new InvalidOperationException($"{method} needs gradients, but none were computed.");
 

@@ -15,7 +15,7 @@ namespace CamStudio.Engine.Models;
 /// Construct and use on the torch thread: the constructor runs one probe forward pass (a batch of one at the
 /// input size of <see cref="Preprocessing"/>) to learn the layers, their output shapes and the class count.
 /// </remarks>
-public sealed class ModuleCamModel : ICamModel
+public sealed class ModuleCamModel : ICamModel, ILayerOutputReplacement
 {
     private const ulong ProbeSeed = 20160527;
 
@@ -124,6 +124,32 @@ public sealed class ModuleCamModel : ICamModel
         scope.Attach(activation);
         scope.MoveToOuter(logits, activation);
         return new ModelRun(logits, activation);
+    }
+
+    public Tensor LogitsWithLayerOutput(Tensor input, string layer, Tensor output)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        ArgumentNullException.ThrowIfNull(output);
+        string resolved = ResolveLayer(layer);
+        int calls = 0;
+        var remover = _modules[resolved].register_forward_hook((_, _, own) =>
+        {
+            if (++calls > 1 || !own.shape.SequenceEqual(output.shape))
+                throw new InvalidOperationException(
+                    $"Layer '{resolved}' output {string.Join("×", own.shape)} cannot be replaced by {string.Join("×", output.shape)}.");
+            // A new handle: the model's dispose scopes may free what the hook returns, never the caller's tensor.
+            return output.alias();
+        });
+        try
+        {
+            using IDisposable noGrad = torch.no_grad();
+            using DisposeScope scope = torch.NewDisposeScope();
+            return Module.call(input).MoveToOuterDisposeScope();
+        }
+        finally
+        {
+            remover.remove();
+        }
     }
 
     /// <summary>

@@ -1,5 +1,8 @@
 using CamStudio.Engine.Cam;
+using CamStudio.Engine.Imaging;
 using CamStudio.Engine.Models;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
 using CamStudio.Tests.Support;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -82,6 +85,33 @@ public sealed class CamExplainerTests
             Assert.Equal(order[0], result[n].Maps.Single().ClassIndex);
             Assert.Equal("relu2", result[n].Maps.Single().Layer);
         }
+    }
+
+    [Fact]
+    public void PhotosArePreprocessedForTheModelAndExplainedAsOneBatch()
+    {
+        using ModuleCamModel model = TinyCnn.GapLinear(inputSize: 12);
+        using var red = new Image<Rgb24>(40, 30, new Rgb24(200, 30, 30));
+        using var striped = new Image<Rgb24>(25, 25);
+        for (int y = 0; y < 25; y++)
+        for (int x = 0; x < 25; x++)
+            striped[x, y] = x % 4 < 2 ? new Rgb24(250, 250, 250) : new Rgb24(10, 60, 120);
+        var request = new ExplainRequest(["gradcam", "eigencam"], new ClassSelection.TopK(2));
+        long before = Tensor.TotalCount;
+
+        IReadOnlyList<PhotoExplanation> fromPhotos = CamExplainer.Explain(model, [red, striped], request);
+
+        Assert.Equal(before, Tensor.TotalCount);
+        using Tensor batch = PhotoPreprocessor.ToBatch([red, striped], model.Preprocessing);
+        IReadOnlyList<PhotoExplanation> fromBatch = CamExplainer.Explain(model, batch, request);
+        Assert.Equal(2, fromPhotos.Count);
+        for (int n = 0; n < 2; n++)
+        {
+            Assert.Equal(fromBatch[n].TopPredictions, fromPhotos[n].TopPredictions);
+            for (int m = 0; m < 4; m++)
+                Assert.Equal(fromBatch[n].Maps[m].Map.Raw, fromPhotos[n].Maps[m].Map.Raw);
+        }
+        Assert.Throws<ArgumentException>(() => CamExplainer.Explain(model, Array.Empty<Image<Rgb24>>(), request));
     }
 
     [Fact]

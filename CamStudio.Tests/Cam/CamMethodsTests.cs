@@ -171,9 +171,62 @@ public sealed class CamMethodsTests
     }
 
     [Fact]
+    public void AblationCamOfGapLinearModelWeighsChannelsByTheirShareOfTheLogit()
+    {
+        // Zeroing channel k of a GAP + linear model lowers y_c by w[c, k]·mean(A_k), so w_k = w[c, k]·mean(A_k) / y_c.
+        using ModuleCamModel model = TinyCnn.GapLinear();
+        using Tensor batch = TinyCnn.RandomBatch(Photos, 12, seed: 16);
+        float[][][] a = TinyCnn.Features(model, batch);
+        (float[][] w, float[] b) = TinyCnn.Head(model);
+
+        IReadOnlyList<PhotoExplanation> result = Explain(model, batch, "ablationcam");
+
+        for (int n = 0; n < Photos; n++)
+        {
+            float[] means = a[n].Select(channel => channel.Average()).ToArray();
+            float logit = w[ExplainedClass].Zip(means, (wk, mk) => wk * mk).Sum() + b[ExplainedClass];
+            float[] weights = w[ExplainedClass].Zip(means, (wk, mk) => wk * mk / logit).ToArray();
+            float[] expected = WeightedSum(weights, a[n]).Select(v => Math.Max(v, 0f)).ToArray();
+            MapAssert.Close(expected, result[n].Maps.Single().Map.Raw, 1e-4, $"ablation-cam of photo {n}");
+        }
+    }
+
+    [Fact]
+    public void ScoreCamWeighsChannelsBySoftmaxOfTheScoresOfTheMaskedPhoto()
+    {
+        using ModuleCamModel model = TinyCnn.GapLinear();
+        using Tensor batch = TinyCnn.RandomBatch(Photos, 12, seed: 17);
+        float[][][] a = TinyCnn.Features(model, batch);
+        float[] photos = batch.data<float>().ToArray();
+
+        IReadOnlyList<PhotoExplanation> result = Explain(model, batch, "scorecam");
+
+        for (int n = 0; n < Photos; n++)
+        {
+            var scores = new double[TinyCnn.Channels];
+            for (int k = 0; k < TinyCnn.Channels; k++)
+            {
+                float[] mask = MapAssert.MinMax(BilinearUpsample(a[n][k], 6, 6, 12, 12));
+                var masked = new float[3 * 144];
+                for (int c = 0; c < 3; c++)
+                for (int p = 0; p < 144; p++)
+                    masked[c * 144 + p] = photos[n * 3 * 144 + c * 144 + p] * mask[p];
+                using (torch.no_grad())
+                using (Tensor input = torch.tensor(masked, [1, 3, 12, 12]))
+                using (Tensor logits = model.Module.call(input))
+                    scores[k] = logits[0, ExplainedClass].item<float>();
+            }
+            double total = scores.Sum(Math.Exp);
+            float[] weights = scores.Select(s => (float)(Math.Exp(s) / total)).ToArray();
+            float[] expected = WeightedSum(weights, a[n]).Select(v => Math.Max(v, 0f)).ToArray();
+            MapAssert.Close(expected, result[n].Maps.Single().Map.Raw, 1e-4, $"score-cam of photo {n}");
+        }
+    }
+
+    [Fact]
     public void RegistryListsEveryMethodAndNamesTheValidIdsForAnUnknownOne()
     {
-        Assert.Equal(["cam", "gradcam", "gradcam++", "xgradcam", "hirescam", "layercam", "eigencam"], CamMethods.Ids);
+        Assert.Equal(["cam", "gradcam", "gradcam++", "xgradcam", "hirescam", "layercam", "eigencam", "scorecam", "ablationcam"], CamMethods.Ids);
         Assert.Same(CamMethods.Get("gradcam"), CamMethods.Get("GradCAM"));
         Assert.All(CamMethods.All, m => Assert.Matches(@"\b(19|20)\d\d\b", m.Paper));
 
@@ -193,6 +246,28 @@ public sealed class CamMethodsTests
         Tensor gradients = torch.tensor(new float[] { 0.5f, -1, 0, 2, 1, 1, 0.5f, 0 }).reshape(1, 2, 2, 2);
         Tensor classes = torch.zeros(1, ScalarType.Int64);
         return method.Compute(new CamInputs(activations, gradients, classes, null)).data<float>().ToArray();
+    }
+
+    /// <summary>PyTorch's bilinear resize with align_corners = false, written out.</summary>
+    private static float[] BilinearUpsample(float[] source, int height, int width, int outHeight, int outWidth)
+    {
+        var result = new float[outHeight * outWidth];
+        for (int y = 0; y < outHeight; y++)
+        {
+            double sy = Math.Max(0, (y + 0.5) * height / outHeight - 0.5);
+            int y0 = (int)sy, y1 = Math.Min(y0 + 1, height - 1);
+            double fy = sy - y0;
+            for (int x = 0; x < outWidth; x++)
+            {
+                double sx = Math.Max(0, (x + 0.5) * width / outWidth - 0.5);
+                int x0 = (int)sx, x1 = Math.Min(x0 + 1, width - 1);
+                double fx = sx - x0;
+                result[y * outWidth + x] = (float)(
+                    (1 - fy) * ((1 - fx) * source[y0 * width + x0] + fx * source[y0 * width + x1]) +
+                    fy * ((1 - fx) * source[y1 * width + x0] + fx * source[y1 * width + x1]));
+            }
+        }
+        return result;
     }
 
     private static float[] WeightedSum(float[] weights, float[][] activation)

@@ -25,7 +25,7 @@ public sealed class OnnxExplainerIntegrationTests : IClassFixture<SharedOnnxMode
         using DecodedPhoto both = PhotoDecoder.Default.Decode(SharedResources.Image("both.png"));
         using DecodedPhoto coffee = PhotoDecoder.Default.Decode(SharedResources.Image("coffee.png"));
         _model.HeadAfter(_model.AutoLayer);   // the model keeps its head tensors once found
-        long before = torch.Tensor.TotalCount;
+        long before = OnnxTestSupport.SettledTensorCount();
         IReadOnlyList<PhotoExplanation> explanations;
         using (Tensor batch = PhotoPreprocessor.ToBatch(new Image<Rgb24>[] { both.Image, coffee.Image }, _model.Preprocessing))
             explanations = CamExplainer.Explain(_model, batch, new ExplainRequest(["gradcam", "cam"], new ClassSelection.TopK(2)));

@@ -47,6 +47,20 @@ internal sealed class OnnxGraphBuilder
         return this;
     }
 
+    /// <summary>A tensor copied as is from another model.</summary>
+    public OnnxGraphBuilder Raw(TensorProto tensor)
+    {
+        _graph.Initializer.Add(tensor.Clone());
+        return this;
+    }
+
+    /// <summary>A node copied as is from another model.</summary>
+    public OnnxGraphBuilder RawNode(NodeProto node)
+    {
+        _graph.Node.Add(node.Clone());
+        return this;
+    }
+
     public OnnxGraphBuilder Node(string op, string[] inputs, string[] outputs, string domain = "", string? name = null, params AttributeProto[] attributes)
     {
         var node = new NodeProto { OpType = op, Domain = domain, Name = name ?? $"{op.ToLowerInvariant()}_{_graph.Node.Count}" };

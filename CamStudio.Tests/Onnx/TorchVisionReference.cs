@@ -29,6 +29,7 @@ internal static class TorchVisionReference
             throw new InvalidOperationException($"torchvision has {convModules.Count} convs / {bnModules.Count} batch norms, the ONNX graph {convs.Count} QLinearConv");
 
         using (torch.no_grad())
+        using (torch.NewDisposeScope())
         {
             for (int i = 0; i < convs.Count; i++)
             {

@@ -158,13 +158,18 @@ public enum QuantizedRangePolicy
 }
 
 /// <summary>Import options for <see cref="OnnxCamModel"/> / <see cref="OnnxGraphModule"/>.</summary>
-public sealed record OnnxImportOptions(QuantizedRangePolicy QuantizedRanges = QuantizedRangePolicy.ActivationsOnly)
+/// <param name="QuantizedRanges">How quantised output ranges are respected in float (see <see cref="QuantizedRangePolicy"/>).</param>
+/// <param name="SimulateRounding">
+/// Verification only: round every quantised output to its grid, ((round(y / s) + z) clamped to [qmin, qmax] − z)·s, as
+/// int8 kernels do. Rounding has zero gradient almost everywhere, so never use it for gradient-based maps.
+/// </param>
+public sealed record OnnxImportOptions(QuantizedRangePolicy QuantizedRanges = QuantizedRangePolicy.ActivationsOnly, bool SimulateRounding = false)
 {
     public static OnnxImportOptions Default { get; } = new();
 }
 
 /// <summary>The clamp one quantised output gets (see <see cref="QuantizedRangePolicy"/>); none when scale/zero point are not constants.</summary>
-internal readonly record struct QuantizedRange(double? Min, double? Max)
+internal readonly record struct QuantizedRange(double? Min, double? Max, (double Scale, double Zero, double QMin, double QMax)? Grid = null)
 {
     private const double ReluSixTolerance = 6e-3;
 
@@ -182,6 +187,8 @@ internal readonly record struct QuantizedRange(double? Min, double? Max)
         double zero = z is null ? 0 : OnnxNodeContext.Scalar(z);
         double step = OnnxNodeContext.Scalar(s);
         double lo = (qMin - zero) * step, hi = (qMax - zero) * step;
+        if (c.Options.SimulateRounding)
+            return new QuantizedRange(lo, hi, (step, zero, qMin, qMax));
         if (c.Options.QuantizedRanges == QuantizedRangePolicy.Saturate)
             return new QuantizedRange(lo, hi);
         if (lo != 0)
@@ -189,5 +196,13 @@ internal readonly record struct QuantizedRange(double? Min, double? Max)
         return Math.Abs(hi - 6) <= ReluSixTolerance ? new QuantizedRange(0, 6) : new QuantizedRange(0, null);
     }
 
-    public Tensor Apply(Tensor x) => Min is null && Max is null ? x.alias() : x.clamp(Min, Max);
+    public Tensor Apply(Tensor x)
+    {
+        if (Grid is { } g)
+        {
+            using var scope = NewDisposeScope();
+            return (((x / g.Scale).round() + g.Zero).clamp(g.QMin, g.QMax) - g.Zero).mul(g.Scale).MoveToOuterDisposeScope();
+        }
+        return Min is null && Max is null ? x.alias() : x.clamp(Min, Max);
+    }
 }

@@ -1,0 +1,56 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace CamStudio.Engine.Cam.Methods;
+
+/// <summary>
+/// Ablation-CAM: ReLU(Σ_k w_k · A_k) with w_k = (y_c − y_c^k) / y_c, y_c^k the class score with channel k of the
+/// layer set to zero; one forward pass per channel (in chunks), shared by all classes of a photo.
+/// </summary>
+public sealed class AblationCam : ICamMethod
+{
+    public string Id => "ablationcam";
+    public string DisplayName => "Ablation-CAM";
+    public string Paper => "Desai & Ramaswamy 2020, Ablation-CAM: Visual Explanations for Deep Convolutional Network via Gradient-free Localization (WACV)";
+    public bool NeedsGradients => false;
+    public bool NeedsHead => false;
+    public bool IsClassSpecific => true;
+    public bool NeedsExtraForwards => true;
+
+    public Tensor Compute(CamInputs inputs)
+    {
+        using var scope = torch.NewDisposeScope();
+        ExtraForwards forwards = inputs.RequireForwards(DisplayName);
+        Tensor a = inputs.Activations;
+        long photos = a.shape[0], channels = a.shape[1];
+        var weights = new Tensor[photos];
+        for (long i = 0; i < photos; i++)
+        {
+            long photo = i;
+            Tensor classIndex = inputs.ClassIndices[photo].reshape(1);
+            // Row 0: the photo as it is; row 1 + k: channel k ablated (computed once for all its classes).
+            Tensor logits = forwards.Cached($"{Id}/{photo}", () => AblatedLogits(forwards, a[photo], forwards.Input[photo]));
+            Tensor scores = logits.index_select(1, classIndex).reshape(channels + 1);
+            Tensor original = scores[0];
+            weights[i] = (original - scores[1..]) / original;
+        }
+        return ChannelWeighting.WeightedSum(torch.stack(weights), a).relu().MoveToOuterDisposeScope();
+    }
+
+    private static Tensor AblatedLogits(ExtraForwards forwards, Tensor activation, Tensor photo)
+    {
+        using var scope = torch.NewDisposeScope();
+        long channels = activation.shape[0];
+        var chunks = new List<Tensor> { forwards.LogitsWithLayerOutput(photo.unsqueeze(0), activation.unsqueeze(0)) };
+        for (long start = 0; start < channels; start += ExtraForwards.ChunkSize)
+        {
+            long count = Math.Min(ExtraForwards.ChunkSize, channels - start);
+            Tensor ablated = activation.unsqueeze(0).repeat(count, 1, 1, 1);
+            for (long j = 0; j < count; j++)
+                ablated[j, start + j].zero_();
+            Tensor copies = photo.unsqueeze(0).expand(count, -1, -1, -1);
+            chunks.Add(forwards.LogitsWithLayerOutput(copies, ablated));
+        }
+        return torch.cat(chunks, 0).MoveToOuterDisposeScope();
+    }
+}
