@@ -19,7 +19,7 @@ public sealed class StudioOptions
 
     public int MaxPhotos { get; set; } = PhotoLimits.Default.MaxPhotos;
 
-    /// <summary>How many explain jobs may wait for the torch thread before new ones are refused.</summary>
+    /// <summary>How many pieces of work may wait for the torch thread; beyond that, callers wait for a place.</summary>
     public int QueueCapacity { get; set; } = 64;
 
     public PhotoLimits Limits => new(MaxUploadBytes, MaxPixels, MaxPhotos);

@@ -119,7 +119,7 @@ public sealed class TorchStudioEngine : IStudioEngine, IDisposable
                 throw new StudioInputException(
                     $"Method 'cam' needs global average pooling and one linear layer after layer '{layer}' of {name}; pick the auto layer or another method (e.g. gradcam).")
                 { Title = "Method not applicable" };
-            return CamExplainer.Explain(loaded, [input], checkedRequest)[0];
+            return CamExplainer.Explain(loaded, [input], checkedRequest, token)[0];
         }, queue, cancellationToken);
     }
 

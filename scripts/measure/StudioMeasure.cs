@@ -1,0 +1,77 @@
+#:package Microsoft.Playwright@1.64.1
+#:package SixLabors.ImageSharp@2.1.13
+#:property ManagePackageVersionsCentrally=false
+#:property TreatWarningsAsErrors=false
+#:property PublishAot=false
+
+// Measures the studio on a running CamStudio (not a test): time from handing a photo to the page's file input to
+// the first overlay being on screen (its <img> loaded), in Debian's Chromium, median of N runs per photo.
+// Each run opens a fresh page (new circuit, empty session); one warm-up run (model load) is not counted.
+// Usage: dotnet run scripts/measure/StudioMeasure.cs -- http://127.0.0.1:5000 /path/to/both.png [runs=20]
+using System.Diagnostics;
+using Microsoft.Playwright;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.Formats.Jpeg;
+using SixLabors.ImageSharp.PixelFormats;
+using SixLabors.ImageSharp.Processing;
+
+string url = args[0];
+string source = args[1];
+int runs = args.Length > 2 ? int.Parse(args[2]) : 20;
+
+// A 12-megapixel photo made at run time: the shared photo upscaled to 4000×3000, saved as a JPEG (as a phone would).
+string big = Path.Combine(Path.GetTempPath(), $"camstudio-12mp-{Environment.ProcessId}.jpg");
+using (Image<Rgb24> image = Image.Load<Rgb24>(source))
+{
+    image.Mutate(c => c.Resize(4000, 3000, KnownResamplers.Bicubic));
+    image.SaveAsJpeg(big, new JpegEncoder { Quality = 90 });
+}
+
+using IPlaywright playwright = await Playwright.CreateAsync();
+await using IBrowser browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+{
+    ExecutablePath = "/usr/bin/chromium",
+    Headless = true,
+    Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+});
+
+try
+{
+    foreach ((string name, string file) in new[] { ("both.png", source), ("12 MP JPEG (4000×3000)", big) })
+    {
+        await MeasureOnceAsync(file); // warm-up: model load, JIT
+        var times = new List<double>();
+        for (int i = 0; i < runs; i++)
+            times.Add(await MeasureOnceAsync(file));
+        times.Sort();
+        double median = runs % 2 == 1 ? times[runs / 2] : (times[runs / 2 - 1] + times[runs / 2]) / 2;
+        Console.WriteLine($"{name,-24} {new FileInfo(file).Length / 1024.0 / 1024.0,6:0.00} MB  upload → first overlay: " +
+            $"median {median:0} ms, min {times[0]:0} ms, max {times[^1]:0} ms ({runs} runs)");
+    }
+}
+finally
+{
+    File.Delete(big);
+}
+
+async Task<double> MeasureOnceAsync(string file)
+{
+    IPage page = await browser.NewPageAsync();
+    page.SetDefaultTimeout(300_000);
+    try
+    {
+        await page.GotoAsync(url);
+        await page.Locator("[data-testid=studio][data-interactive=true]").WaitForAsync();
+        var clock = Stopwatch.StartNew();
+        await page.Locator("input[type=file]").SetInputFilesAsync(file);
+        // On screen = the overlay's <img> exists and has decoded its pixels.
+        await page.WaitForFunctionAsync(
+            "() => { const img = document.querySelector('[data-testid=overlay] .overlay-frame img'); return img && img.complete && img.naturalWidth > 0; }",
+            null, new PageWaitForFunctionOptions { PollingInterval = 5 });
+        return clock.Elapsed.TotalMilliseconds;
+    }
+    finally
+    {
+        await page.CloseAsync();
+    }
+}
