@@ -5,6 +5,7 @@ using CamStudio.Web.Components.Pages;
 using CamStudio.Web.Components.Studio;
 using CamStudio.Web.Services;
 using Microsoft.AspNetCore.Components.Forms;
+using Microsoft.Extensions.DependencyInjection;
 using MudBlazor;
 
 namespace CamStudio.Tests.Web;
@@ -209,7 +210,7 @@ public sealed class HomeTests : StudioTestContext
         cut.WaitForAssertion(() => Assert.Equal(4, cut.FindAll("[data-testid=grid-cell]").Count));
         int calls = Engine.ExplainCalls, renders = Engine.OverlayStyles.Count;
 
-        await cut.InvokeAsync(() => cut.FindComponent<MudSwitch<bool>>().Instance.ValueChanged.InvokeAsync(true));
+        await cut.InvokeAsync(() => cut.FindComponents<MudSwitch<bool>>().Single(s => s.Instance.Label == "One shared scale").Instance.ValueChanged.InvokeAsync(true));
 
         Assert.Equal(calls, Engine.ExplainCalls);
         OverlayStyle[] styles = Engine.OverlayStyles.Skip(renders).ToArray();
@@ -235,5 +236,20 @@ public sealed class HomeTests : StudioTestContext
         var download = JSInterop.Invocations.Single(i => i.Identifier == "camStudio.download");
         Assert.Equal("both-comparison.png", download.Arguments[0]);
         Assert.Equal("image/png", download.Arguments[1]);
+    }
+
+    [Fact]
+    public async Task PresentingPublishesTheOverlayOnScreen()
+    {
+        IRenderedComponent<Home> cut = RenderStudioWithPhoto();
+        var session = Services.GetRequiredService<CamStudio.Web.Jobs.Present.PresenterSession>();
+        var published = new List<CamStudio.Web.Jobs.Present.PresenterUpdate>();
+        using IDisposable subscription = session.Subscribe(update => published.Add(update));
+
+        await cut.InvokeAsync(() => cut.FindComponents<MudSwitch<bool>>().Single(s => s.Instance.Label == "Present").Instance.ValueChanged.InvokeAsync(true));
+
+        CamStudio.Web.Jobs.Present.PresenterUpdate update = Assert.Single(published, u => u.Presenting);
+        Assert.Equal("both.png", update.PhotoName);
+        Assert.Equal("bull mastiff", Assert.Single(update.Overlays).ClassName);
     }
 }

@@ -1,4 +1,5 @@
 using Bunit;
+using CamStudio.Web.Jobs.Present;
 using CamStudio.Web.Services;
 using Microsoft.Extensions.DependencyInjection;
 using MudBlazor;
@@ -21,6 +22,9 @@ public abstract class StudioTestContext : BunitContext, IAsyncLifetime
         Services.AddLogging();
         Services.AddSingleton<IStudioEngine>(Engine);
         Services.AddScoped<StudioSession>();
+        // The explorer's Present switch publishes through the presenter session (SignalR hub context).
+        Services.AddSignalR();
+        Services.AddSingleton<PresenterSession>();
     }
 
     // MudBlazor registers services that only implement IAsyncDisposable, so the container must be disposed asynchronously.

@@ -1,4 +1,5 @@
 using CamStudio.Engine.Cam;
+using CamStudio.Web.Jobs.Present;
 using CamStudio.Web.Services;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Forms;
@@ -47,6 +48,7 @@ public sealed partial class Home : IDisposable
     private bool _sharedScale;
     private bool _gridBusy;
     private GridView? _grid;
+    private PresenterState? _presenterState;
 
     private CancellationTokenSource? _exploreCts;
     private CancellationTokenSource? _recolourCts;
@@ -264,6 +266,7 @@ public sealed partial class Home : IDisposable
     private async Task OnTabChangedAsync(int tab)
     {
         _tab = tab;
+        UpdatePresenterState();
         if (_tab == 1 && _grid is null)
             await RefreshGridAsync();
     }
@@ -381,7 +384,8 @@ public sealed partial class Home : IDisposable
     {
         byte[] png = await Engine.RenderOverlayPngAsync(photo, map.Map, Style(null), fullResolution: false, token);
         token.ThrowIfCancellationRequested();
-        _overlay = new RenderedOverlay(map, ToDataUrl(png, "image/png"));
+        _overlay = new RenderedOverlay(map, ToDataUrl(png, "image/png"), png);
+        UpdatePresenterState();
         StateHasChanged();
     }
 
@@ -405,7 +409,7 @@ public sealed partial class Home : IDisposable
             var methodInfos = methods.Select(id => Engine.Methods.FirstOrDefault(m => m.Id == id) ?? new CamMethodInfo(id, id)).ToList();
             var cells = classes
                 .Select(c => (IReadOnlyList<GridCell>)methods.Select(m => new GridCell(
-                    result.Find(m, c.Index)?.Map ?? throw new InvalidOperationException($"The engine returned no {m} map for {c.Name}."), null)).ToList())
+                    result.Find(m, c.Index)?.Map ?? throw new InvalidOperationException($"The engine returned no {m} map for {c.Name}."), null, null)).ToList())
                 .ToList();
             _grid = new GridView(photo, classes, methodInfos, cells, null);
             _error = null;
@@ -439,13 +443,36 @@ public sealed partial class Home : IDisposable
             foreach (GridCell cell in row)
             {
                 byte[] png = await Engine.RenderOverlayPngAsync(grid.Photo, cell.Map, Style(shared), fullResolution: false, token);
-                renderedRow.Add(cell with { ImageUrl = ToDataUrl(png, "image/png") });
+                renderedRow.Add(cell with { ImageUrl = ToDataUrl(png, "image/png"), Png = png });
             }
             rendered.Add(renderedRow);
         }
         token.ThrowIfCancellationRequested();
         _grid = grid with { Cells = rendered, SharedRange = shared };
+        UpdatePresenterState();
         StateHasChanged();
+    }
+
+    /// <summary>What followers of a presentation see: the current tab's overlays, as already rendered here.</summary>
+    private void UpdatePresenterState()
+    {
+        if (_photo is null)
+            return;
+        float Probability(int classIndex) => _predictions.FirstOrDefault(p => p.ClassIndex == classIndex)?.Probability ?? 0f;
+        string MethodName(string id) => Engine.Methods.FirstOrDefault(m => m.Id == id)?.DisplayName ?? id;
+        if (_tab == 1 && _grid is { } grid && ReferenceEquals(grid.Photo, _photo) && grid.Cells.All(row => row.All(c => c.Png is not null)))
+        {
+            var overlays = grid.Classes.Zip(grid.Cells).SelectMany(pair => pair.Second.Zip(grid.Methods,
+                (cell, method) => new PresentedOverlay(method.DisplayName, pair.First.Index, pair.First.Name, Probability(pair.First.Index), cell.Png!))).ToList();
+            _presenterState = new PresenterState(_photo.FileName, null, _model, grid.Classes.Select(c => c.Name).ToList(),
+                grid.Methods.Select(m => m.DisplayName).ToList(), _layer, _colormap, (float)_opacity, grid.SharedRange is not null, overlays);
+        }
+        else if (_overlay is { } shown)
+        {
+            _presenterState = new PresenterState(_photo.FileName, null, _model, [shown.Map.ClassName], [MethodName(shown.Map.Method)], shown.Map.Layer,
+                _colormap, (float)_opacity, false,
+                [new PresentedOverlay(MethodName(shown.Map.Method), shown.Map.ClassIndex, shown.Map.ClassName, Probability(shown.Map.ClassIndex), shown.Png)]);
+        }
     }
 
     // ---- downloads ----
@@ -587,9 +614,9 @@ public sealed partial class Home : IDisposable
         public override string ToString() => Name;
     }
 
-    private sealed record RenderedOverlay(ClassMap Map, string ImageUrl);
+    private sealed record RenderedOverlay(ClassMap Map, string ImageUrl, byte[] Png);
 
-    private sealed record GridCell(CamMap Map, string? ImageUrl);
+    private sealed record GridCell(CamMap Map, string? ImageUrl, byte[]? Png);
 
     private sealed record GridView(
         StudioPhoto Photo, IReadOnlyList<ClassOption> Classes, IReadOnlyList<CamMethodInfo> Methods,
