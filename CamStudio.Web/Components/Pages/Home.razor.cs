@@ -1,4 +1,5 @@
 using CamStudio.Engine.Cam;
+using CamStudio.Web.Jobs;
 using CamStudio.Web.Jobs.Present;
 using CamStudio.Web.Services;
 using Microsoft.AspNetCore.Components;
@@ -65,6 +66,15 @@ public sealed partial class Home : IDisposable
 
     [Inject] private ILogger<Home> Logger { get; set; } = null!;
 
+    [Inject] private IServiceProvider Services { get; set; } = null!;
+
+    /// <summary>A batch job's photo to open (<c>/?job=ID&amp;photo=N</c>, linked from the job's results page).</summary>
+    [SupplyParameterFromQuery(Name = "job")]
+    public string? JobId { get; set; }
+
+    [SupplyParameterFromQuery(Name = "photo")]
+    public int? JobPhoto { get; set; }
+
     private string? ColorBarUrl => _colorBarUrls.GetValueOrDefault(_colormap);
 
     protected override void OnInitialized()
@@ -88,6 +98,33 @@ public sealed partial class Home : IDisposable
         StateHasChanged();
         if (_model.Length > 0)
             await LoadModelDetailsAsync();
+        if (JobId is not null && JobPhoto is not null)
+            await OpenJobPhotoAsync(JobId, JobPhoto.Value);
+    }
+
+    private async Task OpenJobPhotoAsync(string jobId, int index)
+    {
+        // Batch jobs are optional services: without them the link has nothing to open.
+        if (Services.GetService<JobStore>() is not { } store || Services.GetService<JobFiles>() is not { } files)
+            return;
+        try
+        {
+            JobPhoto? photo = store.ListPhotos(jobId).FirstOrDefault(p => p.Index == index);
+            string? input = photo is null ? null : store.InputFileOf(jobId, index);
+            if (photo is null || input is null)
+            {
+                Snackbar.Add($"Job {jobId} has no photo {index}.", Severity.Warning);
+                return;
+            }
+            await using FileStream stream = File.OpenRead(JobFiles.Inside(files.InputDirectory(jobId), input));
+            StudioPhoto added = await Session.AddPhotoAsync(Path.GetFileName(photo.FileName), stream, _lifetime.Token);
+            await SelectPhotoAsync(added);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            ShowError($"Photo {index} of job {jobId} could not be opened", ex);
+            StateHasChanged();
+        }
     }
 
     private async Task LoadModelDetailsAsync()
