@@ -247,4 +247,21 @@ public sealed class StudioApiTests : IClassFixture<StudioApiTests.Fixture>
         string detail = JsonDocument.Parse(body).RootElement.GetProperty("detail").GetString()!;
         Assert.Contains("both.png", detail);
     }
+
+    [Fact]
+    public async Task APhotoOverThePixelLimitIsPayloadTooLargeAndSaysItsSize()
+    {
+        await using var factory = new StudioAppFactory();
+        factory.Settings["CamStudio:MaxPixels"] = "10000";
+        HttpClient client = factory.CreateClient();
+
+        HttpResponseMessage response = await client.PostAsync("/api/explain", Form(BothPng, "both.png"));
+
+        string body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.RequestEntityTooLarge, $"{(int)response.StatusCode}: {body}");
+        string detail = JsonDocument.Parse(body).RootElement.GetProperty("detail").GetString()!;
+        Assert.StartsWith("both.png:", detail);
+        Assert.Contains("224×224", detail);
+        Assert.Contains("megapixel limit", detail);
+    }
 }

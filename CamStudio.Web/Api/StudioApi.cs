@@ -83,12 +83,13 @@ public static class StudioApi
         if (image.Length > limits.MaxBytes)
             return TooLarge(image.FileName, limits);
 
-        string model = Field(form, "model") ?? engine.GetModels().DefaultModel ?? "";
+        ModelFolder folder = engine.GetModels();
+        string model = Field(form, "model") ?? folder.DefaultModel ?? "";
         if (model.Length == 0)
             return Problem(StatusCodes.Status503ServiceUnavailable, "No model",
-                $"The models folder {engine.GetModels().Directory} has no models; add one with 'camstudio models add'.");
-        if (engine.GetModels().Models.All(m => !m.Name.Equals(model, StringComparison.OrdinalIgnoreCase)))
-            return Invalid("model", $"Unknown model '{model}'. Models in the folder: {Join(engine.GetModels().Models.Select(m => m.Name))}.");
+                $"The models folder {folder.Directory} has no models; add one with 'camstudio models add FILE.onnx --labels LABELS.txt --name NAME'.");
+        if (folder.Models.All(m => !m.Name.Equals(model, StringComparison.OrdinalIgnoreCase)))
+            return Invalid("model", $"Unknown model '{model}'. Models in the folder: {Join(folder.Models.Select(m => m.Name))}.");
 
         List<string> methods = (Field(form, "methods") ?? engine.Methods.FirstOrDefault()?.Id ?? "gradcam")
             .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
