@@ -2,12 +2,16 @@
 # Measures the studio (not a test): time from upload to the first overlay on screen, in Debian's Chromium, for
 # ../shared/images/both.png and for a 12-megapixel photo made at run time (both.png upscaled to 4000×3000, JPEG),
 # median of 20 runs each (after one warm-up). Uses a Release build and a temp models folder.
+# Measured 2026-11-26 on the shared 2-core box (other builds running): both.png median 307 ms (134–682),
+# 12 MP JPEG (0.68 MB) median 452 ms (362–603).
 # Usage: scripts/measure-studio.sh [runs=20]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs="${1:-20}"
 shared="$(cd .. && pwd)/shared"
-work="$(mktemp -d /tmp/camstudio-measure-studio.XXXXXX)"
+# Inside artifacts/ (gitignored), not /tmp: a /tmp clean-up by another process would take the models folder away mid-run.
+mkdir -p artifacts
+work="$(mktemp -d "$(pwd)/artifacts/measure-studio.XXXXXX")"
 trap 'kill "${server:-0}" 2>/dev/null || true; rm -rf "$work"' EXIT
 [ -x /usr/bin/chromium ] || { echo "Chromium is missing: run scripts/setup.sh --with-browser" >&2; exit 1; }
 

@@ -57,7 +57,7 @@ finally
 async Task<double> MeasureOnceAsync(string file)
 {
     IPage page = await browser.NewPageAsync();
-    page.SetDefaultTimeout(300_000);
+    page.SetDefaultTimeout(float.Parse(Environment.GetEnvironmentVariable("STUDIO_MEASURE_TIMEOUT_MS") ?? "300000"));
     try
     {
         await page.GotoAsync(url);
