@@ -1,3 +1,4 @@
+using CamStudio.Engine.Cam;
 using CamStudio.Tests.Support;
 
 namespace CamStudio.Tests.Cli;
@@ -15,7 +16,7 @@ public sealed class CliBadInputTests : IDisposable
 
     public static TheoryData<string[], int, string> BadExplainArguments => new()
     {
-        { ["--method", "gradcam,fancycam"], 2, "camstudio: Unknown CAM method 'fancycam'. Valid methods: cam, gradcam, gradcam++, xgradcam, hirescam, layercam, eigencam." },
+        { ["--method", "gradcam,fancycam"], 2, $"camstudio: Unknown CAM method 'fancycam'. Valid methods: {string.Join(", ", CamMethods.Ids)}." },
         { ["--method", ","], 2, "camstudio: --method is empty; choose from cam, gradcam" },
         { ["--class", "expresso"], 2, "camstudio: Unknown class 'expresso' for model 'pets'. Did you mean 3 (espresso)" },
         { ["--class", "tabby"], 2, "camstudio: Class name 'tabby' is ambiguous in model 'pets': 0 (tabby, tabby cat), 4 (tabby, striped dog); give the class index instead." },
@@ -63,6 +64,17 @@ public sealed class CliBadInputTests : IDisposable
         Assert.Contains("camstudio models add FILE.onnx --labels LABELS.txt --name mobilenetv2", line);
         Assert.False(Directory.Exists(OutDir));
         Assert.False(Directory.Exists(emptyModels));
+    }
+
+    [Fact]
+    public void AblationCamOnAnOnnxModelIsRefusedBeforeAnyPhotoIsRead()
+    {
+        CliRun run = CliRun.Invoke(_models.ModelsDir, "explain", SharedResources.Image("cat.bmp"), "--method", "gradcam,ablationcam", "--out", OutDir);
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Equal("camstudio: Method ablationcam needs to rerun the model with a layer's output replaced, which model 'mobilenetv2' (OnnxCamModel) cannot do; use another method, or a torchvision model.",
+            Assert.Single(run.ErrorLines));
+        Assert.False(Directory.Exists(OutDir));
     }
 
     [Fact]

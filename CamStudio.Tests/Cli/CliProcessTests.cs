@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using CamStudio.Engine.Cam;
 using CamStudio.Tests.Support;
 
 namespace CamStudio.Tests.Cli;
@@ -31,7 +32,7 @@ public sealed class CliProcessTests : IDisposable
 
         var bad = RunCamstudio(CliModels.Shared.ModelsDir, "explain", SharedResources.Image("cat.bmp"), "--model", "pets", "--method", "nope", "--out", outDir);
         Assert.Equal(2, bad.ExitCode);
-        Assert.Equal("camstudio: Unknown CAM method 'nope'. Valid methods: cam, gradcam, gradcam++, xgradcam, hirescam, layercam, eigencam.\n", bad.Error);
+        Assert.Equal($"camstudio: Unknown CAM method 'nope'. Valid methods: {string.Join(", ", CamMethods.Ids)}.\n", bad.Error);
     }
 
     /// <summary>The CLI project's own build output (same configuration as the tests), not a copy.</summary>

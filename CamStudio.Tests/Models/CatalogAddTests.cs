@@ -3,6 +3,7 @@ using CamStudio.Engine.Models;
 using CamStudio.Engine.Models.Catalog;
 using CamStudio.Tests.Cli;
 using CamStudio.Tests.Support;
+using TorchSharp.PyBridge;
 using static TorchSharp.torch;
 
 namespace CamStudio.Tests.Models;
@@ -65,6 +66,24 @@ public sealed class CatalogAddTests : IClassFixture<ResNetWeightsFixture>, IDisp
         Assert.Equal(ResNetWeightsFixture.ClassNames, model.Labels);
         Assert.Equal("layer4", model.AutoLayer);
         Assert.Equal(64, model.Preprocessing.InputWidth);
+    }
+
+    [Fact]
+    public void DenseNetWeightsAreAddedByArchitectureNameAndMapTheirFeatures()
+    {
+        string weights = _temp.Combine("in", "densenet121-birds.pt");
+        Directory.CreateDirectory(Path.GetDirectoryName(weights)!);
+        using (var network = DenseNet.DenseNet121(numClasses: 3))
+            network.save_py(weights);
+
+        AddModelResult result = _catalog.Add(weights, new AddModelOptions { Architecture = "densenet121", InputSize = 64 });
+
+        Assert.Equal(("densenet121-birds", "densenet121"), (result.Entry.Name, result.Entry.Manifest!.Architecture));
+        using ICamModel model = _catalog.Load("densenet121-birds", CPU);
+        Assert.Equal(3, model.Labels.Count);
+        Assert.Equal("features", model.AutoLayer);
+        Assert.Equal(new long[] { 1, 1024, 2, 2 }, model.Layers.Single(l => l.Name == "features").Shape);
+        Assert.NotNull(model.HeadAfter("features"));
     }
 
     [Fact]
