@@ -24,6 +24,7 @@ public static class JobsServiceCollectionExtensions
         services.TryAddSingleton(sp => new JobFiles(sp.GetRequiredService<IOptions<JobOptions>>().Value.DataDirectory));
         services.TryAddSingleton(sp => new PhotoIntake(sp.GetRequiredService<IOptions<JobOptions>>().Value));
         services.TryAddSingleton<JobExporter>();
+        services.TryAddSingleton<JobPhotos>();
         services.TryAddSingleton<JobSubmitter>();
         services.TryAddSingleton<JobProgressPublisher>();
         services.TryAddSingleton<JobRunner>();
