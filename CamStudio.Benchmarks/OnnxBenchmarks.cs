@@ -15,6 +15,7 @@ namespace CamStudio.Benchmarks;
 /// architecture holding the same dequantised weights (<see cref="ModuleCamModel"/>): forward, and Grad-CAM through
 /// <see cref="CamExplainer"/> (forward with gradients from the auto layer, one partial backward, the map), per batch.
 /// Divide by <see cref="Batch"/> for ms per image. Needs ../shared (or CAMSTUDIO_SHARED) with the shared model.
+/// Run: <c>scripts/bench.sh --filter '*OnnxBenchmarks*'</c> (in process, as Program.cs configures).
 /// </summary>
 [MemoryDiagnoser(false)]
 public class OnnxBenchmarks
@@ -28,10 +29,17 @@ public class OnnxBenchmarks
     [Params(1, 8)]
     public int Batch { get; set; }
 
+    /// <summary>
+    /// libtorch intra-op threads. 1 by default: on the shared 2-core machine, OpenMP threads spinning at barriers while
+    /// other processes hold the cores made 2-thread timings ~10× slower and meaningless; set CAMSTUDIO_BENCH_THREADS to
+    /// compare with more threads on a quiet machine.
+    /// </summary>
+    public static int Threads => int.TryParse(Environment.GetEnvironmentVariable("CAMSTUDIO_BENCH_THREADS"), out int n) && n > 0 ? n : 1;
+
     [GlobalSetup]
     public void Setup()
     {
-        torch.set_num_threads(Math.Max(1, Environment.ProcessorCount));
+        torch.set_num_threads(Threads);
         string model = SharedModelPath();
         _onnx = OnnxCamModel.Load(model, null, PreprocessingSpec.ImageNet(), CPU, "mobilenetv2-int8");
         _torchVision = new ModuleCamModel("mobilenet_v2", SameWeightsMobileNetV2(model), PreprocessingSpec.ImageNet(), CPU);

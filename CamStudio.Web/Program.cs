@@ -1,24 +1,16 @@
-using CamStudio.Web.Components;
+using CamStudio.Web.Hosting;
 using CamStudio.Web.Jobs;
-using MudBlazor.Services;
 
 var builder = WebApplication.CreateBuilder(args);
 
-builder.Services.AddRazorComponents().AddInteractiveServerComponents();
-builder.Services.AddMudServices();
+builder.Services.AddCamEngine(builder.Configuration);
+builder.Services.AddCamStudioWeb(builder.Configuration);
 builder.Services.AddCamStudioJobs(builder.Configuration);
 
 var app = builder.Build();
-
-if (!app.Environment.IsDevelopment())
-    app.UseExceptionHandler("/Error", createScopeForErrors: true);
-
-app.UseCamStudioAccess();
-app.UseAntiforgery();
-app.MapStaticAssets();
-app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+app.UseCamStudioAccess(); // first: the LAN access-code gate covers pages, API and hubs
+app.MapCamStudio();
 app.MapCamStudioJobs();
-
 app.Run();
 
 public partial class Program;

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Measures batch jobs (not a test): photos/s for a 100-photo Grad-CAM job on the default model at batch sizes
 # 1, 4 and 8; the delay from a photo's result being committed to its JobProgress reaching a SignalR client; and
-# the server's RSS before and after 5 such jobs. Uses a Release build, a temp data folder and a temp models folder.
+# the server's RSS before and after 5 such jobs (and after 5 more, to tell warm-up from a leak). Uses a Release build, a temp data folder and a temp models folder.
 # Usage: scripts/measure-jobs.sh [photos=100]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -39,6 +39,9 @@ for batch in 1 4 8; do
     echo "RSS before 5 jobs: $(rss "$server")"
     $measure "http://127.0.0.1:$port" "$shared/images" "$count" 5
     echo "RSS after 5 jobs: $(rss "$server")"
+    # Five more: growth that stops here is heap/arena warm-up, growth that goes on would be a leak.
+    $measure "http://127.0.0.1:$port" "$shared/images" "$count" 5 | tail -1
+    echo "RSS after 10 jobs: $(rss "$server")"
   else
     $measure "http://127.0.0.1:$port" "$shared/images" "$count"
   fi

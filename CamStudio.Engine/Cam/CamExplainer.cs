@@ -25,8 +25,11 @@ public static class CamExplainer
     /// Σ_i logits[i, c_i(r)] with respect to the activation holds every photo's own ∂y_c/∂A: one partial backward
     /// (from the captured layer to the logits) per rank serves all photos and all gradient methods.
     /// Class-agnostic methods (Eigen-CAM) are computed once per photo and listed under every class.
+    /// <paramref name="cancellationToken"/> is observed between class ranks and between the extra forward passes
+    /// of Score-CAM and Ablation-CAM.
     /// </remarks>
-    public static IReadOnlyList<PhotoExplanation> Explain(ICamModel model, Tensor batch, ExplainRequest request)
+    public static IReadOnlyList<PhotoExplanation> Explain(
+        ICamModel model, Tensor batch, ExplainRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(batch);
@@ -52,9 +55,14 @@ public static class CamExplainer
         int ranks = CountRanks(request.Classes, classCount);
         bool trackGradients = methods.Any(m => m.NeedsGradients);
 
+        cancellationToken.ThrowIfCancellationRequested();
         using DisposeScope scope = torch.NewDisposeScope();
+        if (batch.device_type != model.Device.type || (model.Device.index >= 0 && batch.device_index != model.Device.index))
+            batch = batch.to(model.Device);
         using ModelRun run = model.Run(batch, layer, trackGradients);
-        using ExtraForwards? forwards = methods.Any(m => m.NeedsExtraForwards) ? new ExtraForwards(model, batch, layer) : null;
+        using ExtraForwards? forwards = methods.Any(m => m.NeedsExtraForwards)
+            ? new ExtraForwards(model, batch, layer, cancellationToken)
+            : null;
         int photos = checked((int)run.Logits.shape[0]);
         Tensor activation = run.Activation;
         Tensor activationValues = activation.detach();
@@ -75,6 +83,7 @@ public static class CamExplainer
         var classAgnostic = new Dictionary<string, CamMap[]>(StringComparer.Ordinal);
         for (int rank = 0; rank < ranks; rank++)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             using DisposeScope rankScope = torch.NewDisposeScope();
             long[] classes = new long[photos];
             for (int i = 0; i < photos; i++)
@@ -115,7 +124,8 @@ public static class CamExplainer
     /// one batch on its device, then as <see cref="Explain(ICamModel, Tensor, ExplainRequest)"/>. Maps are at the
     /// layer's resolution over the model's input (see <see cref="PhotoPreprocessor.Resize"/> for what that covers).
     /// </summary>
-    public static IReadOnlyList<PhotoExplanation> Explain(ICamModel model, IReadOnlyList<Image<Rgb24>> photos, ExplainRequest request)
+    public static IReadOnlyList<PhotoExplanation> Explain(
+        ICamModel model, IReadOnlyList<Image<Rgb24>> photos, ExplainRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(photos);
@@ -123,7 +133,7 @@ public static class CamExplainer
             throw new ArgumentException("No photo to explain.");
         using DisposeScope scope = torch.NewDisposeScope();
         Tensor batch = PhotoPreprocessor.ToBatch(photos, model.Preprocessing, model.Device);
-        return Explain(model, batch, request);
+        return Explain(model, batch, request, cancellationToken);
     }
 
     /// <summary>∂(Σ_i logits[i, c_i])/∂A: every photo's own class gradient, from one partial backward.</summary>

@@ -16,13 +16,15 @@ public sealed class ExtraForwards : IDisposable
 
     private readonly ICamModel _model;
     private readonly string _layer;
+    private readonly CancellationToken _cancellationToken;
     private readonly Dictionary<string, Tensor> _cache = new(StringComparer.Ordinal);
 
-    public ExtraForwards(ICamModel model, Tensor input, string layer)
+    public ExtraForwards(ICamModel model, Tensor input, string layer, CancellationToken cancellationToken = default)
     {
         _model = model;
         Input = input;
         _layer = layer;
+        _cancellationToken = cancellationToken;
     }
 
     /// <summary>The N×3×H×W batch being explained (borrowed).</summary>
@@ -31,16 +33,20 @@ public sealed class ExtraForwards : IDisposable
     /// <summary>Logits of <paramref name="input"/> (M×3×H×W), no gradients; the caller owns the result.</summary>
     public Tensor Logits(Tensor input)
     {
+        _cancellationToken.ThrowIfCancellationRequested();
         using ModelRun run = _model.Run(input, _layer, trackGradients: false);
         return run.Logits.alias();
     }
 
     /// <summary>Logits of <paramref name="input"/> with the layer's output replaced; the caller owns the result.</summary>
-    public Tensor LogitsWithLayerOutput(Tensor input, Tensor output) =>
-        _model is ILayerOutputReplacement replaceable
+    public Tensor LogitsWithLayerOutput(Tensor input, Tensor output)
+    {
+        _cancellationToken.ThrowIfCancellationRequested();
+        return _model is ILayerOutputReplacement replaceable
             ? replaceable.LogitsWithLayerOutput(input, _layer, output)
             : throw new InvalidOperationException(
                 $"Model '{_model.Name}' cannot run with a layer's output replaced, which this method needs; use another method.");
+    }
 
     /// <summary>
     /// The tensor cached under <paramref name="key"/>, computed by <paramref name="compute"/> the first time. The

@@ -14,8 +14,8 @@ namespace CamStudio.Engine.Models;
 public sealed record Architecture(string Name, int InputSize, Func<int, nn.Module<Tensor, Tensor>> Create);
 
 /// <summary>
-/// TorchVision CNN classifiers by architecture name, with weights from PyTorch state dicts, safetensors or
-/// TorchSharp files. Other architectures (e.g. DenseNet) join through <see cref="Register"/>.
+/// TorchVision CNN classifiers by architecture name (plus the DenseNets of <see cref="DenseNet"/>), with weights
+/// from PyTorch state dicts, safetensors or TorchSharp files. More architectures join through <see cref="Register"/>.
 /// </summary>
 /// <remarks>
 /// Ported architectures keep torchvision's parameter names, so a PyTorch <c>torch.save(model.state_dict())</c>
@@ -54,6 +54,9 @@ public static class TorchVisionModels
         Add("vgg16_bn", n => torchvision.models.vgg16_bn(num_classes: n, skipfc: false));
         Add("vgg19", n => torchvision.models.vgg19(num_classes: n, skipfc: false));
         Add("vgg19_bn", n => torchvision.models.vgg19_bn(num_classes: n, skipfc: false));
+        // Not in TorchVision 0.107: ported in DenseNet.cs with torchvision's parameter names.
+        foreach ((string name, Func<int, DenseNet> create) in DenseNet.Architectures)
+            Add(name, n => create(n));
     }
 
     /// <summary>Every known architecture name, sorted.</summary>

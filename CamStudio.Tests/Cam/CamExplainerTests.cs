@@ -143,6 +143,21 @@ public sealed class CamExplainerTests
     }
 
     [Fact]
+    public void ACancelledExplanationStopsAndLeavesNoTensorBehind()
+    {
+        using ModuleCamModel model = TinyCnn.GapLinear();
+        using Tensor batch = TinyCnn.RandomBatch(2, 12, seed: 43);
+        using var cancellation = new CancellationTokenSource();
+        cancellation.Cancel();
+        long before = Tensor.TotalCount;
+
+        Assert.ThrowsAny<OperationCanceledException>(() =>
+            CamExplainer.Explain(model, batch, new ExplainRequest(["scorecam", "gradcam"], new ClassSelection.TopK(2)), cancellation.Token));
+
+        Assert.Equal(before, Tensor.TotalCount);
+    }
+
+    [Fact]
     public void CamOnAModelWithoutGapAndOneLinearLayerSaysToUseGradCam()
     {
         using ModuleCamModel model = TinyCnn.TwoLayerHead();

@@ -26,7 +26,7 @@ public sealed class TorchVisionModelsTests : IDisposable
             "alexnet", "googlenet", "inception_v3", "mobilenet_v2", "mobilenet_v3_large", "mobilenet_v3_small",
             "resnet18", "resnet34", "resnet50", "resnet101", "resnet152", "resnext50_32x4d", "resnext101_32x8d",
             "resnext101_64x4d", "wide_resnet50_2", "wide_resnet101_2", "vgg11", "vgg11_bn", "vgg13", "vgg13_bn",
-            "vgg16", "vgg16_bn", "vgg19", "vgg19_bn",
+            "vgg16", "vgg16_bn", "vgg19", "vgg19_bn", "densenet121", "densenet161", "densenet169", "densenet201",
         ];
 
         Assert.Subset(TorchVisionModels.Names.ToHashSet(), expected.ToHashSet());
@@ -134,6 +134,16 @@ public sealed class TorchVisionModelsTests : IDisposable
     {
         using ModuleCamModel model = TorchVisionModels.CreateCamModel("mobilenet_v2", preprocessing: Small, device: torch.CPU);
         var classifier = (Linear)model.Module.named_modules().Single(m => m.name == "classifier.1").module;
+
+        Assert.Equal("features", model.AutoLayer);
+        Assert.Same(classifier.weight, model.HeadAfter("features")?.Weight);
+    }
+
+    [Fact]
+    public void DenseNetAutoLayerIsFeaturesAndItsHeadIsClassifier()
+    {
+        using ModuleCamModel model = TorchVisionModels.CreateCamModel("densenet121", preprocessing: Small, device: torch.CPU);
+        var classifier = (Linear)model.Module.named_modules().Single(m => m.name == "classifier").module;
 
         Assert.Equal("features", model.AutoLayer);
         Assert.Same(classifier.weight, model.HeadAfter("features")?.Weight);

@@ -33,11 +33,6 @@ public sealed class JobRunner : BackgroundService
         _logger = logger;
     }
 
-    /// <summary>Photos explained by this process (all jobs); a resumed job adds only its unfinished photos.</summary>
-    public long PhotosComputed => Interlocked.Read(ref _photosComputed);
-
-    private long _photosComputed;
-
     /// <summary>Tells the runner a job was queued.</summary>
     public void Wake() => _wake.Release();
 
@@ -182,18 +177,18 @@ public sealed class JobRunner : BackgroundService
             for (int i = 0; i < batch.Count; i++)
             {
                 var (index, fileName, _) = batch[i];
-                if (outcomes[i] is PhotoOutcome.Failed failure)
-                    outcomes = [.. outcomes.Select((o, k) => k == i ? new PhotoOutcome.Failed(Reason(failure.Reason, fileName, paths[i])) : o)];
-                JobPrediction? top1 = SaveOutcome(job.Id, run, index, fileName, outcomes[i], prepared, results);
-                Interlocked.Increment(ref _photosComputed);
+                PhotoOutcome outcome = outcomes[i] is PhotoOutcome.Failed failure
+                    ? new PhotoOutcome.Failed(Reason(failure.Reason, fileName, paths[i]))
+                    : outcomes[i];
+                JobPrediction? top1 = SaveOutcome(job.Id, run, index, fileName, outcome, results);
                 computedThisRun++;
-                if (outcomes[i] is PhotoOutcome.Explained) done++; else failed++;
+                if (outcome is PhotoOutcome.Explained) done++; else failed++;
                 long elapsed = clock.ElapsedMilliseconds;
                 int remaining = job.Total - done - failed;
                 await _publisher.PublishAsync(new JobProgress(job.Id, JobState.Running.ToText(), done, job.Total, failed, fileName, index,
                     top1?.ClassIndex, top1?.ClassName, top1?.Probability, elapsed,
                     remaining == 0 ? 0 : elapsed * remaining / computedThisRun,
-                    (outcomes[i] as PhotoOutcome.Failed)?.Reason,
+                    (outcome as PhotoOutcome.Failed)?.Reason,
                     DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()));
             }
         }
@@ -206,7 +201,7 @@ public sealed class JobRunner : BackgroundService
     }
 
     /// <summary>Writes a photo's files, then commits its row. Returns its top-1 prediction.</summary>
-    private JobPrediction? SaveOutcome(string jobId, int run, int index, string fileName, PhotoOutcome outcome, PreparedJob prepared, string results)
+    private JobPrediction? SaveOutcome(string jobId, int run, int index, string fileName, PhotoOutcome outcome, string results)
     {
         if (outcome is PhotoOutcome.Failed failure)
         {

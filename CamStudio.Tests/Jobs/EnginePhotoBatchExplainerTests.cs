@@ -1,0 +1,128 @@
+using CamStudio.Engine.Cam;
+using CamStudio.Engine.Models.Catalog;
+using CamStudio.Engine.Runtime;
+using CamStudio.Tests.Jobs.Support;
+using CamStudio.Tests.Support;
+using CamStudio.Web.Jobs;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Options;
+using TorchSharp;
+
+namespace CamStudio.Tests.Jobs;
+
+/// <summary>The job runner's bridge to the engine: batches, class parsing, failures, and no leaked tensors.</summary>
+[Collection(TorchCollection.Name)]
+public sealed class EnginePhotoBatchExplainerTests : IDisposable
+{
+    private static readonly string[] Labels = File.ReadAllLines(SharedResources.ImageNetLabels);
+    private readonly TorchExecutor _executor = new();
+    private readonly EnginePhotoBatchExplainer _explainer;
+
+    public EnginePhotoBatchExplainerTests()
+    {
+        _explainer = new EnginePhotoBatchExplainer(_executor, new ModelCatalog(TestModels.Directory),
+            Options.Create(new JobOptions()), new ConfigurationBuilder().Build());
+    }
+
+    public void Dispose()
+    {
+        _explainer.Dispose();
+        _executor.Dispose();
+    }
+
+    [Fact]
+    public async Task APhotoExplainedInABatchGetsTheSameMapsAsExplainedAlone()
+    {
+        string[] photos = [.. new[] { "cat.bmp", "dog.jpg", "owl.jpg", "coffee.png" }.Select(SharedResources.Image)];
+        PreparedJob job = await _explainer.PrepareAsync(new JobSettings("", ["gradcam", "hirescam"], "top2", "auto"), CancellationToken.None);
+        var together = await _explainer.ExplainBatchAsync(job, photos, CancellationToken.None);
+        for (int i = 0; i < photos.Length; i++)
+        {
+            var alone = Assert.IsType<PhotoOutcome.Explained>(Assert.Single(await _explainer.ExplainBatchAsync(job, [photos[i]], CancellationToken.None)));
+            var batched = Assert.IsType<PhotoOutcome.Explained>(together[i]);
+            Assert.Equal(alone.Explanation.TopPredictions.Select(p => p.ClassIndex), batched.Explanation.TopPredictions.Select(p => p.ClassIndex));
+            Assert.Equal(4, batched.Explanation.Maps.Count); // 2 classes × 2 methods
+            Assert.Equal(batched.Explanation.Maps.Count, batched.OverlayPngs.Count);
+            for (int m = 0; m < alone.Explanation.Maps.Count; m++)
+            {
+                ClassMap a = alone.Explanation.Maps[m], b = batched.Explanation.Maps[m];
+                Assert.Equal((a.Method, a.ClassIndex), (b.Method, b.ClassIndex));
+                float scale = Math.Max(1e-6f, a.Map.Raw.Max(Math.Abs));
+                for (int k = 0; k < a.Map.Raw.Length; k++)
+                    Assert.True(Math.Abs(a.Map.Raw[k] - b.Map.Raw[k]) <= 1e-3f * scale, $"{Path.GetFileName(photos[i])} {a.Method} value {k}: {a.Map.Raw[k]} alone, {b.Map.Raw[k]} in a batch");
+            }
+        }
+    }
+
+    [Fact]
+    public async Task AnUndecodablePhotoFailsWithItsReasonAndTheOthersAreExplained()
+    {
+        string broken = Path.Combine(Path.GetTempPath(), $"camstudio-broken-{Guid.NewGuid():N}.jpg");
+        await File.WriteAllTextAsync(broken, "not a jpeg at all");
+        try
+        {
+            PreparedJob job = await _explainer.PrepareAsync(JobSettings.Default, CancellationToken.None);
+            var outcomes = await _explainer.ExplainBatchAsync(job, [SharedResources.Image("cat.bmp"), broken, SharedResources.Image("dog.jpg")], CancellationToken.None);
+            Assert.IsType<PhotoOutcome.Explained>(outcomes[0]);
+            var failed = Assert.IsType<PhotoOutcome.Failed>(outcomes[1]);
+            Assert.Contains(Path.GetFileName(broken), failed.Reason);
+            Assert.IsType<PhotoOutcome.Explained>(outcomes[2]);
+        }
+        finally
+        {
+            File.Delete(broken);
+        }
+    }
+
+    [Fact]
+    public async Task BatchesLeaveNoTensorsBehind()
+    {
+        PreparedJob job = await _explainer.PrepareAsync(JobSettings.Default, CancellationToken.None);
+        string[] photos = [SharedResources.Image("cat.bmp"), SharedResources.Image("owl.jpg")];
+        await _explainer.ExplainBatchAsync(job, photos, CancellationToken.None); // model loaded, caches warm
+        long before = await _executor.RunAsync(_ => torch.Tensor.TotalCount);
+        await _explainer.ExplainBatchAsync(job, photos, CancellationToken.None);
+        long after = await _executor.RunAsync(_ => torch.Tensor.TotalCount);
+        Assert.Equal(before, after);
+    }
+
+    [Fact]
+    public async Task SettingsAreResolvedAgainstTheModel()
+    {
+        PreparedJob job = await _explainer.PrepareAsync(JobSettings.Default, CancellationToken.None);
+        Assert.Equal(ModelCatalog.DefaultModelName, job.ModelName);
+        Assert.Equal("83530ad811bc31d2b60a5599a21265a5057608c9b044b4ee758cc22f2309f54f", job.ModelSha256);
+        Assert.NotEqual("auto", job.Layer);
+
+        var unknown = await Assert.ThrowsAsync<JobInputException>(() => _explainer.PrepareAsync(JobSettings.Default with { Model = "nosuchmodel" }, CancellationToken.None));
+        Assert.Contains("nosuchmodel", unknown.Message);
+        var layer = await Assert.ThrowsAsync<JobInputException>(() => _explainer.PrepareAsync(JobSettings.Default with { Layer = "nosuchlayer" }, CancellationToken.None));
+        Assert.Contains("nosuchlayer", layer.Message);
+    }
+
+    [Theory]
+    [InlineData("top1", new int[0], 1)]
+    [InlineData("TOP5", new int[0], 5)]
+    [InlineData("281,285", new[] { 281, 285 }, 0)]
+    [InlineData("tabby; 285", new[] { 281, 285 }, 0)]
+    [InlineData("tabby, tabby cat", new[] { 281 }, 0)] // a whole ImageNet label, commas and all
+    [InlineData("Egyptian cat;tiger cat;281", new[] { 285, 282, 281 }, 0)]
+    public void ClassesAreTopKOrIndicesOrNames(string text, int[] indices, int k)
+    {
+        ClassSelection selection = EnginePhotoBatchExplainer.ParseClasses(text, Labels);
+        if (k > 0)
+            Assert.Equal(new ClassSelection.TopK(k), selection);
+        else
+            Assert.Equal(indices, Assert.IsType<ClassSelection.Indices>(selection).Classes);
+    }
+
+    [Theory]
+    [InlineData("top0", "top-K needs 1 ≤ K ≤ 1000")]
+    [InlineData("1000", "out of range")]
+    [InlineData("unicorn", "no class named 'unicorn'")]
+    public void BadClassesSayWhatIsWrong(string text, string expected)
+    {
+        var error = Assert.Throws<JobInputException>(() => EnginePhotoBatchExplainer.ParseClasses(text, Labels));
+        Assert.Contains(expected, error.Message);
+    }
+}

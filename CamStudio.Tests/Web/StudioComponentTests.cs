@@ -1,0 +1,68 @@
+using Bunit;
+using CamStudio.Engine.Cam;
+using CamStudio.Tests.Web.Support;
+using CamStudio.Web.Components.Studio;
+
+namespace CamStudio.Tests.Web;
+
+public sealed class PredictionListTests : StudioTestContext
+{
+    [Fact]
+    public void PredictionsAreListedInOrderWithTheirProbabilitiesAsPercentages()
+    {
+        IRenderedComponent<PredictionList> cut = RenderWithProviders<PredictionList>(p => p
+            .Add(c => c.Predictions, [new Prediction(243, "bull mastiff", 0.8123f), new Prediction(282, "tiger cat", 0.0456f)]));
+
+        var rows = cut.FindAll("[data-testid=prediction]");
+        Assert.Equal(["bull mastiff", "tiger cat"], rows.Select(r => r.GetAttribute("data-class")));
+        Assert.Contains("81.2", rows[0].QuerySelector(".prediction-probability")!.TextContent);
+        Assert.Contains("4.6", rows[1].QuerySelector(".prediction-probability")!.TextContent);
+    }
+
+    [Fact]
+    public void ClickingAPredictionPicksItsClass()
+    {
+        int? picked = null;
+        IRenderedComponent<PredictionList> cut = RenderWithProviders<PredictionList>(p => p
+            .Add(c => c.Predictions, [new Prediction(243, "bull mastiff", 0.8f), new Prediction(282, "tiger cat", 0.1f)])
+            .Add(c => c.SelectedClass, 243)
+            .Add(c => c.ClassPicked, (int index) => picked = index));
+
+        cut.FindAll("[data-testid=prediction]")[1].Click();
+
+        Assert.Equal(282, picked);
+    }
+}
+
+public sealed class ColorBarTests : StudioTestContext
+{
+    [Fact]
+    public void TheColourBarIsLabelledWithItsRange()
+    {
+        IRenderedComponent<ColorBar> cut = RenderWithProviders<ColorBar>(p => p
+            .Add(c => c.Range, new ValueRange(-0.25f, 12.5f)).Add(c => c.Colormap, "jet").Add(c => c.Label, "shared scale"));
+
+        string text = cut.Find("[data-testid=color-bar]").TextContent;
+        Assert.Contains("-0.25", text);
+        Assert.Contains("12.5", text);
+        Assert.Contains("shared scale", text);
+    }
+}
+
+public sealed class OverlayViewTests : StudioTestContext
+{
+    [Fact]
+    public void TheMapValuesAreSentToTheBrowserOnceForTheReadout()
+    {
+        var map = new CamMap(2, 2, [0f, 1f, 2f, 3f]);
+        IRenderedComponent<OverlayView> cut = RenderWithProviders<OverlayView>(p => p
+            .Add(c => c.ImageUrl, "data:image/png;base64,").Add(c => c.Map, map));
+
+        cut.Render(); // a re-render with the same map must not send it again
+        var sent = Assert.Single(JSInterop.Invocations, i => i.Identifier == "camStudio.setReadoutMap");
+        string json = System.Text.Json.JsonSerializer.Serialize(sent.Arguments[2]);
+        Assert.Contains("\"values\":[0,1,2,3]", json);
+        Assert.Contains("\"min\":0", json);
+        Assert.Contains("\"max\":3", json);
+    }
+}

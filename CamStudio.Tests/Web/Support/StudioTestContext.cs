@@ -1,0 +1,52 @@
+using Bunit;
+using CamStudio.Web.Services;
+using Microsoft.Extensions.DependencyInjection;
+using MudBlazor;
+using MudBlazor.Services;
+
+namespace CamStudio.Tests.Web.Support;
+
+/// <summary>
+/// The one shared setup of the studio's component tests: MudBlazor services, loose JS interop (MudBlazor calls
+/// plenty of JS that tests do not care about), a <see cref="FakeStudioEngine"/> and a per-test session.
+/// </summary>
+public abstract class StudioTestContext : BunitContext, IAsyncLifetime
+{
+    private bool _disposedAsync;
+
+    protected StudioTestContext()
+    {
+        JSInterop.Mode = JSRuntimeMode.Loose;
+        Services.AddMudServices(options => options.SnackbarConfiguration.ShowTransitionDuration = 0);
+        Services.AddLogging();
+        Services.AddSingleton<IStudioEngine>(Engine);
+        Services.AddScoped<StudioSession>();
+    }
+
+    // MudBlazor registers services that only implement IAsyncDisposable, so the container must be disposed asynchronously.
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    async Task IAsyncLifetime.DisposeAsync()
+    {
+        _disposedAsync = true;
+        await base.DisposeAsync();
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (!_disposedAsync)
+            base.Dispose(disposing);
+    }
+
+    protected FakeStudioEngine Engine { get; } = new();
+
+    protected ISnackbar Snackbar => Services.GetRequiredService<ISnackbar>();
+
+    /// <summary>Renders MudBlazor's popover provider first, so selects and autocompletes can open.</summary>
+    protected IRenderedComponent<TComponent> RenderWithProviders<TComponent>(Action<ComponentParameterCollectionBuilder<TComponent>>? parameters = null)
+        where TComponent : Microsoft.AspNetCore.Components.IComponent
+    {
+        Render<MudPopoverProvider>();
+        return parameters is null ? Render<TComponent>() : Render<TComponent>(parameters);
+    }
+}

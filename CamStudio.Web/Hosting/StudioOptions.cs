@@ -1,0 +1,26 @@
+using CamStudio.Web.Services;
+
+namespace CamStudio.Web.Hosting;
+
+/// <summary>The <c>CamStudio</c> section of appsettings.</summary>
+public sealed class StudioOptions
+{
+    public const string SectionName = "CamStudio";
+
+    /// <summary>The models folder (overridden by <c>CAMSTUDIO_MODELS</c>); empty means the per-user default.</summary>
+    public string? ModelsDirectory { get; set; }
+
+    /// <summary>The model the studio opens with; empty means the catalog's default (mobilenetv2).</summary>
+    public string? DefaultModel { get; set; }
+
+    public long MaxUploadBytes { get; set; } = PhotoLimits.Default.MaxBytes;
+
+    public long MaxPixels { get; set; } = PhotoLimits.Default.MaxPixels;
+
+    public int MaxPhotos { get; set; } = PhotoLimits.Default.MaxPhotos;
+
+    /// <summary>How many explain jobs may wait for the torch thread before new ones are refused.</summary>
+    public int QueueCapacity { get; set; } = 64;
+
+    public PhotoLimits Limits => new(MaxUploadBytes, MaxPixels, MaxPhotos);
+}

@@ -1,0 +1,242 @@
+using System.Collections.Concurrent;
+using CamStudio.Engine.Cam;
+using CamStudio.Engine.Imaging;
+using CamStudio.Engine.Models;
+using CamStudio.Engine.Models.Catalog;
+using CamStudio.Engine.Runtime;
+using CamStudio.Web.Hosting;
+using Microsoft.Extensions.Options;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.Formats.Jpeg;
+using SixLabors.ImageSharp.PixelFormats;
+using SixLabors.ImageSharp.Processing;
+using ImageResizeMode = SixLabors.ImageSharp.Processing.ResizeMode;
+
+namespace CamStudio.Web.Services;
+
+/// <summary>
+/// <see cref="IStudioEngine"/> over the real engine. Torch work (model loading, forward and backward passes) runs
+/// as single work items on the app's one <see cref="TorchExecutor"/>; decoding, resizing and PNG rendering run on
+/// the thread pool, so the torch thread only does torch. Models are loaded once and cached (one instance per model,
+/// used only on the torch thread).
+/// </summary>
+public sealed class TorchStudioEngine : IStudioEngine, IDisposable
+{
+    private const int ThumbnailHeight = 96;
+
+    private readonly TorchExecutor _executor;
+    private readonly ModelCatalog _catalog;
+    private readonly StudioOptions _options;
+    private readonly ILogger<TorchStudioEngine> _logger;
+    private readonly PhotoDecoder _decoder;
+    private readonly ConcurrentDictionary<string, Lazy<Task<ICamModel>>> _models = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, byte[]> _colorBars = new(StringComparer.Ordinal);
+
+    public TorchStudioEngine(TorchExecutor executor, ModelCatalog catalog, IOptions<StudioOptions> options, ILogger<TorchStudioEngine> logger)
+    {
+        _executor = executor;
+        _catalog = catalog;
+        _options = options.Value;
+        _logger = logger;
+        Limits = _options.Limits;
+        _decoder = new PhotoDecoder(ImageLimits.Default with { MaxBytes = Limits.MaxBytes, MaxPixels = Limits.MaxPixels });
+        Methods = CamMethods.All.Select(m => new CamMethodInfo(m.Id, m.DisplayName)).ToList();
+        Colormaps = Colormap.All.Select(c => c.Name).ToList();
+    }
+
+    public IReadOnlyList<CamMethodInfo> Methods { get; }
+
+    public IReadOnlyList<string> Colormaps { get; }
+
+    public PhotoLimits Limits { get; }
+
+    public ModelFolder GetModels()
+    {
+        var usable = _catalog.List().Where(e => e.IsUsable).ToList();
+        string? preferred = string.IsNullOrWhiteSpace(_options.DefaultModel) ? ModelCatalog.DefaultModelName : _options.DefaultModel;
+        string? defaultModel = usable.FirstOrDefault(e => e.Name.Equals(preferred, StringComparison.OrdinalIgnoreCase))?.Name
+            ?? usable.FirstOrDefault()?.Name;
+        return new ModelFolder(_catalog.Folder.Describe(),
+            usable.Select(e => new ModelEntry(e.Name, Describe(e))).ToList(), defaultModel);
+    }
+
+    private static string Describe(CatalogEntry entry) =>
+        $"{entry.Manifest?.Architecture ?? entry.Manifest?.Format.ToString() ?? "model"}, {entry.ClassCount?.ToString() ?? "?"} classes";
+
+    public async Task<ModelDetails> GetModelDetailsAsync(string model, CancellationToken cancellationToken)
+    {
+        (string name, ICamModel loaded) = await LoadAsync(model, cancellationToken);
+        return new ModelDetails(name, loaded.Labels, loaded.Layers, loaded.AutoLayer);
+    }
+
+    public async Task<StudioPhoto> DecodePhotoAsync(string fileName, Stream content, CancellationToken cancellationToken)
+    {
+        DecodedPhoto decoded;
+        try
+        {
+            decoded = await _decoder.DecodeAsync(content, fileName, cancellationToken);
+        }
+        catch (PhotoDecodeException ex)
+        {
+            bool tooLarge = ex.Reason.Contains("larger", StringComparison.OrdinalIgnoreCase)
+                || ex.Reason.Contains("limit", StringComparison.OrdinalIgnoreCase);
+            throw new StudioInputException(ex.Message, ex)
+            {
+                StatusCode = tooLarge ? StatusCodes.Status413PayloadTooLarge : StatusCodes.Status422UnprocessableEntity,
+                Title = tooLarge ? "Photo too large" : "Unreadable photo",
+            };
+        }
+        return await Task.Run(() =>
+        {
+            Image<Rgb24> pixels = decoded.DetachImage();
+            Image<Rgb24> display = pixels.Width > StudioPhoto.DisplayMaxSide || pixels.Height > StudioPhoto.DisplayMaxSide
+                ? pixels.Clone(c => c.Resize(new ResizeOptions
+                {
+                    Size = new Size(StudioPhoto.DisplayMaxSide, StudioPhoto.DisplayMaxSide),
+                    Mode = ImageResizeMode.Max,
+                }))
+                : pixels;
+            using Image<Rgb24> thumbnail = display.Clone(c => c.Resize(0, Math.Min(ThumbnailHeight, display.Height)));
+            using var jpeg = new MemoryStream();
+            thumbnail.SaveAsJpeg(jpeg, new JpegEncoder { Quality = 80 });
+            return new StudioPhoto(decoded.FileName, pixels, display, $"data:image/jpeg;base64,{Convert.ToBase64String(jpeg.ToArray())}");
+        }, cancellationToken);
+    }
+
+    public async Task<PhotoExplanation> ExplainAsync(StudioPhoto photo, string model, ExplainRequest request, StudioPriority priority, CancellationToken cancellationToken)
+    {
+        (string name, ICamModel loaded) = await LoadAsync(model, cancellationToken);
+        ExplainRequest checkedRequest = Validate(name, loaded, request);
+        // The photo is resized to the model's input off the torch thread; the preprocessor skips resizing a photo
+        // already at the input size, so the tensor is the same as from the full photo.
+        Image<Rgb24> input = await Task.Run(() => photo.ModelInput(loaded.Preprocessing), cancellationToken);
+        WorkPriority queue = priority == StudioPriority.Interactive ? WorkPriority.Interactive : WorkPriority.Batch;
+        return await _executor.RunAsync(token =>
+        {
+            token.ThrowIfCancellationRequested();
+            string layer = LayerNames.Resolve(loaded, checkedRequest.Layer);
+            if (checkedRequest.Methods.Any(m => CamMethods.Get(m).NeedsHead) && loaded.HeadAfter(layer) is null)
+                throw new StudioInputException(
+                    $"Method 'cam' needs global average pooling and one linear layer after layer '{layer}' of {name}; pick the auto layer or another method (e.g. gradcam).")
+                { Title = "Method not applicable" };
+            return CamExplainer.Explain(loaded, [input], checkedRequest)[0];
+        }, queue, cancellationToken);
+    }
+
+    private static ExplainRequest Validate(string model, ICamModel loaded, ExplainRequest request)
+    {
+        var methods = new List<string>(request.Methods.Count);
+        foreach (string method in request.Methods)
+        {
+            ICamMethod? known = CamMethods.All.FirstOrDefault(m => m.Id.Equals(method, StringComparison.OrdinalIgnoreCase));
+            if (known is null)
+                throw new StudioInputException($"Unknown method '{method}'. Valid methods: {string.Join(", ", CamMethods.Ids)}.") { Title = "Unknown method" };
+            methods.Add(known.Id);
+        }
+        if (!request.Layer.Equals(LayerNames.Auto, StringComparison.OrdinalIgnoreCase) && loaded.Layers.All(l => l.Name != request.Layer))
+            throw new StudioInputException(LayerNames.UnknownLayerMessage(model, request.Layer, loaded.Layers)) { Title = "Unknown layer" };
+        if (request.Classes is ClassSelection.Indices indices && indices.Classes.Any(c => c < 0 || c >= loaded.Labels.Count))
+            throw new StudioInputException(
+                $"Class index {indices.Classes.First(c => c < 0 || c >= loaded.Labels.Count)} is out of range: {model} has classes 0–{loaded.Labels.Count - 1}.")
+            { Title = "Unknown class" };
+        if (request.Classes is ClassSelection.TopK { K: < 1 } || request.Classes is ClassSelection.TopK topK && topK.K > loaded.Labels.Count)
+            throw new StudioInputException($"Top-K needs 1 ≤ K ≤ {loaded.Labels.Count}.") { Title = "Unknown class" };
+        return request with { Methods = methods };
+    }
+
+    private async Task<(string Name, ICamModel Model)> LoadAsync(string model, CancellationToken cancellationToken)
+    {
+        CatalogEntry entry = _catalog.Find(model)
+            ?? throw new StudioInputException(_catalog.MissingModelMessage(model)) { Title = "Unknown model", StatusCode = StatusCodes.Status404NotFound };
+        if (!entry.IsUsable)
+            throw new StudioInputException($"Model '{entry.Name}' is {entry.Status}.") { Title = "Broken model", StatusCode = StatusCodes.Status422UnprocessableEntity };
+        // One load per model even when several sessions ask at once; the load is not tied to any one caller's token.
+        Lazy<Task<ICamModel>> lazy = _models.GetOrAdd(entry.Name, _ => new Lazy<Task<ICamModel>>(() => LoadOnTorchThreadAsync(entry)));
+        try
+        {
+            return (entry.Name, await lazy.Value.WaitAsync(cancellationToken));
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            _models.TryRemove(new KeyValuePair<string, Lazy<Task<ICamModel>>>(entry.Name, lazy));
+            if (ex is ModelCatalogException)
+                throw new StudioInputException(ex.Message, ex) { Title = "Model not loadable", StatusCode = StatusCodes.Status422UnprocessableEntity };
+            throw;
+        }
+    }
+
+    private Task<ICamModel> LoadOnTorchThreadAsync(CatalogEntry entry) =>
+        _executor.RunAsync(_ =>
+        {
+            var started = System.Diagnostics.Stopwatch.StartNew();
+            ICamModel model = _catalog.Load(entry, TorchRuntime.DefaultDevice);
+            _logger.LogInformation("Loaded model {Model} ({Layers} layers, auto layer {Auto}) in {Ms} ms on {Device}",
+                entry.Name, model.Layers.Count, model.AutoLayer, started.ElapsedMilliseconds, TorchRuntime.Describe(model.Device));
+            return model;
+        }, WorkPriority.Interactive, CancellationToken.None);
+
+    public Task<byte[]> RenderOverlayPngAsync(StudioPhoto photo, CamMap map, OverlayStyle style, bool fullResolution, CancellationToken cancellationToken)
+    {
+        OverlayOptions options = Options(style);
+        return Task.Run(() =>
+        {
+            using Image<Rgb24> overlay = HeatmapRenderer.Overlay(fullResolution ? photo.Pixels : photo.Display, map, options);
+            return HeatmapRenderer.EncodePng(overlay);
+        }, cancellationToken);
+    }
+
+    public byte[] RenderColorBarPng(string colormap)
+    {
+        Colormap parsed = ParseColormap(colormap);
+        return _colorBars.GetOrAdd(parsed.Name, _ =>
+        {
+            using Image<Rgb24> bar = HeatmapRenderer.ColorBar(parsed, 256, 8);
+            return HeatmapRenderer.EncodePng(bar);
+        });
+    }
+
+    public Task<byte[]> RenderSheetPngAsync(StudioPhoto photo, ComparisonLayout layout, OverlayStyle style, CancellationToken cancellationToken)
+    {
+        var options = new ComparisonSheetOptions
+        {
+            Colormap = ParseColormap(style.Colormap),
+            Alpha = style.Opacity,
+            SharedScale = style.Range is not null,
+            CellSize = 320,
+            Title = photo.FileName,
+        };
+        var maps = layout.Cells.Select(row => (IReadOnlyList<CamMap?>)row.Cast<CamMap?>().ToList()).ToList();
+        return Task.Run(() => ComparisonSheet.ComposePng(photo.Display, layout.RowLabels, layout.ColumnLabels, maps, options), cancellationToken);
+    }
+
+    public byte[] EncodeNpy(CamMap map) => NpyFormat.ToBytes(map);
+
+    private static OverlayOptions Options(OverlayStyle style) =>
+        new() { Colormap = ParseColormap(style.Colormap), Alpha = Math.Clamp(style.Opacity, 0f, 1f), Range = style.Range };
+
+    private static Colormap ParseColormap(string name) =>
+        Colormap.TryParse(name, out Colormap? colormap)
+            ? colormap
+            : throw new StudioInputException($"Unknown colormap '{name}'. Valid colormaps: {string.Join(", ", Colormap.All.Select(c => c.Name))}.") { Title = "Unknown colormap" };
+
+    public void Dispose()
+    {
+        foreach (Lazy<Task<ICamModel>> lazy in _models.Values)
+        {
+            if (lazy.IsValueCreated && lazy.Value.IsCompletedSuccessfully)
+            {
+                ICamModel model = lazy.Value.Result;
+                // Models are used only on the torch thread, so they are disposed there too (unless it already stopped).
+                try
+                {
+                    _executor.RunAsync(_ => model.Dispose(), WorkPriority.Interactive, CancellationToken.None).Wait(TimeSpan.FromSeconds(10));
+                }
+                catch (Exception ex) when (ex is ObjectDisposedException or AggregateException)
+                {
+                    model.Dispose();
+                }
+            }
+        }
+        _models.Clear();
+    }
+}

@@ -1,0 +1,70 @@
+// CamStudio's browser side: the map readout under the cursor and file downloads.
+window.camStudio = (() => {
+    // Bilinear lookup at a relative position (0..1) with pixel centres at (i + 0.5) / n, the convention of
+    // align_corners = false upsampling, so the readout matches the upsampled heatmap.
+    function sample(map, rx, ry) {
+        const x = Math.min(Math.max(rx * map.width - 0.5, 0), map.width - 1);
+        const y = Math.min(Math.max(ry * map.height - 0.5, 0), map.height - 1);
+        const x0 = Math.floor(x), y0 = Math.floor(y);
+        const x1 = Math.min(x0 + 1, map.width - 1), y1 = Math.min(y0 + 1, map.height - 1);
+        const fx = x - x0, fy = y - y0;
+        const v = (i, j) => map.values[j * map.width + i];
+        const top = v(x0, y0) * (1 - fx) + v(x1, y0) * fx;
+        const bottom = v(x0, y1) * (1 - fx) + v(x1, y1) * fx;
+        return top * (1 - fy) + bottom * fy;
+    }
+
+    function format(value) {
+        return Math.abs(value) >= 1e4 || (value !== 0 && Math.abs(value) < 1e-3) ? value.toExponential(3) : value.toFixed(4);
+    }
+
+    function onMove(event) {
+        const frame = event.currentTarget;
+        const state = frame._camStudio;
+        if (!state || !state.map) return;
+        const img = frame.querySelector('img');
+        if (!img) return;
+        const box = img.getBoundingClientRect();
+        const rx = (event.clientX - box.left) / box.width;
+        const ry = (event.clientY - box.top) / box.height;
+        if (rx < 0 || rx > 1 || ry < 0 || ry > 1) return;
+        const raw = sample(state.map, rx, ry);
+        const span = state.map.max - state.map.min;
+        const normalised = span > 1e-12 ? Math.min(Math.max((raw - state.map.min) / span, 0), 1) : 0;
+        state.readout.textContent =
+            `x ${(rx * 100).toFixed(1)}%, y ${(ry * 100).toFixed(1)}%: raw ${format(raw)}, normalised ${normalised.toFixed(3)}`;
+        state.readout.dataset.raw = raw;
+        state.readout.dataset.normalised = normalised;
+    }
+
+    return {
+        setReadoutMap(frame, readout, map) {
+            if (!frame) return;
+            if (!frame._camStudio) {
+                frame._camStudio = {};
+                frame.addEventListener('mousemove', onMove);
+            }
+            frame._camStudio.map = map;
+            frame._camStudio.readout = readout;
+        },
+
+        clearReadoutMap(frame) {
+            if (frame && frame._camStudio) {
+                frame.removeEventListener('mousemove', onMove);
+                delete frame._camStudio;
+            }
+        },
+
+        async download(fileName, contentType, streamReference) {
+            const buffer = await streamReference.arrayBuffer();
+            const url = URL.createObjectURL(new Blob([buffer], { type: contentType }));
+            const anchor = document.createElement('a');
+            anchor.href = url;
+            anchor.download = fileName;
+            document.body.appendChild(anchor);
+            anchor.click();
+            anchor.remove();
+            setTimeout(() => URL.revokeObjectURL(url), 10000);
+        },
+    };
+})();
