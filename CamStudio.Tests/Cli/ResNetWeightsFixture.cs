@@ -23,7 +23,7 @@ public sealed class ResNetWeightsFixture : IDisposable
     }
 
     /// <summary>Writes the files into <paramref name="folder"/>, which the fixture then owns.</summary>
-    public ResNetWeightsFixture(TempFolder folder)
+    internal ResNetWeightsFixture(TempFolder folder)
     {
         _folder = folder;
         torch.manual_seed(20241126);
