@@ -7,8 +7,9 @@ using CamStudio.Benchmarks;
 if (args.Contains("--paired"))
     return PairedCamCost.Run(args);
 
-// In process (the native TorchSharp patch lives in this build's output) and few iterations: a torch forward
-// pass is long and steady, and the machine may have only two cores.
+// In process: BenchmarkDotNet's out-of-process build does not get the native TorchSharp patch, so libtorch fails
+// to load there. Few iterations: one forward pass takes tens to hundreds of milliseconds on two cores.
+// On a busy machine prefer --paired (see PairedCamCost and RESULTS.md).
 IConfig config = DefaultConfig.Instance
     .AddJob(Job.Default
         .WithToolchain(InProcessEmitToolchain.Instance)

@@ -4,6 +4,9 @@
 # Usage: scripts/bench.sh [BenchmarkDotNet arguments]      (default: every benchmark)
 #   scripts/bench.sh --filter '*ResNet18CamCost*'          one model
 #   scripts/bench.sh --list flat                           what there is
+#   scripts/bench.sh --paired [--threads 1] [--rounds 11]  interleaved rounds instead (robust ratios on a busy
+#                                                          machine), written to artifacts/bench/paired-*.md
+# CAMSTUDIO_BENCH_THREADS=1 scripts/bench.sh ...           measure with one torch thread
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out="$(pwd)/artifacts/bench"

@@ -142,11 +142,12 @@ public sealed class CamMethodsTests
     public void EigenCamIsTheProjectionOnTheFirstRightSingularVector(int photos, int channels, int height, int width)
     {
         torch.manual_seed(21);
-        using Tensor activations = torch.rand(photos, channels, height, width) + torch.rand(photos, channels, 1, 1);
-        using Tensor classes = torch.zeros(photos, ScalarType.Int64);
+        using var scope = torch.NewDisposeScope();
+        Tensor activations = torch.rand(photos, channels, height, width) + torch.rand(photos, channels, 1, 1);
+        Tensor classes = torch.zeros(photos, ScalarType.Int64);
         float[][][] a = TinyCnn.ToNested(activations);
 
-        using Tensor maps = new EigenCam().Compute(new CamInputs(activations, null, classes, null));
+        Tensor maps = new EigenCam().Compute(new CamInputs(activations, null, classes, null));
         float[] actual = maps.data<float>().ToArray();
 
         int positions = height * width;
@@ -212,9 +213,8 @@ public sealed class CamMethodsTests
                 for (int p = 0; p < 144; p++)
                     masked[c * 144 + p] = photos[n * 3 * 144 + c * 144 + p] * mask[p];
                 using (torch.no_grad())
-                using (Tensor input = torch.tensor(masked, [1, 3, 12, 12]))
-                using (Tensor logits = model.Module.call(input))
-                    scores[k] = logits[0, ExplainedClass].item<float>();
+                using (torch.NewDisposeScope())
+                    scores[k] = model.Module.call(torch.tensor(masked, [1, 3, 12, 12]))[0, ExplainedClass].item<float>();
             }
             double total = scores.Sum(Math.Exp);
             float[] weights = scores.Select(s => (float)(Math.Exp(s) / total)).ToArray();

@@ -20,7 +20,7 @@ public sealed class ModuleCamModelTests
         float[] expected;
         float[] plainLogits;
         using (torch.no_grad())
-        using (var scope = torch.NewDisposeScope())
+        using (torch.NewDisposeScope())
         {
             expected = bn1.forward(conv1.forward(input)).data<float>().ToArray();
             plainLogits = model.Module.call(input).data<float>().ToArray();
@@ -28,6 +28,7 @@ public sealed class ModuleCamModelTests
 
         using ModelRun run = model.Run(input, "bn1", trackGradients: true);
 
+        using var scope2 = torch.NewDisposeScope();
         float[] captured = run.Activation.detach().data<float>().ToArray();
         Assert.Contains(expected, v => v < 0);
         MapAssert.Close(expected, captured, 1e-6, "bn1 output");
@@ -67,14 +68,14 @@ public sealed class ModuleCamModelTests
         using ModuleCamModel model = TinyCnn.GapLinear();
         using Tensor input = TinyCnn.RandomBatch(2, 12, seed: 54);
         using (model.Run(input, "relu2", trackGradients: true)) { }
-        long before = Tensor.TotalCount;
+        long before = LiveTensors.OnThisThread();
 
         for (int i = 0; i < 20; i++)
         {
             using ModelRun run = model.Run(input, i % 2 == 0 ? "relu2" : "conv1", trackGradients: i % 3 == 0);
         }
 
-        Assert.Equal(before, Tensor.TotalCount);
+        Assert.Equal(before, LiveTensors.OnThisThread());
         // Had a hook stayed, this run's layer would report two captures or its values would be replaced.
         using ModelRun last = model.Run(input, "relu2", trackGradients: false);
         Assert.Equal([2L, TinyCnn.Channels, 6, 6], last.Activation.shape);

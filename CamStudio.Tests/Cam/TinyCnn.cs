@@ -75,6 +75,7 @@ internal static class TinyCnn
     /// <summary>An N×C×h×w tensor as [n][c][position].</summary>
     public static float[][][] ToNested(Tensor a)
     {
+        using var scope = torch.NewDisposeScope();
         long n = a.shape[0], c = a.shape[1], hw = a.shape[2] * a.shape[3];
         float[] flat = a.contiguous().cpu().data<float>().ToArray();
         var result = new float[n][][];
