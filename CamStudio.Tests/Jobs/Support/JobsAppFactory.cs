@@ -42,14 +42,6 @@ public sealed class JobsAppFactory : WebApplicationFactory<JobStore>
 
     public GatedExplainer Explainer { get; }
 
-    /// <summary>A non-loopback IPv4 address of this machine (an interface that is up), or null when it has none.</summary>
-    public static IPAddress? OwnLanAddress() =>
-        System.Net.NetworkInformation.NetworkInterface.GetAllNetworkInterfaces()
-            .Where(n => n.OperationalStatus == System.Net.NetworkInformation.OperationalStatus.Up)
-            .SelectMany(n => n.GetIPProperties().UnicastAddresses)
-            .Select(a => a.Address)
-            .FirstOrDefault(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork && !IPAddress.IsLoopback(a));
-
     /// <summary>http://127.0.0.1:port/ (or the address given to listen on) once the Kestrel server has started.</summary>
     public Uri ServerAddress
     {
