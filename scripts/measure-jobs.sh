@@ -17,7 +17,9 @@ CamStudio.Cli/bin/Release/net10.0/camstudio models add "$shared/models/mobilenet
   --labels "$shared/models/imagenet_classes.txt" --name mobilenetv2 >/dev/null
 
 port=5173
-rss() { awk '/VmRSS/ {print $2/1024 " MiB"}' "/proc/$1/status"; }
+rss() { awk '/VmRSS/ {printf "%.0f MiB", $2/1024}' "/proc/$1/status"; }
+# CPU seconds (user + system) the server has used: photos per CPU-second does not depend on other load.
+cpu() { awk -v hz="$(getconf CLK_TCK)" '{printf "%.1f", ($14 + $15) / hz}' "/proc/$1/stat"; }
 start_server() { # $1 = batch size
   rm -rf "$work/data"
   CAMSTUDIO_DATA="$work/data" CamStudio__Jobs__BatchSize="$1" ASPNETCORE_ENVIRONMENT=Production \
@@ -33,17 +35,18 @@ measure="dotnet run scripts/measure/JobsMeasure.cs --"
 for batch in 1 4 8; do
   echo "== batch size $batch"
   start_server "$batch"
+  $measure "http://127.0.0.1:$port" "$shared/images" 4 >/dev/null # load the model: steady state from here on
+  before=$(cpu "$server")
+  $measure "http://127.0.0.1:$port" "$shared/images" "$count"
+  echo "server CPU for the job: $(awk -v a="$before" -v b="$(cpu "$server")" -v n="$count" 'BEGIN {printf "%.1f s, %.0f ms per photo", b - a, 1000 * (b - a) / n}')"
   if [ "$batch" = 4 ]; then
-    # Warm the model first so "before" is the steady state of a server that has served the studio once.
-    $measure "http://127.0.0.1:$port" "$shared/images" 4 >/dev/null
     echo "RSS before 5 jobs: $(rss "$server")"
-    $measure "http://127.0.0.1:$port" "$shared/images" "$count" 5
+    $measure "http://127.0.0.1:$port" "$shared/images" "$count" 5 | tail -1
     echo "RSS after 5 jobs: $(rss "$server")"
     # Five more: growth that stops here is heap/arena warm-up, growth that goes on would be a leak.
     $measure "http://127.0.0.1:$port" "$shared/images" "$count" 5 | tail -1
     echo "RSS after 10 jobs: $(rss "$server")"
-  else
-    $measure "http://127.0.0.1:$port" "$shared/images" "$count"
   fi
+  echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
   stop_server
 done

@@ -10,6 +10,7 @@ mkdir -p "$results"
 export CAMSTUDIO_MODELS="$results/models"
 status=0
 dotnet test CamStudio.Tests/CamStudio.Tests.csproj -c Release --no-build -nologo \
+  --blame-hang-timeout 10m --blame-hang-dump-type none \
   --logger "trx;LogFileName=results.trx" --logger "console;verbosity=normal" \
   --results-directory "$results" || status=$?
 trx="$results/results.trx"

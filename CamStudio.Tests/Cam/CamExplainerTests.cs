@@ -97,11 +97,11 @@ public sealed class CamExplainerTests
         for (int x = 0; x < 25; x++)
             striped[x, y] = x % 4 < 2 ? new Rgb24(250, 250, 250) : new Rgb24(10, 60, 120);
         var request = new ExplainRequest(["gradcam", "eigencam"], new ClassSelection.TopK(2));
-        long before = LiveTensors.Count();
+        long before = LiveTensors.OnThisThread();
 
         IReadOnlyList<PhotoExplanation> fromPhotos = CamExplainer.Explain(model, [red, striped], request);
 
-        Assert.Equal(before, LiveTensors.Count());
+        Assert.Equal(before, LiveTensors.OnThisThread());
         using Tensor batch = PhotoPreprocessor.ToBatch([red, striped], model.Preprocessing);
         IReadOnlyList<PhotoExplanation> fromBatch = CamExplainer.Explain(model, batch, request);
         Assert.Equal(2, fromPhotos.Count);
@@ -121,12 +121,12 @@ public sealed class CamExplainerTests
         using Tensor batch = TinyCnn.RandomBatch(2, 12, seed: 34);
         var request = new ExplainRequest(AllMethods, new ClassSelection.TopK(2));
         CamExplainer.Explain(model, batch, request);
-        long before = LiveTensors.Count();
+        long before = LiveTensors.OnThisThread();
 
         for (int i = 0; i < 50; i++)
             CamExplainer.Explain(model, batch, request);
 
-        Assert.Equal(before, LiveTensors.Count());
+        Assert.Equal(before, LiveTensors.OnThisThread());
     }
 
     [Fact]
@@ -134,12 +134,12 @@ public sealed class CamExplainerTests
     {
         using ModuleCamModel model = TinyCnn.TwoLayerHead();
         using Tensor batch = TinyCnn.RandomBatch(1, 12, seed: 35);
-        long before = LiveTensors.Count();
+        long before = LiveTensors.OnThisThread();
 
         Assert.Throws<ArgumentException>(() => CamExplainer.Explain(model, batch, new ExplainRequest(["cam"], ClassSelection.Top1)));
         Assert.Throws<ArgumentException>(() => CamExplainer.Explain(model, batch, new ExplainRequest(["gradcam"], new ClassSelection.Indices([99]))));
 
-        Assert.Equal(before, LiveTensors.Count());
+        Assert.Equal(before, LiveTensors.OnThisThread());
     }
 
     [Fact]
@@ -149,12 +149,12 @@ public sealed class CamExplainerTests
         using Tensor batch = TinyCnn.RandomBatch(2, 12, seed: 43);
         using var cancellation = new CancellationTokenSource();
         cancellation.Cancel();
-        long before = LiveTensors.Count();
+        long before = LiveTensors.OnThisThread();
 
         Assert.ThrowsAny<OperationCanceledException>(() =>
             CamExplainer.Explain(model, batch, new ExplainRequest(["scorecam", "gradcam"], new ClassSelection.TopK(2)), cancellation.Token));
 
-        Assert.Equal(before, LiveTensors.Count());
+        Assert.Equal(before, LiveTensors.OnThisThread());
     }
 
     [Fact]

@@ -68,14 +68,14 @@ public sealed class ModuleCamModelTests
         using ModuleCamModel model = TinyCnn.GapLinear();
         using Tensor input = TinyCnn.RandomBatch(2, 12, seed: 54);
         using (model.Run(input, "relu2", trackGradients: true)) { }
-        long before = LiveTensors.Count();
+        long before = LiveTensors.OnThisThread();
 
         for (int i = 0; i < 20; i++)
         {
             using ModelRun run = model.Run(input, i % 2 == 0 ? "relu2" : "conv1", trackGradients: i % 3 == 0);
         }
 
-        Assert.Equal(before, LiveTensors.Count());
+        Assert.Equal(before, LiveTensors.OnThisThread());
         // Had a hook stayed, this run's layer would report two captures or its values would be replaced.
         using ModelRun last = model.Run(input, "relu2", trackGradients: false);
         Assert.Equal([2L, TinyCnn.Channels, 6, 6], last.Activation.shape);

@@ -205,6 +205,25 @@ public sealed class CliExplainTests : IDisposable
     }
 
     [Fact]
+    public void BatchSizeChangesNothingButHowManyPhotosShareAForwardPass()
+    {
+        string[] photos = [SharedResources.Image("cat.bmp"), SharedResources.Image("coffee.png"), SharedResources.Image("chelsea.png")];
+        string one = _temp.Combine("one"), three = _temp.Combine("three");
+        CliRun single = CliRun.Invoke(_models.ModelsDir, ["explain", .. photos, "--model", "pets", "--class", "top2", "--method", "gradcam,eigencam", "--batch-size", "1", "--out", one]);
+        CliRun batched = CliRun.Invoke(_models.ModelsDir, ["explain", .. photos, "--model", "pets", "--class", "top2", "--method", "gradcam,eigencam", "--batch-size", "3", "--out", three]);
+        Assert.True(single.ExitCode == 0 && batched.ExitCode == 0, single + "\n" + batched);
+
+        string[] files = Directory.GetFiles(one).Select(Path.GetFileName).Order().ToArray()!;
+        Assert.Equal(files, Directory.GetFiles(three).Select(Path.GetFileName).Order());
+        Assert.Equal(3 * 2 * 2 * 2 + 1, files.Length); // photos × classes × methods × (png, npy) + predictions.json
+        foreach (string npy in files.Where(f => f.EndsWith(".npy")))
+        {
+            float[] a = ReadNpyIndependently(Path.Combine(one, npy)).Values, b = ReadNpyIndependently(Path.Combine(three, npy)).Values;
+            Assert.True(a.Zip(b).All(p => Math.Abs(p.First - p.Second) < 1e-3f), $"{npy} differs between batch sizes");
+        }
+    }
+
+    [Fact]
     public void MissingAndCorruptPhotosAreReportedOneLineEachWhileTheOthersAreProcessed()
     {
         byte[] png = File.ReadAllBytes(SharedResources.Image("chelsea.png"));

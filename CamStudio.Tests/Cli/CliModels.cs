@@ -11,16 +11,14 @@ public sealed class CliModels
 {
     private static readonly Lazy<CliModels> Instance = new(() => new CliModels(), LazyThreadSafetyMode.ExecutionAndPublication);
 
-    private readonly TempFolder _folder = new("camstudio-cli-models-");
-    private readonly ResNetWeightsFixture _weights = new();
+    private readonly TempFolder _folder = TempFolder.ForThisProcess("camstudio-cli-tests");
+    private readonly ResNetWeightsFixture _weights;
 
     private CliModels()
     {
-        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
-        {
-            _weights.Dispose();
-            _folder.Dispose();
-        };
+        // Best effort: a test host that is killed skips this, and the next run's ForThisProcess removes the folder.
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => _folder.Dispose();
+        _weights = new ResNetWeightsFixture(new TempFolder(_folder.Combine("weights"), existing: true));
         ModelsDir = _folder.Combine("models");
         AddPets = CliRun.Invoke(ModelsDir, "models", "add", _weights.WeightsPath, "--arch", "resnet18", "--input-size", "64",
             "--labels", _weights.LabelsPath, "--name", "pets");

@@ -16,10 +16,16 @@ public sealed class ResNetWeightsFixture : IDisposable
     /// <summary>"tabby" is a synonym of two classes (ambiguous); "tiger cat" only of one.</summary>
     public static readonly string[] ClassNames = ["tabby, tabby cat", "golden retriever", "Tiger Cat", "espresso", "tabby, striped dog"];
 
-    private readonly TempFolder _folder = new("camstudio-resnet-");
+    private readonly TempFolder _folder;
 
-    public ResNetWeightsFixture()
+    public ResNetWeightsFixture() : this(new TempFolder("camstudio-resnet-"))
     {
+    }
+
+    /// <summary>Writes the files into <paramref name="folder"/>, which the fixture then owns.</summary>
+    internal ResNetWeightsFixture(TempFolder folder)
+    {
+        _folder = folder;
         torch.manual_seed(20241126);
         using var model = TorchVisionModels.Create("resnet18", ClassCount, CPU);
         using (no_grad())

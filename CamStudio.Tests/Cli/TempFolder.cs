@@ -10,6 +10,61 @@ public sealed class TempFolder : IDisposable
         Path = Directory.CreateTempSubdirectory(prefix).FullName;
     }
 
+    /// <summary>Takes <paramref name="path"/> (created if missing) as the folder; it is deleted on dispose.</summary>
+    public TempFolder(string path, bool existing)
+    {
+        Path = path;
+        if (!existing || !Directory.Exists(path))
+            Directory.CreateDirectory(path);
+    }
+
+    /// <summary>
+    /// A folder under <c>&lt;temp&gt;/&lt;group&gt;/&lt;process id&gt;-&lt;random&gt;</c> for state that lives as long as the test
+    /// process. Folders of the group left by test processes that no longer run are deleted first, so a killed test
+    /// host (whose exit handlers never ran) does not leave its files behind for good.
+    /// </summary>
+    public static TempFolder ForThisProcess(string group)
+    {
+        string root = System.IO.Path.Combine(System.IO.Path.GetTempPath(), group);
+        Directory.CreateDirectory(root);
+        foreach (string stale in Directory.EnumerateDirectories(root))
+        {
+            string name = System.IO.Path.GetFileName(stale);
+            int dash = name.IndexOf('-');
+            if (dash > 0 && int.TryParse(name[..dash], out int pid) && pid != Environment.ProcessId && !IsRunning(pid))
+            {
+                try
+                {
+                    Directory.Delete(stale, recursive: true);
+                }
+                catch (IOException)
+                {
+                }
+                catch (UnauthorizedAccessException)
+                {
+                }
+            }
+        }
+        return new TempFolder(System.IO.Path.Combine(root, $"{Environment.ProcessId}-{Guid.NewGuid():N}"), existing: false);
+    }
+
+    private static bool IsRunning(int pid)
+    {
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
+        }
+    }
+
     public string Path { get; }
 
     public string Combine(params string[] parts) => System.IO.Path.Combine([Path, .. parts]);

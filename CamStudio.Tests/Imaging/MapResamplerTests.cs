@@ -18,7 +18,7 @@ public sealed class MapResamplerTests
     public void MatchesTorchBilinearInterpolationWithoutAlignedCorners(int width, int height, int targetWidth, int targetHeight)
     {
         float[] map = TestImages.RandomMap(width * height, seed: width * 1000 + targetWidth);
-        long tensorsBefore = Tensor.TotalCount;
+        long tensorsBefore = LiveTensors.OnThisThread();
 
         float[] expected;
         using (var scope = NewDisposeScope())
@@ -28,7 +28,7 @@ public sealed class MapResamplerTests
                 mode: InterpolationMode.Bilinear, align_corners: false);
             expected = output.data<float>().ToArray();
         }
-        Assert.Equal(tensorsBefore, Tensor.TotalCount);
+        Assert.Equal(tensorsBefore, LiveTensors.OnThisThread());
 
         float[] actual = MapResampler.Resize(map, width, height, targetWidth, targetHeight);
 

@@ -16,7 +16,7 @@ public sealed class PhotoPreprocessorTests
     {
         var colour = new Rgb24(10, 128, 250);
         using var photo = TestImages.Solid(50, 30, colour);
-        long tensorsBefore = Tensor.TotalCount;
+        long tensorsBefore = LiveTensors.OnThisThread();
 
         float[] values;
         using (Tensor batch = PhotoPreprocessor.ToTensor(photo, ImageNet))
@@ -25,7 +25,7 @@ public sealed class PhotoPreprocessorTests
             Assert.Equal(ScalarType.Float32, batch.dtype);
             values = batch.data<float>().ToArray();
         }
-        Assert.Equal(tensorsBefore, Tensor.TotalCount);
+        Assert.Equal(tensorsBefore, LiveTensors.OnThisThread());
 
         byte[] channels = [colour.R, colour.G, colour.B];
         int plane = 224 * 224;
@@ -115,7 +115,7 @@ public sealed class PhotoPreprocessorTests
         var spec = new PreprocessingSpec(32, 16, [0.5f, 0.5f, 0.5f], [0.5f, 0.5f, 0.5f], ResizeMode.Stretch);
         using var black = TestImages.Solid(40, 40, new Rgb24(0, 0, 0));
         using var white = TestImages.Solid(10, 70, new Rgb24(255, 255, 255));
-        long tensorsBefore = Tensor.TotalCount;
+        long tensorsBefore = LiveTensors.OnThisThread();
 
         float[] values;
         using (Tensor batch = PhotoPreprocessor.ToBatch([black, white, black], spec, CPU))
@@ -123,7 +123,7 @@ public sealed class PhotoPreprocessorTests
             Assert.Equal([3L, 3L, 16L, 32L], batch.shape);
             values = batch.data<float>().ToArray();
         }
-        Assert.Equal(tensorsBefore, Tensor.TotalCount);
+        Assert.Equal(tensorsBefore, LiveTensors.OnThisThread());
 
         int photoSize = 3 * 16 * 32;
         Assert.All(values[..photoSize], v => Assert.Equal(-1f, v));                  // (0 − 0.5) / 0.5

@@ -6,7 +6,6 @@ using CamStudio.Tests.Support;
 using CamStudio.Web.Jobs;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
-using TorchSharp;
 
 namespace CamStudio.Tests.Jobs;
 
@@ -80,9 +79,10 @@ public sealed class EnginePhotoBatchExplainerTests : IDisposable
         PreparedJob job = await _explainer.PrepareAsync(JobSettings.Default, CancellationToken.None);
         string[] photos = [SharedResources.Image("cat.bmp"), SharedResources.Image("owl.jpg")];
         await _explainer.ExplainBatchAsync(job, photos, CancellationToken.None); // model loaded, caches warm
-        long before = await _executor.RunAsync(_ => torch.Tensor.TotalCount);
+        // Counted on the torch thread, where every tensor of the explainer lives.
+        long before = await _executor.RunAsync(_ => LiveTensors.OnThisThread());
         await _explainer.ExplainBatchAsync(job, photos, CancellationToken.None);
-        long after = await _executor.RunAsync(_ => torch.Tensor.TotalCount);
+        long after = await _executor.RunAsync(_ => LiveTensors.OnThisThread());
         Assert.Equal(before, after);
     }
 

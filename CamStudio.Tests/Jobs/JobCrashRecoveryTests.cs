@@ -74,6 +74,7 @@ public sealed class JobCrashRecoveryTests : IDisposable
                 Assert.True(DateTime.UtcNow < deadline, $"The job did not get going:\n{first.Output}");
                 await Task.Delay(10);
             }
+            Assert.Matches("Access code for LAN viewers: [A-HJ-NP-Z2-9]{4}-[A-HJ-NP-Z2-9]{4}", first.Output); // none configured: generated and printed
             first.KillHard();
             _log.WriteLine($"killed after {finishedAtKill} photos; first process output:\n{first.Output}");
             Assert.True(finishedAtKill < 30, "The job finished before it could be killed; make it longer.");

@@ -309,13 +309,12 @@ public sealed class DenseNetTests : IDisposable
     }
 
     /// <summary>
-    /// Runs <paramref name="body"/> and asserts it left no live tensor behind. Measured around tensor work only:
-    /// TorchSharp never uncounts a module's parameters, even when the module is disposed.
+    /// Runs <paramref name="body"/> and asserts it left no live tensor behind on this thread.
     /// </summary>
     private static void AssertNoTensorLeak(Action body)
     {
-        long before = Tensor.TotalCount;
+        long before = LiveTensors.OnThisThread();
         body();
-        Assert.Equal(before, Tensor.TotalCount);
+        Assert.Equal(before, LiveTensors.OnThisThread());
     }
 }

@@ -168,7 +168,7 @@ public sealed class OnnxCamModelTests : IClassFixture<SharedOnnxModelFixture>
     {
         using (var warm = _model.Run(OnnxTestSupport.Photo("both.png"), _model.AutoLayer, trackGradients: true)) { }
         using Tensor photo = OnnxTestSupport.Photo("both.png");
-        long before = OnnxTestSupport.SettledTensorCount();
+        long before = LiveTensors.OnThisThread();
         for (int i = 0; i < 2; i++)
         {
             using ModelRun run = _model.Run(photo, _model.AutoLayer, trackGradients: i == 1);
@@ -178,16 +178,16 @@ public sealed class OnnxCamModelTests : IClassFixture<SharedOnnxModelFixture>
                 torch.autograd.grad([run.Logits[0, 243]], [run.Activation]);
             }
         }
-        Assert.Equal(before, torch.Tensor.TotalCount);
+        Assert.Equal(before, LiveTensors.OnThisThread());
     }
 
     [Fact]
     public void LoadingFindingTheHeadAndDisposingLeavesNoTensorBehind()
     {
-        long before = OnnxTestSupport.SettledTensorCount();
+        long before = LiveTensors.OnThisThread();
         using (OnnxCamModel model = OnnxTestSupport.LoadSharedModel())
             Assert.NotNull(model.HeadAfter(model.AutoLayer));
-        Assert.Equal(before, torch.Tensor.TotalCount);
+        Assert.Equal(before, LiveTensors.OnThisThread());
     }
 
     [Fact]

@@ -25,11 +25,11 @@ public sealed class OnnxExplainerIntegrationTests : IClassFixture<SharedOnnxMode
         using DecodedPhoto both = PhotoDecoder.Default.Decode(SharedResources.Image("both.png"));
         using DecodedPhoto coffee = PhotoDecoder.Default.Decode(SharedResources.Image("coffee.png"));
         _model.HeadAfter(_model.AutoLayer);   // the model keeps its head tensors once found
-        long before = OnnxTestSupport.SettledTensorCount();
+        long before = LiveTensors.OnThisThread();
         IReadOnlyList<PhotoExplanation> explanations;
         using (Tensor batch = PhotoPreprocessor.ToBatch(new Image<Rgb24>[] { both.Image, coffee.Image }, _model.Preprocessing))
             explanations = CamExplainer.Explain(_model, batch, new ExplainRequest(["gradcam", "cam"], new ClassSelection.TopK(2)));
-        Assert.Equal(before, torch.Tensor.TotalCount);
+        Assert.Equal(before, LiveTensors.OnThisThread());
 
         Assert.Equal("bull mastiff", explanations[0].TopPredictions[0].ClassName);
         Assert.Contains("tiger cat", explanations[0].TopPredictions.Take(3).Select(p => p.ClassName));

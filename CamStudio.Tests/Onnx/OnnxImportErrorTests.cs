@@ -31,11 +31,11 @@ public sealed class OnnxImportErrorTests : IDisposable
     {
         byte[] whole = File.ReadAllBytes(SharedResources.Model);
         string path = Write("half.onnx", whole[..(whole.Length / 2)]);
-        long before = OnnxTestSupport.SettledTensorCount();
+        long before = LiveTensors.OnThisThread();
         var ex = ImportFails(path);
         Assert.StartsWith("half.onnx ", ex.Message);
         Assert.Contains("truncated", ex.Message);
-        Assert.Equal(before, torch.Tensor.TotalCount);
+        Assert.Equal(before, LiveTensors.OnThisThread());
     }
 
     [Fact]

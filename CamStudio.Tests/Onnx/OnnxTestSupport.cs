@@ -51,18 +51,6 @@ internal static class OnnxTestSupport
         return torch.cat(names.Select(n => Photo(n)).ToArray(), 0).MoveToOuterDisposeScope();
     }
 
-    /// <summary>
-    /// <see cref="torch.Tensor.TotalCount"/> once tensors that other code dropped without disposing have been finalised,
-    /// so a count taken before and after a step reflects that step only.
-    /// </summary>
-    public static long SettledTensorCount()
-    {
-        GC.Collect();
-        GC.WaitForPendingFinalizers();
-        GC.Collect();
-        return torch.Tensor.TotalCount;
-    }
-
     public static string[] TopClasses(Tensor logits, int k)
     {
         using var scope = NewDisposeScope();

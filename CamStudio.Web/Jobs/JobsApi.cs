@@ -127,17 +127,12 @@ public static class JobsApi
     }
 
     /// <summary>The input photo number <paramref name="photo"/> of a job, as uploaded (for the explorer's "open" link).</summary>
-    private static IResult Photo(string id, int photo, JobStore store, JobFiles files)
+    private static IResult Photo(string id, int photo, JobPhotos photos)
     {
-        if (Find(store, id) is null)
-            return NotFound(id);
-        JobPhoto? found = store.ListPhotos(id).FirstOrDefault(p => p.Index == photo);
-        string? input = found is null ? null : store.InputFileOf(id, photo);
-        if (found is null || input is null)
-            return Results.Problem(title: "No such photo", detail: $"Job {id} has no photo {photo}.", statusCode: StatusCodes.Status404NotFound);
-        string full = JobFiles.Inside(files.InputDirectory(id), input);
-        string type = ContentTypes.TryGetContentType(full, out string? known) ? known : "application/octet-stream";
-        return Results.File(full, type, fileDownloadName: Path.GetFileName(found.FileName));
+        if (photos.Open(id, photo) is not { } found)
+            return Results.Problem(title: "No such photo", detail: $"There is no photo {photo} in job '{id}'.", statusCode: StatusCodes.Status404NotFound);
+        string type = ContentTypes.TryGetContentType(found.FileName, out string? known) ? known : "application/octet-stream";
+        return Results.Stream(found.Content, type, fileDownloadName: found.FileName);
     }
 
     private static async Task<IResult> CancelAsync(string id, JobStore store, JobRunner runner)

@@ -24,6 +24,7 @@ public static class JobsServiceCollectionExtensions
         services.TryAddSingleton(sp => new JobFiles(sp.GetRequiredService<IOptions<JobOptions>>().Value.DataDirectory));
         services.TryAddSingleton(sp => new PhotoIntake(sp.GetRequiredService<IOptions<JobOptions>>().Value));
         services.TryAddSingleton<JobExporter>();
+        services.TryAddSingleton<JobPhotos>();
         services.TryAddSingleton<JobSubmitter>();
         services.TryAddSingleton<JobProgressPublisher>();
         services.TryAddSingleton<JobRunner>();
@@ -47,10 +48,17 @@ public static class JobsServiceCollectionExtensions
     public static WebApplication UseCamStudioAccess(this WebApplication app)
     {
         AccessCode code = app.Services.GetRequiredService<AccessCode>();
-        string line = $"Access code for LAN viewers: {code.Code}";
         if (code.Generated)
-            Console.WriteLine(line);
-        app.Logger.LogWarning("{AccessCodeLine}{Source}", line, code.Generated ? " (generated; set CamStudio:AccessCode or --access-code to fix one)" : "");
+        {
+            // Shown once at start so the host can read it out; set CamStudio:AccessCode or --access-code to fix one.
+            Console.WriteLine($"Access code for LAN viewers: {code.Code}");
+            app.Logger.LogWarning("Access code for LAN viewers: {AccessCode} (generated at start)", code.Code);
+        }
+        else
+        {
+            // A configured code is a secret the host already knows: it is not written to the logs.
+            app.Logger.LogInformation("LAN viewers need the configured access code (CamStudio:AccessCode or --access-code)");
+        }
         app.UseMiddleware<AccessCodeMiddleware>();
         return app;
     }

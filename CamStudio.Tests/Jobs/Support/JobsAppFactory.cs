@@ -27,7 +27,7 @@ public sealed class JobsAppFactory : WebApplicationFactory<JobStore>
     private readonly bool _kestrel;
     private readonly int _batchSize;
 
-    public JobsAppFactory(bool kestrel = false, int batchSize = 2, IPhotoBatchExplainer? explainer = null)
+    public JobsAppFactory(bool kestrel = false, int batchSize = 2, IPhotoBatchExplainer? explainer = null, IPAddress? listenOn = null)
     {
         _kestrel = kestrel;
         _batchSize = batchSize;
@@ -35,14 +35,14 @@ public sealed class JobsAppFactory : WebApplicationFactory<JobStore>
         Directory.CreateDirectory(DataDirectory);
         Explainer = new GatedExplainer { Inner = explainer };
         if (kestrel)
-            UseKestrel(options => options.Listen(IPAddress.Loopback, 0));
+            UseKestrel(options => options.Listen(listenOn ?? IPAddress.Loopback, 0));
     }
 
     public string DataDirectory { get; }
 
     public GatedExplainer Explainer { get; }
 
-    /// <summary>http://127.0.0.1:port/ once the Kestrel server has started.</summary>
+    /// <summary>http://127.0.0.1:port/ (or the address given to listen on) once the Kestrel server has started.</summary>
     public Uri ServerAddress
     {
         get

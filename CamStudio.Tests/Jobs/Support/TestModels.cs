@@ -3,7 +3,10 @@ using CamStudio.Tests.Support;
 
 namespace CamStudio.Tests.Jobs.Support;
 
-/// <summary>A models folder (temp, once per test run) holding the shared MobileNetV2 as "mobilenetv2", the default model.</summary>
+/// <summary>
+/// A models folder in the temp directory holding the shared MobileNetV2 as "mobilenetv2", the default model. It is
+/// kept between runs (the catalog's add is atomic and skips a model that is already there).
+/// </summary>
 public static class TestModels
 {
     private static readonly Lazy<string> Folder = new(Create);
@@ -14,7 +17,7 @@ public static class TestModels
 
     private static string Create()
     {
-        string folder = Path.Combine(Path.GetTempPath(), "camstudio-jobs-tests", $"models-{Environment.ProcessId}");
+        string folder = Path.Combine(Path.GetTempPath(), "camstudio-jobs-tests", "models");
         var catalog = new ModelCatalog(folder);
         // Add validates by loading the model: run it on a thread of its own, like the torch thread of the app.
         Exception? error = null;

@@ -14,7 +14,6 @@ public sealed partial class JobsPage : IDisposable
     private readonly List<string> _methods = ["gradcam"];
     private readonly Dictionary<string, JobProgress> _live = [];
     private readonly Dictionary<string, List<(int Photo, string Title)>> _thumbs = [];
-    private readonly Lock _gate = new();
     private List<JobInfo> _jobs = [];
     private IReadOnlyList<IBrowserFile> _photos = [];
     private IBrowserFile? _archive;
@@ -52,25 +51,20 @@ public sealed partial class JobsPage : IDisposable
         }
     }
 
-    private void OnProgress(JobProgress progress)
+    /// <summary>Called on the runner's thread: the page's state changes only on the renderer's context.</summary>
+    private void OnProgress(JobProgress progress) => _ = InvokeAsync(() =>
     {
-        lock (_gate)
+        _live[progress.JobId] = progress;
+        if (progress.Photo is int photo && progress.Error is null)
         {
-            _live[progress.JobId] = progress;
-            if (progress.Photo is int photo && progress.Error is null)
-            {
-                if (!_thumbs.TryGetValue(progress.JobId, out var list))
-                    _thumbs[progress.JobId] = list = [];
-                list.Add((photo, $"{progress.File}: {progress.Top1Name} ({progress.Top1Prob:P0})"));
-            }
+            if (!_thumbs.TryGetValue(progress.JobId, out var list))
+                _thumbs[progress.JobId] = list = [];
+            list.Add((photo, $"{progress.File}: {progress.Top1Name} ({progress.Top1Prob:P0})"));
         }
-        _ = InvokeAsync(() =>
-        {
-            if (progress.State != "running" || _jobs.All(j => j.Id != progress.JobId))
-                _jobs = [.. Store.ListJobs()];
-            StateHasChanged();
-        });
-    }
+        if (progress.State != "running" || _jobs.All(j => j.Id != progress.JobId))
+            _jobs = [.. Store.ListJobs()];
+        StateHasChanged();
+    });
 
     private void OnPhotosChosen(InputFileChangeEventArgs e)
     {

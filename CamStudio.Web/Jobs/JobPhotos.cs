@@ -1,0 +1,19 @@
+namespace CamStudio.Web.Jobs;
+
+/// <summary>A job's input photos for other parts of the app (the explorer's "open from job" link).</summary>
+public sealed class JobPhotos(JobStore store, JobFiles files)
+{
+    /// <summary>Photo <paramref name="photo"/> of job <paramref name="jobId"/> as uploaded, or null when there is none.</summary>
+    /// <returns>Its display name and an open read stream (the caller disposes it).</returns>
+    public (string FileName, Stream Content)? Open(string jobId, int photo)
+    {
+        if (!JobFiles.IsValidId(jobId) || store.GetJob(jobId) is null)
+            return null;
+        string? input = store.InputFileOf(jobId, photo);
+        JobPhoto? found = input is null ? null : store.ListPhotos(jobId).FirstOrDefault(p => p.Index == photo);
+        if (input is null || found is null)
+            return null;
+        string path = JobFiles.Inside(files.InputDirectory(jobId), input);
+        return File.Exists(path) ? (Path.GetFileName(found.FileName), File.OpenRead(path)) : null;
+    }
+}
