@@ -110,6 +110,15 @@ public sealed class StudioEndToEndTests : IAsyncLifetime
         await Assertions.Expect(page.Locator("[data-testid=overlay] figcaption")).ToContainTextAsync("bull mastiff");
         await Screenshot(page, "1-explore");
 
+        // The readout is computed in the browser from the map values sent once.
+        await page.Locator("[data-testid=overlay] .overlay-frame img").HoverAsync(new() { Position = new() { X = 20, Y = 20 } });
+        await Assertions.Expect(page.Locator("[data-testid=overlay] [data-testid=readout]")).ToContainTextAsync("raw ");
+        IDownload npy = await page.RunAndWaitForDownloadAsync(() => page.Locator("[data-testid=download-npy]").ClickAsync());
+        string npyPath = Path.Combine(_artifacts, "map.npy");
+        await npy.SaveAsAsync(npyPath);
+        CamStudio.Engine.Imaging.NpyArray map = CamStudio.Engine.Imaging.NpyFormat.Read(await File.ReadAllBytesAsync(npyPath));
+        Assert.Equal([7, 7], map.Shape);
+
         await page.GetByRole(AriaRole.Tab, new() { Name = "Side by side" }).ClickAsync();
         await Assertions.Expect(page.Locator("[data-testid=grid-overlay] .overlay-frame img")).ToHaveCountAsync(1);
 
@@ -140,6 +149,9 @@ public sealed class StudioEndToEndTests : IAsyncLifetime
         Assert.Equal(new byte[] { 0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A }, bytes[..8]);
         // Four 320-pixel overlays plus labels: far more than a blank or broken image.
         Assert.InRange(bytes.Length, 100_000, 20_000_000);
+
+        await page.Locator("[data-testid=theme-toggle]").ClickAsync();
+        await Screenshot(page, "4-dark-theme");
 
     }
 
