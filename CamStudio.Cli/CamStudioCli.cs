@@ -119,10 +119,14 @@ public static class CamStudioCli
         var output = new Option<string>("--out") { Description = "Output folder (created if missing).", Required = true };
         var modelsDir = ModelsDirOption();
         var batchSize = new Option<int>("--batch-size") { Description = "Photos per forward pass.", DefaultValueFactory = _ => 8 };
+        var sharedScale = new Option<bool>("--shared-scale")
+        {
+            Description = "Colour and normalise all maps of a photo on one common range instead of each map's own min-max.",
+        };
 
         var command = new Command("explain", "Write CAM overlays (.png), maps (.npy) and predictions.json for photos.")
         {
-            images, model, weights, method, classes, layer, colormap, alpha, output, modelsDir, batchSize,
+            images, model, weights, method, classes, layer, colormap, alpha, output, modelsDir, batchSize, sharedScale,
         };
         command.SetAction(parse => ExplainCommand.Run(new ExplainSettings(
             parse.GetValue(images) ?? [],
@@ -135,7 +139,8 @@ public static class CamStudioCli
             parse.GetValue(alpha),
             parse.GetValue(output)!,
             parse.GetValue(modelsDir),
-            parse.GetValue(batchSize)), context));
+            parse.GetValue(batchSize),
+            parse.GetValue(sharedScale)), context));
         return command;
     }
 

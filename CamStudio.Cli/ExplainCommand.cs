@@ -23,7 +23,8 @@ internal sealed record ExplainSettings(
     float Alpha,
     string Out,
     string? ModelsDir,
-    int BatchSize);
+    int BatchSize,
+    bool SharedScale = false);
 
 /// <summary>
 /// <c>camstudio explain</c>: for each photo, class and method writes <c>&lt;stem&gt;.&lt;method&gt;.&lt;class&gt;.png</c>
@@ -115,7 +116,7 @@ internal static class ExplainCommand
                 {
                     (int index, DecodedPhoto photo) = decoded[j];
                     string path = settings.Images[index];
-                    PhotoResult result = WriteOutputs(path, photo, explanations[j], model, overlay, outDir);
+                    PhotoResult result = WriteOutputs(path, photo, explanations[j], model, overlay, outDir, settings.SharedScale);
                     results[index] = result;
                     mapsWritten += result.Files.Count;
                     Prediction best = explanations[j].TopPredictions[0];
@@ -217,13 +218,24 @@ internal static class ExplainCommand
         return CamExplainer.Explain(model, batch, request);
     }
 
-    private static PhotoResult WriteOutputs(string path, DecodedPhoto photo, PhotoExplanation explanation, ICamModel model, OverlayOptions overlay, string outDir)
+    private static PhotoResult WriteOutputs(
+        string path, DecodedPhoto photo, PhotoExplanation explanation, ICamModel model, OverlayOptions overlay, string outDir, bool sharedScale)
     {
         string stem = Path.GetFileNameWithoutExtension(path);
         int inputWidth = model.Preprocessing.InputWidth, inputHeight = model.Preprocessing.InputHeight;
         var files = new List<WrittenMap>();
-        foreach (ClassMap map in explanation.Maps)
+        // --shared-scale: every map of this photo (all classes and methods) on one range, so their colours compare:
+        // the overlays on the raw maps' common range, the .npy maps on the common range of the resized maps.
+        var resizedMaps = explanation.Maps.Select(m => new CamMap(inputWidth, inputHeight, MapResampler.Resize(m.Map, inputWidth, inputHeight))).ToArray();
+        ValueRange? npyRange = null;
+        if (sharedScale && explanation.Maps.Count > 0)
         {
+            overlay = overlay with { Range = ValueRange.Shared(explanation.Maps.Select(m => m.Map)) };
+            npyRange = ValueRange.Shared(resizedMaps);
+        }
+        for (int m = 0; m < explanation.Maps.Count; m++)
+        {
+            ClassMap map = explanation.Maps[m];
             string baseName = $"{stem}.{map.Method}.{map.ClassIndex}";
             string png = baseName + ".png";
             string npy = baseName + ".npy";
@@ -231,8 +243,7 @@ internal static class ExplainCommand
             {
                 using (Image<Rgb24> image = OverlayPlacement.Render(photo.Image, map.Map, model.Preprocessing, overlay))
                     File.WriteAllBytes(Path.Combine(outDir, png), HeatmapRenderer.EncodePng(image));
-                float[] resized = MapResampler.Resize(map.Map, inputWidth, inputHeight);
-                float[] normalised = new CamMap(inputWidth, inputHeight, resized).Normalised();
+                float[] normalised = resizedMaps[m].Normalised(npyRange);
                 NpyFormat.WriteFile(Path.Combine(outDir, npy), normalised, [inputHeight, inputWidth]);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
