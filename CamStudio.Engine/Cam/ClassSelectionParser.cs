@@ -94,7 +94,7 @@ public static partial class ClassSelectionParser
         IEnumerable<int> suggestions = containing.Count > 0
             ? containing
             : Enumerable.Range(0, labels.Count)
-                .Select(i => (Index: i, Distance: Synonyms(labels[i]).DefaultIfEmpty("").Min(s => EditDistance(name.ToLowerInvariant(), s.ToLowerInvariant()))))
+                .Select(i => (Index: i, Distance: Synonyms(labels[i]).DefaultIfEmpty("").Min(s => LayerNames.EditDistance(name, s))))
                 .OrderBy(c => c.Distance)
                 .ThenBy(c => c.Index)
                 .Select(c => c.Index);
@@ -120,22 +120,6 @@ public static partial class ClassSelectionParser
 
     private static string Describe(IReadOnlyList<int> indices, IReadOnlyList<string> labels) =>
         string.Join(", ", indices.Select(i => $"{i} ({labels[i]})"));
-
-    private static int EditDistance(string a, string b)
-    {
-        var previous = new int[b.Length + 1];
-        var current = new int[b.Length + 1];
-        for (int j = 0; j <= b.Length; j++)
-            previous[j] = j;
-        for (int i = 1; i <= a.Length; i++)
-        {
-            current[0] = i;
-            for (int j = 1; j <= b.Length; j++)
-                current[j] = Math.Min(previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1), Math.Min(previous[j], current[j - 1]) + 1);
-            (previous, current) = (current, previous);
-        }
-        return previous[b.Length];
-    }
 
     [GeneratedRegex("^top(\\d+)$", RegexOptions.IgnoreCase)]
     private static partial Regex TopPattern();
