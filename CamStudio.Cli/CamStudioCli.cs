@@ -103,7 +103,7 @@ public static class CamStudioCli
         };
         var classes = new Option<string>("--class")
         {
-            Description = "Classes to explain: top1, top3, topK, or comma-separated class indices / names.",
+            Description = "Classes to explain: top1, top3, topK, or class indices / names separated by ';' or ',' (a label with commas, e.g. 'tabby, tabby cat', may be given whole).",
             DefaultValueFactory = _ => "top1",
         };
         var layer = new Option<string?>("--layer")

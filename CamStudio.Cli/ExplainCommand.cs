@@ -48,7 +48,6 @@ internal static class ExplainCommand
         if (settings.BatchSize < 1)
             throw new CliException($"--batch-size must be at least 1, not {settings.BatchSize}.");
         IReadOnlyList<ICamMethod> methods = ParseMethods(settings.Methods);
-        ClassSpec classSpec = ClassSpec.Parse(settings.Classes);
         string outDir = Path.GetFullPath(settings.Out);
         if (File.Exists(outDir))
             throw new CliException($"--out '{settings.Out}' is a file; give a folder (it is created if missing).");
@@ -72,7 +71,7 @@ internal static class ExplainCommand
         if (needsReplacement is not null && model is not ILayerOutputReplacement)
             throw new CliException(
                 $"Method {needsReplacement.Id} needs to rerun the model with a layer's output replaced, which model '{model.Name}' ({model.GetType().Name}) cannot do; use another method, or a torchvision model.");
-        ClassSelection classes = classSpec.Resolve(model.Labels, model.Name);
+        ClassSelection classes = ParseClasses(settings.Classes, model);
         var request = new ExplainRequest(methods.Select(m => m.Id).ToArray(), classes, layer);
         var overlay = new OverlayOptions { Colormap = colormap, Alpha = settings.Alpha };
 
@@ -139,6 +138,19 @@ internal static class ExplainCommand
     }
 
     /// <summary>The methods of a comma-separated list (duplicates dropped, order kept); unknown ids are an error listing the valid ones.</summary>
+    /// <summary>The <c>--class</c> value for this model (syntax: <see cref="ClassSelectionParser"/>).</summary>
+    private static ClassSelection ParseClasses(string text, ICamModel model)
+    {
+        try
+        {
+            return ClassSelectionParser.Parse(text, model.Labels, model.Name);
+        }
+        catch (ClassSelectionException ex)
+        {
+            throw new CliException(ex.Message);
+        }
+    }
+
     public static IReadOnlyList<ICamMethod> ParseMethods(string text)
     {
         string[] ids = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);

@@ -36,7 +36,8 @@ public static class LayerNames
                $"{string.Join(", ", closest)} (or \"{Auto}\").";
     }
 
-    private static int EditDistance(string a, string b)
+    /// <summary>Levenshtein distance, ignoring case: how near a mistyped name is (layers here, class names in <see cref="ClassSelectionParser"/>).</summary>
+    internal static int EditDistance(string a, string b)
     {
         var previous = new int[b.Length + 1];
         var current = new int[b.Length + 1];

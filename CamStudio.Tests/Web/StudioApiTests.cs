@@ -178,7 +178,7 @@ public sealed class StudioApiTests : IClassFixture<StudioApiTests.Fixture>
     [InlineData("methods", "gradcam,magiccam", "Unknown method 'magiccam'", "layercam")]
     [InlineData("classes", "unicorn", "Unknown class 'unicorn'", "top1")]
     [InlineData("classes", "mastiff", "Unknown class 'mastiff'", "bull mastiff")]
-    [InlineData("classes", "5000", "Class index 5000 is out of range", "0–999")]
+    [InlineData("classes", "5000", "Class index 5000 is out of range", "0-999")]
     [InlineData("classes", "top0", "'top0'", "between 1 and")]
     [InlineData("layer", "features.99", "Unknown layer 'features.99'", "auto")]
     [InlineData("colormap", "rainbow", "Unknown colormap 'rainbow'", "viridis")]

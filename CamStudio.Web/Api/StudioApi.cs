@@ -162,74 +162,29 @@ public static class StudioApi
         }
     }
 
-    /// <summary>top1 / top3 / topK, or comma-separated class indices and/or class names.</summary>
+    /// <summary>
+    /// The <c>classes</c> field (syntax: <see cref="ClassSelectionParser"/>; top1 when absent), at most
+    /// <see cref="MaxClasses"/> classes per request.
+    /// </summary>
     internal static (ClassSelection? Selection, string? Error) ParseClasses(string? text, ModelDetails details)
     {
         if (string.IsNullOrWhiteSpace(text))
             return (ClassSelection.Top1, null);
-        string trimmed = text.Trim();
-        if (trimmed.StartsWith("top", StringComparison.OrdinalIgnoreCase) && int.TryParse(trimmed.AsSpan(3), NumberStyles.None, CultureInfo.InvariantCulture, out int k))
+        ClassSelection selection;
+        try
         {
-            if (k < 1 || k > MaxClasses)
-                return (null, $"'{trimmed}': topK needs K between 1 and {MaxClasses}.");
-            return (new ClassSelection.TopK(Math.Min(k, details.Labels.Count)), null);
+            selection = ClassSelectionParser.Parse(text, details.Labels, details.Name);
         }
-        // ImageNet labels contain commas ("tench, Tinca tinca"), so a run of items that joins into a full label wins,
-        // then a single item matching one of a label's comma-separated synonyms.
-        string[] items = trimmed.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        var indices = new List<int>();
-        for (int i = 0; i < items.Length;)
+        catch (ClassSelectionException ex)
         {
-            if (int.TryParse(items[i], NumberStyles.None, CultureInfo.InvariantCulture, out int index))
-            {
-                if (index >= details.Labels.Count)
-                    return (null, $"Class index {index} is out of range: {details.Name} has {details.Labels.Count} classes (0–{details.Labels.Count - 1}).");
-                indices.Add(index);
-                i++;
-                continue;
-            }
-            int found = -1, used = 0;
-            for (int j = items.Length; j > i && found < 0; j--)
-            {
-                found = IndexOfLabel(details.Labels, string.Join(", ", items[i..j]));
-                used = j - i;
-            }
-            if (found < 0)
-            {
-                found = IndexOfSynonym(details.Labels, items[i]);
-                used = 1;
-            }
-            if (found < 0)
-            {
-                var near = details.Labels.Where(l => l.Contains(items[i], StringComparison.OrdinalIgnoreCase)).Take(5).ToList();
-                return (null, $"Unknown class '{items[i]}' for {details.Name}." +
-                    (near.Count > 0 ? $" Did you mean: {string.Join("; ", near)}?" : " Give class names as in the model's labels, indices, or top1/top3."));
-            }
-            indices.Add(found);
-            i += used;
+            return (null, ex.Message);
         }
-        if (indices.Count == 0)
-            return (null, "No class given; use top1, top3, class indices or class names.");
-        if (indices.Count > MaxClasses)
-            return (null, $"At most {MaxClasses} classes per request.");
-        return (new ClassSelection.Indices(indices.Distinct().ToList()), null);
-    }
-
-    private static int IndexOfLabel(IReadOnlyList<string> labels, string name)
-    {
-        for (int i = 0; i < labels.Count; i++)
-            if (labels[i].Equals(name, StringComparison.OrdinalIgnoreCase))
-                return i;
-        return -1;
-    }
-
-    private static int IndexOfSynonym(IReadOnlyList<string> labels, string name)
-    {
-        for (int i = 0; i < labels.Count; i++)
-            foreach (string synonym in labels[i].Split(',', StringSplitOptions.TrimEntries))
-                if (synonym.Equals(name, StringComparison.OrdinalIgnoreCase))
-                    return i;
-        return -1;
+        return selection switch
+        {
+            ClassSelection.TopK { K: > MaxClasses } => (null, $"'{text.Trim()}': topK needs K between 1 and {MaxClasses}."),
+            ClassSelection.Indices { Classes.Count: > MaxClasses } => (null, $"At most {MaxClasses} classes per request."),
+            _ => (selection, null),
+        };
     }
 
     private static string? Field(IFormCollection form, string name) =>

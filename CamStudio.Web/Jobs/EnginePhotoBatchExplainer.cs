@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using CamStudio.Engine.Cam;
 using CamStudio.Engine.Imaging;
 using CamStudio.Engine.Models;
@@ -14,34 +13,31 @@ using ImageResizeMode = SixLabors.ImageSharp.Processing.ResizeMode;
 namespace CamStudio.Web.Jobs;
 
 /// <summary>
-/// <see cref="IPhotoBatchExplainer"/> over the engine: models from the <see cref="ModelCatalog"/>, one forward pass
+/// <see cref="IPhotoBatchExplainer"/> over the engine: models from the app's shared <see cref="LoadedModels"/>, one forward pass
 /// per batch through <see cref="CamExplainer"/> as ONE work item at <see cref="WorkPriority.Batch"/> on the shared
 /// <see cref="TorchExecutor"/> (so a click in the explorer waits at most one batch). Decoding and PNG rendering
 /// happen off the torch thread.
 /// </summary>
-public sealed class EnginePhotoBatchExplainer : IPhotoBatchExplainer, IDisposable
+public sealed class EnginePhotoBatchExplainer : IPhotoBatchExplainer
 {
     /// <summary>Overlays are drawn on the photo scaled down to at most this many pixels on its longer side.</summary>
     public const int OverlayMaxSide = 1024;
 
     private readonly TorchExecutor _executor;
-    private readonly ModelCatalog _catalog;
+    private readonly LoadedModels _models;
     private readonly PhotoDecoder _decoder;
     private readonly JobOptions _options;
     private readonly string _defaultModel;
-    private readonly ConcurrentDictionary<string, LoadedModel> _models = new(StringComparer.Ordinal);
 
-    public EnginePhotoBatchExplainer(TorchExecutor executor, ModelCatalog catalog, IOptions<JobOptions> options, IConfiguration configuration)
+    public EnginePhotoBatchExplainer(TorchExecutor executor, LoadedModels models, IOptions<JobOptions> options, IConfiguration configuration)
     {
         _executor = executor;
-        _catalog = catalog;
+        _models = models;
         _options = options.Value;
         _decoder = new PhotoDecoder(ImageLimits.Default with { MaxBytes = Math.Min(ImageLimits.DefaultMaxBytes, _options.MaxPhotoBytes) });
         string? configured = configuration["CamStudio:DefaultModel"];
         _defaultModel = string.IsNullOrWhiteSpace(configured) ? ModelCatalog.DefaultModelName : configured;
     }
-
-    private sealed record LoadedModel(ICamModel Model, string Sha256);
 
     public async Task<PreparedJob> PrepareAsync(JobSettings settings, CancellationToken cancellationToken)
     {
@@ -62,79 +58,31 @@ public sealed class EnginePhotoBatchExplainer : IPhotoBatchExplainer, IDisposabl
         {
             throw new JobInputException(ex.Message);
         }
-        ClassSelection classes = ParseClasses(settings.Classes, model.Labels);
+        ClassSelection classes;
+        try
+        {
+            classes = ClassSelectionParser.Parse(settings.Classes, model.Labels, loaded.Name);
+        }
+        catch (ClassSelectionException ex)
+        {
+            throw new JobInputException(ex.Message);
+        }
         var methods = settings.Methods.Select(m => CamMethods.Get(m).Id).Distinct().ToList();
         if (methods.Any(m => CamMethods.Get(m).NeedsHead) && model.HeadAfter(layer) is null)
             throw new JobInputException($"Method 'cam' needs global average pooling and one linear layer after layer '{layer}' of model '{model.Name}'; use gradcam instead.");
-        return new PreparedJob(model.Name, loaded.Sha256, layer, methods, classes, model.Labels);
+        return new PreparedJob(loaded.Name, loaded.Sha256, layer, methods, classes, model.Labels);
     }
 
     private async Task<LoadedModel> LoadAsync(string name, CancellationToken cancellationToken)
     {
-        if (_models.TryGetValue(name, out var cached))
-            return cached;
         try
         {
-            LoadedModel loaded = await _executor.RunAsync(_ =>
-            {
-                if (_models.TryGetValue(name, out var again))
-                    return again;
-                CatalogEntry? entry = _catalog.Find(name);
-                ICamModel model = entry is not null ? _catalog.Load(entry, TorchRuntime.DefaultDevice) : _catalog.Load(name, TorchRuntime.DefaultDevice);
-                string file = entry?.ModelFile ?? name;
-                string sha = entry?.Manifest?.Sha256 ?? (File.Exists(file) ? ModelCatalog.Sha256Of(file) : "unknown");
-                var result = new LoadedModel(model, sha);
-                _models[name] = result;
-                return result;
-            }, WorkPriority.Batch, cancellationToken);
-            return loaded;
+            return await _models.GetAsync(name, cancellationToken);
         }
         catch (ModelCatalogException ex)
         {
             throw new JobInputException(ex.Message);
         }
-    }
-
-    /// <summary>
-    /// "top1", "top5" → the photo's own top-K; otherwise class indices and/or names separated by ';' (or by ',' when
-    /// every item is a number, since ImageNet names hold commas). A name matches a whole label or its first synonym.
-    /// </summary>
-    public static ClassSelection ParseClasses(string text, IReadOnlyList<string> labels)
-    {
-        string spec = text.Trim();
-        if (spec.StartsWith("top", StringComparison.OrdinalIgnoreCase) && int.TryParse(spec.AsSpan(3), out int k))
-        {
-            if (k < 1 || k > labels.Count)
-                throw new JobInputException($"'{spec}': top-K needs 1 ≤ K ≤ {labels.Count}.");
-            return new ClassSelection.TopK(k);
-        }
-        string[] items = spec.Contains(';') || !spec.Split(',').All(s => int.TryParse(s.Trim(), out _))
-            ? spec.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            : spec.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        if (items.Length == 0)
-            throw new JobInputException("No classes given: use top1, top3, or class indices/names separated by ';'.");
-        var indices = new List<int>();
-        foreach (string item in items)
-        {
-            if (int.TryParse(item, out int index))
-            {
-                if (index < 0 || index >= labels.Count)
-                    throw new JobInputException($"Class index {index} is out of range: the model has classes 0–{labels.Count - 1}.");
-                indices.Add(index);
-                continue;
-            }
-            int found = -1;
-            for (int i = 0; i < labels.Count && found < 0; i++)
-            {
-                if (string.Equals(labels[i], item, StringComparison.OrdinalIgnoreCase)
-                    || string.Equals(labels[i].Split(',')[0].Trim(), item, StringComparison.OrdinalIgnoreCase))
-                    found = i;
-            }
-            if (found < 0)
-                throw new JobInputException($"The model has no class named '{item}' (give a class index, or the name as in its labels).");
-            indices.Add(found);
-        }
-        return new ClassSelection.Indices(indices.Distinct().ToList());
     }
 
     public async Task<IReadOnlyList<PhotoOutcome>> ExplainBatchAsync(PreparedJob job, IReadOnlyList<string> photoPaths, CancellationToken cancellationToken)
@@ -211,12 +159,5 @@ public sealed class EnginePhotoBatchExplainer : IPhotoBatchExplainer, IDisposabl
             thumbnail = HeatmapRenderer.EncodePng(shown);
         }
         return new PhotoOutcome.Explained(explanation, overlays, thumbnail);
-    }
-
-    public void Dispose()
-    {
-        foreach (var model in _models.Values)
-            model.Model.Dispose();
-        _models.Clear();
     }
 }

@@ -24,7 +24,7 @@ public static class JobStates
 }
 
 /// <summary>What a job computes for every photo. <paramref name="Model"/> empty = the default model.</summary>
-/// <param name="Classes">"top1", "top3", … or a comma-separated list of class indices and/or names.</param>
+/// <param name="Classes">"top1", "top3", … or class indices and/or names (syntax: <see cref="CamStudio.Engine.Cam.ClassSelectionParser"/>).</param>
 public sealed record JobSettings(string Model, IReadOnlyList<string> Methods, string Classes, string Layer)
 {
     public static JobSettings Default { get; } = new("", ["gradcam"], "top1", "auto");

@@ -1,6 +1,5 @@
-using CamStudio.Engine.Models.Catalog;
-using CamStudio.Engine.Runtime;
 using CamStudio.Web.Access;
+using CamStudio.Web.Hosting;
 using CamStudio.Web.Jobs.Present;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -29,9 +28,8 @@ public static class JobsServiceCollectionExtensions
         services.TryAddSingleton<JobProgressPublisher>();
         services.TryAddSingleton<JobRunner>();
         services.AddHostedService(sp => sp.GetRequiredService<JobRunner>());
-        // The torch thread and the catalog are shared with the studio: whoever registers them first wins (TryAdd).
-        services.TryAddSingleton(_ => new TorchExecutor());
-        services.TryAddSingleton(_ => new ModelCatalog(ModelsFolder.Resolve(null, configuration["CamStudio:ModelsDirectory"])));
+        // The torch thread, the catalog and the loaded models are shared with the studio (same TryAdd registrations).
+        services.AddSharedEngineCore(configuration);
         services.TryAddSingleton<IPhotoBatchExplainer, EnginePhotoBatchExplainer>();
         services.TryAddSingleton<PresenterSession>();
         services.TryAddSingleton(_ => AccessCode.FromConfiguration(configuration));

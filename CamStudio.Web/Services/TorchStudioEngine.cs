@@ -17,27 +17,24 @@ namespace CamStudio.Web.Services;
 /// <summary>
 /// <see cref="IStudioEngine"/> over the real engine. Torch work (model loading, forward and backward passes) runs
 /// as single work items on the app's one <see cref="TorchExecutor"/>; decoding, resizing and PNG rendering run on
-/// the thread pool, so the torch thread only does torch. Models are loaded once and cached (one instance per model,
-/// used only on the torch thread).
+/// the thread pool, so the torch thread only does torch. Models come from the app's shared <see cref="LoadedModels"/>
+/// (loaded once, used only on the torch thread).
 /// </summary>
-public sealed class TorchStudioEngine : IStudioEngine, IDisposable
+public sealed class TorchStudioEngine : IStudioEngine
 {
     private const int ThumbnailHeight = 96;
 
     private readonly TorchExecutor _executor;
-    private readonly ModelCatalog _catalog;
+    private readonly LoadedModels _models;
     private readonly StudioOptions _options;
-    private readonly ILogger<TorchStudioEngine> _logger;
     private readonly PhotoDecoder _decoder;
-    private readonly ConcurrentDictionary<string, Lazy<Task<ICamModel>>> _models = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, byte[]> _colorBars = new(StringComparer.Ordinal);
 
-    public TorchStudioEngine(TorchExecutor executor, ModelCatalog catalog, IOptions<StudioOptions> options, ILogger<TorchStudioEngine> logger)
+    public TorchStudioEngine(TorchExecutor executor, LoadedModels models, IOptions<StudioOptions> options)
     {
         _executor = executor;
-        _catalog = catalog;
+        _models = models;
         _options = options.Value;
-        _logger = logger;
         Limits = _options.Limits;
         _decoder = new PhotoDecoder(ImageLimits.Default with { MaxBytes = Limits.MaxBytes, MaxPixels = Limits.MaxPixels });
         Methods = CamMethods.All.Select(m => new CamMethodInfo(m.Id, m.DisplayName)).ToList();
@@ -52,11 +49,11 @@ public sealed class TorchStudioEngine : IStudioEngine, IDisposable
 
     public ModelFolder GetModels()
     {
-        var usable = _catalog.List().Where(e => e.IsUsable).ToList();
+        var usable = _models.Catalog.List().Where(e => e.IsUsable).ToList();
         string? preferred = string.IsNullOrWhiteSpace(_options.DefaultModel) ? ModelCatalog.DefaultModelName : _options.DefaultModel;
         string? defaultModel = usable.FirstOrDefault(e => e.Name.Equals(preferred, StringComparison.OrdinalIgnoreCase))?.Name
             ?? usable.FirstOrDefault()?.Name;
-        return new ModelFolder(_catalog.Folder.Describe(),
+        return new ModelFolder(_models.Catalog.Folder.Describe(),
             usable.Select(e => new ModelEntry(e.Name, Describe(e))).ToList(), defaultModel);
     }
 
@@ -146,34 +143,21 @@ public sealed class TorchStudioEngine : IStudioEngine, IDisposable
 
     private async Task<(string Name, ICamModel Model)> LoadAsync(string model, CancellationToken cancellationToken)
     {
-        CatalogEntry entry = _catalog.Find(model)
-            ?? throw new StudioInputException(_catalog.MissingModelMessage(model)) { Title = "Unknown model", StatusCode = StatusCodes.Status404NotFound };
-        if (!entry.IsUsable)
-            throw new StudioInputException($"Model '{entry.Name}' is {entry.Status}.") { Title = "Broken model", StatusCode = StatusCodes.Status422UnprocessableEntity };
-        // One load per model even when several sessions ask at once; the load is not tied to any one caller's token.
-        Lazy<Task<ICamModel>> lazy = _models.GetOrAdd(entry.Name, _ => new Lazy<Task<ICamModel>>(() => LoadOnTorchThreadAsync(entry)));
         try
         {
-            return (entry.Name, await lazy.Value.WaitAsync(cancellationToken));
+            LoadedModel loaded = await _models.GetAsync(model, cancellationToken);
+            return (loaded.Name, loaded.Model);
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        catch (ModelCatalogException ex)
         {
-            _models.TryRemove(new KeyValuePair<string, Lazy<Task<ICamModel>>>(entry.Name, lazy));
-            if (ex is ModelCatalogException)
-                throw new StudioInputException(ex.Message, ex) { Title = "Model not loadable", StatusCode = StatusCodes.Status422UnprocessableEntity };
-            throw;
+            throw ex.Kind switch
+            {
+                ModelCatalogErrorKind.MissingModel => new StudioInputException(ex.Message, ex) { Title = "Unknown model", StatusCode = StatusCodes.Status404NotFound },
+                ModelCatalogErrorKind.BrokenModel => new StudioInputException(ex.Message, ex) { Title = "Broken model", StatusCode = StatusCodes.Status422UnprocessableEntity },
+                _ => new StudioInputException(ex.Message, ex) { Title = "Model not loadable", StatusCode = StatusCodes.Status422UnprocessableEntity },
+            };
         }
     }
-
-    private Task<ICamModel> LoadOnTorchThreadAsync(CatalogEntry entry) =>
-        _executor.RunAsync(_ =>
-        {
-            var started = System.Diagnostics.Stopwatch.StartNew();
-            ICamModel model = _catalog.Load(entry, TorchRuntime.DefaultDevice);
-            _logger.LogInformation("Loaded model {Model} ({Layers} layers, auto layer {Auto}) in {Ms} ms on {Device}",
-                entry.Name, model.Layers.Count, model.AutoLayer, started.ElapsedMilliseconds, TorchRuntime.Describe(model.Device));
-            return model;
-        }, WorkPriority.Interactive, CancellationToken.None);
 
     public Task<byte[]> RenderOverlayPngAsync(StudioPhoto photo, CamMap map, OverlayStyle style, bool fullResolution, CancellationToken cancellationToken)
     {
@@ -218,25 +202,4 @@ public sealed class TorchStudioEngine : IStudioEngine, IDisposable
         Colormap.TryParse(name, out Colormap? colormap)
             ? colormap
             : throw new StudioInputException($"Unknown colormap '{name}'. Valid colormaps: {string.Join(", ", Colormap.All.Select(c => c.Name))}.") { Title = "Unknown colormap" };
-
-    public void Dispose()
-    {
-        foreach (Lazy<Task<ICamModel>> lazy in _models.Values)
-        {
-            if (lazy.IsValueCreated && lazy.Value.IsCompletedSuccessfully)
-            {
-                ICamModel model = lazy.Value.Result;
-                // Models are used only on the torch thread, so they are disposed there too (unless it already stopped).
-                try
-                {
-                    _executor.RunAsync(_ => model.Dispose(), WorkPriority.Interactive, CancellationToken.None).Wait(TimeSpan.FromSeconds(10));
-                }
-                catch (Exception ex) when (ex is ObjectDisposedException or AggregateException)
-                {
-                    model.Dispose();
-                }
-            }
-        }
-        _models.Clear();
-    }
 }

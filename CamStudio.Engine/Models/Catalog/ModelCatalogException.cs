@@ -9,4 +9,20 @@ public sealed class ModelCatalogException : Exception
     public ModelCatalogException(string message) : base(message) { }
 
     public ModelCatalogException(string message, Exception inner) : base(message, inner) { }
+
+    /// <summary>What kind of problem it is, for front ends that answer differently (e.g. 404 for a missing model).</summary>
+    public ModelCatalogErrorKind Kind { get; init; } = ModelCatalogErrorKind.Other;
+}
+
+/// <summary>The kinds of <see cref="ModelCatalogException"/> a front end may tell apart.</summary>
+public enum ModelCatalogErrorKind
+{
+    /// <summary>A file that does not load, a bad manifest, a failed download, ...</summary>
+    Other,
+
+    /// <summary>No model of that name in the models folder.</summary>
+    MissingModel,
+
+    /// <summary>The model's folder is there but unusable (no or bad manifest, missing file).</summary>
+    BrokenModel,
 }
