@@ -48,7 +48,16 @@ public sealed class LoadedModels : IDisposable
         if (!entry.IsUsable)
             throw new ModelCatalogException($"Model '{entry.Name}' is {entry.Status}.") { Kind = ModelCatalogErrorKind.BrokenModel };
         Lazy<Task<LoadedModel>> lazy = _models.GetOrAdd(entry.Name, _ => new Lazy<Task<LoadedModel>>(() => LoadAsync(entry)));
-        return await lazy.Value.WaitAsync(cancellationToken);
+        try
+        {
+            return await lazy.Value.WaitAsync(cancellationToken);
+        }
+        catch when (lazy.Value.IsCompleted && !lazy.Value.IsCompletedSuccessfully)
+        {
+            // Forget the failed load before the caller hears of it, so asking again (after a fix) loads anew.
+            _models.TryRemove(new KeyValuePair<string, Lazy<Task<LoadedModel>>>(entry.Name, lazy));
+            throw;
+        }
     }
 
     private Task<LoadedModel> LoadAsync(CatalogEntry entry)
@@ -62,9 +71,11 @@ public sealed class LoadedModels : IDisposable
             _onLoaded?.Invoke(loaded, started.Elapsed);
             return loaded;
         }, WorkPriority.Interactive, CancellationToken.None);
-        // A failed load is forgotten, whoever (if anyone) is still waiting for it.
+        // A failed load is forgotten even when nobody waits for it any more (waiters also forget it themselves).
+        // Not ExecuteSynchronously: a load that fails at once would run this inside the Lazy's factory, before
+        // the Lazy holds the task it compares against.
         load.ContinueWith(failed => Forget(entry.Name, failed), CancellationToken.None,
-            TaskContinuationOptions.NotOnRanToCompletion | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            TaskContinuationOptions.NotOnRanToCompletion, TaskScheduler.Default);
         return load;
     }
 
