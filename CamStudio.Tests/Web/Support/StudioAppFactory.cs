@@ -1,3 +1,5 @@
+using System.Net;
+using System.Net.Sockets;
 using CamStudio.Engine.Models.Catalog;
 using CamStudio.Engine.Runtime;
 using CamStudio.Tests.Support;
@@ -37,6 +39,20 @@ public class StudioAppFactory : WebApplicationFactory<StudioOptions>
     public string DataDirectory { get; }
 
     public Dictionary<string, string> Settings { get; } = [];
+
+    /// <summary>Starts the app on real Kestrel (127.0.0.1, a free port), for a browser; returns its base address.</summary>
+    public string StartKestrel()
+    {
+        int port;
+        using (var listener = new TcpListener(IPAddress.Loopback, 0))
+        {
+            listener.Start();
+            port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        }
+        UseKestrel(options => options.Listen(IPAddress.Loopback, port));
+        StartServer();
+        return $"http://127.0.0.1:{port}";
+    }
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {

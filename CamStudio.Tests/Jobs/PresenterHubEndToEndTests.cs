@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using CamStudio.Tests.Jobs.Support;
 using CamStudio.Tests.Support;
+using CamStudio.Tests.Web.Support;
 using CamStudio.Web.Jobs;
 using CamStudio.Web.Jobs.Present;
 using Microsoft.AspNetCore.SignalR.Client;
@@ -10,17 +11,18 @@ using Microsoft.Playwright;
 namespace CamStudio.Tests.Jobs;
 
 /// <summary>
-/// Presenter mode end to end: Debian's Chromium (headless, --no-sandbox) in two browser contexts follows /present on
-/// the app on real Kestrel while a presenter publishes overlays computed by the real engine.
+/// Presenter mode through the hub: two followers (two browser contexts of Debian's Chromium) on /present follow a
+/// presenter that publishes over <c>/hubs/present</c> (<c>Publish</c>, then <c>Stop</c>) overlays computed by the real
+/// engine, on the app on real Kestrel.
 /// </summary>
 /// <remarks>
-/// The explorer's Present toggle belongs to the studio page, which is not on main yet, so the presenter is driven
-/// through <c>/hubs/present</c> (<c>Publish</c>), the same <see cref="PresenterSession.Publish"/> the toggle calls.
+/// The presenter in the studio itself (Present switch, class picker) is covered by
+/// <see cref="CamStudio.Tests.Web.StudioPresenterEndToEndTests"/>; this one adds the hub's own Publish/Stop path,
+/// several followers at once, and a stopped presentation.
 /// </remarks>
 [Collection(TorchCollection.Name)]
-public sealed class PresenterEndToEndTests : IDisposable
+public sealed class PresenterHubEndToEndTests : IDisposable
 {
-    private const string Chromium = "/usr/bin/chromium";
     private readonly JobsAppFactory _app = new(kestrel: true);
 
     public void Dispose() => _app.Dispose();
@@ -42,22 +44,15 @@ public sealed class PresenterEndToEndTests : IDisposable
     [Fact]
     public async Task FollowersSeeThePresentersOverlayAfterThePresenterChangesClass()
     {
-        Assert.True(File.Exists(Chromium), $"Debian's Chromium is missing at {Chromium}: run scripts/setup.sh --with-browser.");
+        await using E2eBrowser browser = await E2eBrowser.LaunchAsync();
         PresenterState tabby = await StateForClassAsync(281), tigerCat = await StateForClassAsync(282);
         Assert.NotEqual(Sha(tabby.Overlays[0].Png), Sha(tigerCat.Overlays[0].Png));
 
-        using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = Chromium,
-            Headless = true,
-            Args = ["--no-sandbox"],
-        });
         var followers = new List<IPage>();
-        foreach (int _ in new[] { 1, 2 })
+        foreach (int follower in new[] { 1, 2 })
         {
-            IBrowserContext context = await browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = _app.ServerAddress.ToString() });
-            IPage page = await context.NewPageAsync();
+            IPage page = await browser.NewPageAsync($"follower {follower}", TimeSpan.FromSeconds(30),
+                new BrowserNewContextOptions { BaseURL = _app.ServerAddress.ToString() });
             await page.GotoAsync("present");
             await page.WaitForSelectorAsync("[data-present-page][data-interactive='true']");
             Assert.Contains("Nobody is presenting", await page.InnerTextAsync("[data-present-page]"));
@@ -83,6 +78,7 @@ public sealed class PresenterEndToEndTests : IDisposable
         await presenter.InvokeAsync("Stop");
         foreach (IPage page in followers)
             await page.WaitForSelectorAsync("text=Nobody is presenting");
+        browser.AssertNoErrors();
     }
 
     /// <summary>The page shows the state's class and its overlay image, loaded, with exactly the published bytes.</summary>

@@ -1,0 +1,104 @@
+using System.Security.Cryptography;
+using CamStudio.Tests.Support;
+using CamStudio.Tests.Web.Support;
+using Microsoft.Playwright;
+
+namespace CamStudio.Tests.Web;
+
+/// <summary>
+/// Presenter mode end to end, both sides in the browser: the real app on Kestrel (real engine, shared MobileNetV2),
+/// one Chromium with two contexts. The presenter works in the studio (/) with Present on; the follower watches
+/// /present. Any console error, page error or HTTP error in either context fails the test.
+/// Screenshots of both go to artifacts/e2e/.
+/// </summary>
+[Collection(TorchCollection.Name)]
+public sealed class StudioPresenterEndToEndTests : IAsyncLifetime
+{
+    private static readonly TimeSpan ComputeTimeout = TimeSpan.FromMinutes(2);
+
+    private readonly StudioAppFactory _factory = new();
+    private E2eBrowser? _browser;
+    private string _baseUrl = "";
+
+    public async Task InitializeAsync()
+    {
+        _browser = await E2eBrowser.LaunchAsync();
+        _baseUrl = _factory.StartKestrel();
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_browser is not null)
+            await _browser.DisposeAsync();
+        await _factory.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task TheFollowerShowsThePresentersOverlayAfterThePresenterChangesClass()
+    {
+        IPage presenter = await _browser!.NewPageAsync("presenter", ComputeTimeout);
+        IPage follower = await _browser.NewPageAsync("follower", ComputeTimeout);
+        try
+        {
+            await StudioSteps.OpenAndUploadAsync(presenter, _baseUrl, SharedResources.Image("both.png"), "bull mastiff", ComputeTimeout);
+            await presenter.Locator("input[data-present-toggle], [data-present-toggle] input").First.ClickAsync();
+            await Assertions.Expect(presenter.GetByText("Presenting", new() { Exact = true })).ToBeVisibleAsync();
+
+            // The follower joins while the presentation runs (joining before it starts: PresenterHubEndToEndTests).
+            await follower.GotoAsync($"{_baseUrl}/present");
+            await follower.Locator("[data-present-page][data-interactive=true]").WaitForAsync();
+
+            byte[] bullMastiff = await PresentersOverlayAsync(presenter, "bull mastiff");
+            string bullMastiffSrc = await FollowerShowsAsync(follower, "bull mastiff", bullMastiff);
+            await E2eBrowser.ScreenshotAsync(presenter, "presenter-1-bull-mastiff");
+            await E2eBrowser.ScreenshotAsync(follower, "follower-1-bull-mastiff");
+
+            // The presenter changes class in the explorer; the follower's page follows without a reload.
+            await StudioSteps.PickClassAsync(presenter, "class-picker", "tiger cat");
+            byte[] tigerCat = await PresentersOverlayAsync(presenter, "tiger cat");
+            Assert.NotEqual(Sha(bullMastiff), Sha(tigerCat));
+            string tigerCatSrc = await FollowerShowsAsync(follower, "tiger cat", tigerCat);
+            Assert.NotEqual(bullMastiffSrc, tigerCatSrc);
+            await E2eBrowser.ScreenshotAsync(presenter, "presenter-2-tiger-cat");
+            await E2eBrowser.ScreenshotAsync(follower, "follower-2-tiger-cat");
+        }
+        catch
+        {
+            await E2eBrowser.SaveFailureAsync(presenter, "presenter-failure");
+            await E2eBrowser.SaveFailureAsync(follower, "follower-failure");
+            throw;
+        }
+        _browser.AssertNoErrors();
+    }
+
+    /// <summary>The PNG the explorer shows for <paramref name="className"/> (its image is a data: URL).</summary>
+    private static async Task<byte[]> PresentersOverlayAsync(IPage presenter, string className)
+    {
+        await Assertions.Expect(presenter.Locator("[data-testid=overlay] figcaption")).ToContainTextAsync(className);
+        string src = (await presenter.Locator("[data-testid=overlay] .overlay-frame img").GetAttributeAsync("src"))!;
+        const string prefix = "data:image/png;base64,";
+        Assert.StartsWith(prefix, src);
+        return Convert.FromBase64String(src[prefix.Length..]);
+    }
+
+    /// <summary>
+    /// Waits until the follower shows one overlay, of <paramref name="className"/>, loaded, whose bytes (fetched from
+    /// its src) are exactly <paramref name="expectedPng"/>; returns that src.
+    /// </summary>
+    private async Task<string> FollowerShowsAsync(IPage follower, string className, byte[] expectedPng)
+    {
+        ILocator figure = follower.Locator("[data-present-overlay]");
+        await Assertions.Expect(figure.Locator("figcaption b")).ToHaveTextAsync(className);
+        await Assertions.Expect(figure).ToHaveCountAsync(1);
+        string src = (await figure.Locator("img").GetAttributeAsync("src"))!;
+        await follower.WaitForFunctionAsync(
+            "src => { const img = document.querySelector('[data-present-overlay] img'); return img !== null && img.getAttribute('src') === src && img.complete && img.naturalWidth > 0; }",
+            src);
+        using var http = new HttpClient { BaseAddress = new Uri(_baseUrl) };
+        byte[] shown = await http.GetByteArrayAsync(src);
+        Assert.Equal(Sha(expectedPng), Sha(shown));
+        return src;
+    }
+
+    private static string Sha(byte[] bytes) => Convert.ToHexString(SHA256.HashData(bytes));
+}
