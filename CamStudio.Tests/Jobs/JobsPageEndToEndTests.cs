@@ -39,7 +39,7 @@ public sealed class JobsPageEndToEndTests : IDisposable
         Assert.Equal(3, await page.Locator("a:text('Open in explorer')").CountAsync());
         // Filtering by the first photo's predicted class leaves only the photos with that top-1 class.
         // The filter is a MudSelect: open it, then pick the first class below "all" from its popover list.
-        await page.Locator("[data-class-filter] .mud-select").ClickAsync();
+        await page.Locator("[data-class-filter] .mud-input-control").ClickAsync();
         ILocator firstOption = page.Locator(".mud-popover-open [data-class-option]").First;
         await firstOption.WaitForAsync();
         string firstClass = (await firstOption.GetAttributeAsync("data-class-option"))!;
