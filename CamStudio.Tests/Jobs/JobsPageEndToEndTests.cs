@@ -38,8 +38,12 @@ public sealed class JobsPageEndToEndTests : IDisposable
         Assert.Equal(3, await page.Locator("[data-photo]").CountAsync());
         Assert.Equal(3, await page.Locator("a:text('Open in explorer')").CountAsync());
         // Filtering by the first photo's predicted class leaves only the photos with that top-1 class.
-        string firstClass = (await page.Locator("[data-class-filter] option").Nth(1).GetAttributeAsync("value"))!;
-        await page.SelectOptionAsync("[data-class-filter]", firstClass);
+        // The filter is a MudSelect: open it, then pick the first class below "all" from its popover list.
+        await page.Locator("[data-class-filter] .mud-input-control").ClickAsync();
+        ILocator firstOption = page.Locator(".mud-popover-open [data-class-option]").First;
+        await firstOption.WaitForAsync();
+        string firstClass = (await firstOption.GetAttributeAsync("data-class-option"))!;
+        await firstOption.ClickAsync();
         await page.WaitForFunctionAsync("() => document.querySelectorAll('[data-photo]').length < 3");
         int shown = await page.Locator("[data-photo]").CountAsync();
         Assert.InRange(shown, 1, 2);

@@ -2,6 +2,7 @@ using System.Net;
 using CamStudio.Web.Jobs;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Forms;
+using MudBlazor;
 
 namespace CamStudio.Web.Components.Jobs;
 
@@ -11,10 +12,11 @@ namespace CamStudio.Web.Components.Jobs;
 /// </summary>
 public sealed partial class JobsPage : IDisposable
 {
-    private readonly List<string> _methods = ["gradcam"];
+    private IReadOnlyCollection<string> _methods = ["gradcam"];
     private readonly Dictionary<string, JobProgress> _live = [];
     private readonly Dictionary<string, List<(int Photo, string Title)>> _thumbs = [];
     private List<JobInfo> _jobs = [];
+    private JobInfo? _submitted;
     private IReadOnlyList<IBrowserFile> _photos = [];
     private IBrowserFile? _archive;
     private string? _folder, _model, _classes, _layer, _error, _chosen;
@@ -80,18 +82,32 @@ public sealed partial class JobsPage : IDisposable
         _chosen = $"Archive {e.File.Name} chosen";
     }
 
-    private void ToggleMethod(string method, bool on)
+    private void OnMethodsChanged(IReadOnlyCollection<string>? methods) => _methods = methods ?? [];
+
+    private void ClearChosen()
     {
-        if (on && !_methods.Contains(method))
-            _methods.Add(method);
-        else if (!on)
-            _methods.Remove(method);
+        _photos = [];
+        _archive = null;
+        _chosen = null;
     }
+
+    /// <summary>The chip colour of a job state (theme colours, so the dark theme follows).</summary>
+    internal static Color StateColor(string state) => state switch
+    {
+        "queued" => Color.Default,
+        "running" => Color.Info,
+        "completed" => Color.Success,
+        "failed" => Color.Error,
+        "cancelled" => Color.Secondary,
+        "interrupted" => Color.Warning,
+        _ => Color.Default,
+    };
 
     private async Task SubmitAsync()
     {
         _submitting = true;
         _error = null;
+        _submitted = null;
         string temp = Path.Combine(Path.GetTempPath(), "camstudio-upload-" + Guid.NewGuid().ToString("N"));
         try
         {
@@ -105,7 +121,7 @@ public sealed partial class JobsPage : IDisposable
                 await using (var source = _archive.OpenReadStream(Options.Value.MaxUploadBytes, token))
                     await source.CopyToAsync(target, token);
                 await using var archive = File.OpenRead(path);
-                await Submitter.SubmitArchiveAsync(settings, archive, _archive.Name, token);
+                _submitted = await Submitter.SubmitArchiveAsync(settings, archive, _archive.Name, token);
             }
             else if (_photos.Count > 0)
             {
@@ -119,11 +135,11 @@ public sealed partial class JobsPage : IDisposable
                         await source.CopyToAsync(target, token);
                     incoming.Add(new IncomingPhoto(_photos[i].Name, () => File.OpenRead(path)));
                 }
-                await Submitter.SubmitFilesAsync(settings, incoming, token);
+                _submitted = await Submitter.SubmitFilesAsync(settings, incoming, token);
             }
             else if (_isLocal && !string.IsNullOrWhiteSpace(_folder))
             {
-                await Submitter.SubmitFolderAsync(settings, _folder.Trim(), token);
+                _submitted = await Submitter.SubmitFolderAsync(settings, _folder.Trim(), token);
             }
             _photos = [];
             _archive = null;
