@@ -88,7 +88,7 @@ public sealed class StudioPresenterEndToEndTests : IAsyncLifetime
     private async Task<string> FollowerShowsAsync(IPage follower, string className, byte[] expectedPng)
     {
         ILocator figure = follower.Locator("[data-present-overlay]");
-        await Assertions.Expect(figure.Locator("figcaption b")).ToHaveTextAsync(className);
+        await Assertions.Expect(figure.Locator("[data-present-class]")).ToHaveTextAsync(className);
         await Assertions.Expect(figure).ToHaveCountAsync(1);
         string src = (await figure.Locator("img").GetAttributeAsync("src"))!;
         await follower.WaitForFunctionAsync(
