@@ -22,6 +22,23 @@ public sealed class JobsHubTests : IDisposable
         return connection;
     }
 
+    /// <summary>
+    /// Submits a job while the explainer is gated, follows it, and lets exactly the first batch through
+    /// (two messages arrive), so the runner is then waiting for batch 2.
+    /// </summary>
+    private async Task<(string JobId, HubConnection Client)> FollowThroughFirstBatchAsync(
+        HttpClient http, int photos, ConcurrentQueue<JobProgress> received)
+    {
+        _app.Explainer.Close();
+        string jobId = await JobRequests.SubmitAsync(http, JobRequests.Photos(photos));
+        HubConnection client = Connect(received);
+        await client.StartAsync();
+        await client.InvokeAsync<JobProgress>("Follow", jobId);
+        _app.Explainer.Release(1);
+        await WaitUntilAsync(() => received.Count == 2, "the first batch");
+        return (jobId, client);
+    }
+
     private static async Task WaitUntilAsync(Func<bool> condition, string what, int seconds = 30)
     {
         var deadline = DateTime.UtcNow.AddSeconds(seconds);
@@ -74,14 +91,9 @@ public sealed class JobsHubTests : IDisposable
     public async Task UnfollowStopsTheMessages()
     {
         using var http = new HttpClient { BaseAddress = _app.ServerAddress };
-        _app.Explainer.Close();
-        string jobId = await JobRequests.SubmitAsync(http, JobRequests.Photos(6));
         var received = new ConcurrentQueue<JobProgress>();
-        await using var client = Connect(received);
-        await client.StartAsync();
-        await client.InvokeAsync<JobProgress>("Follow", jobId);
-        _app.Explainer.Release(1);
-        await WaitUntilAsync(() => received.Count == 2, "the first batch");
+        (string jobId, HubConnection client) = await FollowThroughFirstBatchAsync(http, photos: 6, received);
+        await using var _ = client;
         await client.InvokeAsync("Unfollow", jobId);
         _app.Explainer.Release(100);
         await JobRequests.WaitForEndAsync(http, jobId);
@@ -92,14 +104,9 @@ public sealed class JobsHubTests : IDisposable
     public async Task CancelStopsTheJobWithinOneBatch()
     {
         using var http = new HttpClient { BaseAddress = _app.ServerAddress };
-        _app.Explainer.Close();
-        string jobId = await JobRequests.SubmitAsync(http, JobRequests.Photos(12));
         var received = new ConcurrentQueue<JobProgress>();
-        await using var client = Connect(received);
-        await client.StartAsync();
-        await client.InvokeAsync<JobProgress>("Follow", jobId);
-        _app.Explainer.Release(1);
-        await WaitUntilAsync(() => received.Count == 2, "the first batch");
+        (string jobId, HubConnection client) = await FollowThroughFirstBatchAsync(http, photos: 12, received);
+        await using var _ = client;
         // The runner now waits for batch 2; a cancel arriving here must end the job before any more photos.
         using (var cancel = await http.DeleteAsync($"api/jobs/{jobId}"))
             Assert.Equal(System.Net.HttpStatusCode.Accepted, cancel.StatusCode);

@@ -10,27 +10,9 @@ namespace CamStudio.Tests.Web;
 /// Screenshots go to artifacts/e2e/.
 /// </summary>
 [Collection(TorchCollection.Name)]
-public sealed class StudioEndToEndTests : IAsyncLifetime
+public sealed class StudioEndToEndTests : StudioBrowserTest
 {
-    private static readonly TimeSpan ComputeTimeout = TimeSpan.FromMinutes(2);
-
-    private readonly StudioAppFactory _factory = new();
     private readonly string _artifacts = E2eBrowser.ArtifactsDirectory;
-    private E2eBrowser? _browser;
-    private string _baseUrl = "";
-
-    public async Task InitializeAsync()
-    {
-        _browser = await E2eBrowser.LaunchAsync();
-        _baseUrl = _factory.StartKestrel();
-    }
-
-    public async Task DisposeAsync()
-    {
-        if (_browser is not null)
-            await _browser.DisposeAsync();
-        await _factory.DisposeAsync();
-    }
 
     [Fact]
     public async Task UploadExploreCompareAndDownloadTheSheet()
@@ -38,7 +20,7 @@ public sealed class StudioEndToEndTests : IAsyncLifetime
         IPage? page = null;
         try
         {
-            page = await _browser!.NewPageAsync("studio", ComputeTimeout, new BrowserNewContextOptions
+            page = await Browser.NewPageAsync("studio", ComputeTimeout, new BrowserNewContextOptions
             {
                 AcceptDownloads = true,
                 ViewportSize = new ViewportSize { Width = 1400, Height = 1000 },
@@ -50,12 +32,12 @@ public sealed class StudioEndToEndTests : IAsyncLifetime
             await E2eBrowser.SaveFailureAsync(page, "failure");
             throw;
         }
-        _browser.AssertNoErrors();
+        Browser.AssertNoErrors();
     }
 
     private async Task RunStudioScenarioAsync(IPage page)
     {
-        await StudioSteps.OpenAndUploadAsync(page, _baseUrl, SharedResources.Image("both.png"), "bull mastiff", ComputeTimeout);
+        await StudioSteps.OpenAndUploadAsync(page, BaseUrl, SharedResources.Image("both.png"), "bull mastiff", ComputeTimeout);
         await Screenshot(page, "1-explore");
 
         // The readout is computed in the browser from the map values sent once.

@@ -12,40 +12,22 @@ namespace CamStudio.Tests.Web;
 /// Screenshots of both go to artifacts/e2e/.
 /// </summary>
 [Collection(TorchCollection.Name)]
-public sealed class StudioPresenterEndToEndTests : IAsyncLifetime
+public sealed class StudioPresenterEndToEndTests : StudioBrowserTest
 {
-    private static readonly TimeSpan ComputeTimeout = TimeSpan.FromMinutes(2);
-
-    private readonly StudioAppFactory _factory = new();
-    private E2eBrowser? _browser;
-    private string _baseUrl = "";
-
-    public async Task InitializeAsync()
-    {
-        _browser = await E2eBrowser.LaunchAsync();
-        _baseUrl = _factory.StartKestrel();
-    }
-
-    public async Task DisposeAsync()
-    {
-        if (_browser is not null)
-            await _browser.DisposeAsync();
-        await _factory.DisposeAsync();
-    }
 
     [Fact]
     public async Task TheFollowerShowsThePresentersOverlayAfterThePresenterChangesClass()
     {
-        IPage presenter = await _browser!.NewPageAsync("presenter", ComputeTimeout);
-        IPage follower = await _browser.NewPageAsync("follower", ComputeTimeout);
+        IPage presenter = await Browser.NewPageAsync("presenter", ComputeTimeout);
+        IPage follower = await Browser.NewPageAsync("follower", ComputeTimeout);
         try
         {
-            await StudioSteps.OpenAndUploadAsync(presenter, _baseUrl, SharedResources.Image("both.png"), "bull mastiff", ComputeTimeout);
+            await StudioSteps.OpenAndUploadAsync(presenter, BaseUrl, SharedResources.Image("both.png"), "bull mastiff", ComputeTimeout);
             await presenter.Locator("input[data-present-toggle], [data-present-toggle] input").First.ClickAsync();
             await Assertions.Expect(presenter.GetByText("Presenting", new() { Exact = true })).ToBeVisibleAsync();
 
             // The follower joins while the presentation runs (joining before it starts: PresenterHubEndToEndTests).
-            await follower.GotoAsync($"{_baseUrl}/present");
+            await follower.GotoAsync($"{BaseUrl}/present");
             await follower.Locator("[data-present-page][data-interactive=true]").WaitForAsync();
 
             byte[] bullMastiff = await PresentersOverlayAsync(presenter, "bull mastiff");
@@ -68,7 +50,7 @@ public sealed class StudioPresenterEndToEndTests : IAsyncLifetime
             await E2eBrowser.SaveFailureAsync(follower, "follower-failure");
             throw;
         }
-        _browser.AssertNoErrors();
+        Browser.AssertNoErrors();
     }
 
     /// <summary>The PNG the explorer shows for <paramref name="className"/> (its image is a data: URL).</summary>
@@ -94,7 +76,7 @@ public sealed class StudioPresenterEndToEndTests : IAsyncLifetime
         await follower.WaitForFunctionAsync(
             "src => { const img = document.querySelector('[data-present-overlay] img'); return img !== null && img.getAttribute('src') === src && img.complete && img.naturalWidth > 0; }",
             src);
-        using var http = new HttpClient { BaseAddress = new Uri(_baseUrl) };
+        using var http = new HttpClient { BaseAddress = new Uri(BaseUrl) };
         byte[] shown = await http.GetByteArrayAsync(src);
         Assert.Equal(Sha(expectedPng), Sha(shown));
         return src;
