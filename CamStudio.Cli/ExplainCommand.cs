@@ -253,7 +253,7 @@ internal static class ExplainCommand
             string npy = baseName + ".npy";
             try
             {
-                using (Image<Rgb24> image = OverlayPlacement.Render(photo.Image, map.Map, model.Preprocessing, overlay))
+                using (Image<Rgb24> image = HeatmapRenderer.Overlay(photo.Image, map.Map, overlay, model.Preprocessing))
                     File.WriteAllBytes(Path.Combine(outDir, png), HeatmapRenderer.EncodePng(image));
                 float[] normalised = resizedMaps[m].Normalised(npyRange);
                 NpyFormat.WriteFile(Path.Combine(outDir, npy), normalised, [inputHeight, inputWidth]);

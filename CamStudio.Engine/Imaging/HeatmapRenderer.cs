@@ -40,6 +40,16 @@ public static class HeatmapRenderer
         return result;
     }
 
+    /// <summary>
+    /// The overlay on the part of the photo the model saw for <paramref name="spec"/>: all of it when the model
+    /// stretches, the centre-crop region (<see cref="PhotoPreprocessor.InputRegion"/>) when it crops.
+    /// </summary>
+    public static Image<Rgb24> Overlay(Image<Rgb24> photo, CamMap map, OverlayOptions? options, PreprocessingSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(photo);
+        return Overlay(photo, map, options, PhotoPreprocessor.InputRegion(photo.Width, photo.Height, spec));
+    }
+
     /// <summary>The coloured map alone, upsampled to <paramref name="width"/>×<paramref name="height"/> (Alpha is ignored).</summary>
     public static Image<Rgb24> Heatmap(CamMap map, int width, int height, OverlayOptions? options = null)
     {

@@ -22,6 +22,27 @@ public sealed class HeatmapRendererTests
     }
 
     [Fact]
+    public void OverlayForACentreCroppingModelColoursOnlyTheCroppedMiddle()
+    {
+        using var photo = TestImages.Noise(300, 100);
+        var map = new CamMap(7, 7, TestImages.RandomMap(49, 5));
+        var crop = PreprocessingSpec.ImageNet() with { Resize = ResizeMode.CenterCrop };
+
+        using Image<Rgb24> bySpec = HeatmapRenderer.Overlay(photo, map, null, crop);
+        using Image<Rgb24> stretched = HeatmapRenderer.Overlay(photo, map, null, PreprocessingSpec.ImageNet());
+
+        // A 300×100 photo centre-cropped to a square keeps columns 100–199: the sides stay as they were.
+        Assert.Equal(photo[10, 50], bySpec[10, 50]);
+        Assert.Equal(photo[290, 50], bySpec[290, 50]);
+        Assert.NotEqual(photo[150, 50], bySpec[150, 50]);
+        using Image<Rgb24> byRegion = HeatmapRenderer.Overlay(photo, map, null, new Rectangle(100, 0, 100, 100));
+        Assert.Equal(byRegion[150, 50], bySpec[150, 50]);
+        // A stretching model gets the whole-photo overlay.
+        using Image<Rgb24> whole = HeatmapRenderer.Overlay(photo, map);
+        Assert.Equal(whole[10, 50], stretched[10, 50]);
+    }
+
+    [Fact]
     public void AlphaZeroGivesThePhotoUnchanged()
     {
         using var photo = TestImages.Noise(33, 21);

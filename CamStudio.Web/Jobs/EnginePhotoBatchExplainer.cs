@@ -123,7 +123,7 @@ public sealed class EnginePhotoBatchExplainer : IPhotoBatchExplainer
                 await Task.Run(() =>
                 {
                     for (int g = 0; g < good.Count; g++)
-                        outcomes[good[g]] = Render(photos[good[g]]!, explanations[g]);
+                        outcomes[good[g]] = Render(photos[good[g]]!, explanations[g], model.Preprocessing);
                 }, CancellationToken.None);
             }
             return [.. outcomes.Select(o => o!)];
@@ -135,7 +135,7 @@ public sealed class EnginePhotoBatchExplainer : IPhotoBatchExplainer
         }
     }
 
-    private PhotoOutcome Render(Image<Rgb24> photo, PhotoExplanation explanation)
+    private PhotoOutcome Render(Image<Rgb24> photo, PhotoExplanation explanation, PreprocessingSpec spec)
     {
         using Image<Rgb24> shown = photo.Width > OverlayMaxSide || photo.Height > OverlayMaxSide
             ? photo.Clone(c => c.Resize(new ResizeOptions { Size = new Size(OverlayMaxSide, OverlayMaxSide), Mode = ImageResizeMode.Max }))
@@ -144,7 +144,7 @@ public sealed class EnginePhotoBatchExplainer : IPhotoBatchExplainer
         byte[] thumbnail = [];
         for (int m = 0; m < explanation.Maps.Count; m++)
         {
-            using Image<Rgb24> overlay = HeatmapRenderer.Overlay(shown, explanation.Maps[m].Map);
+            using Image<Rgb24> overlay = HeatmapRenderer.Overlay(shown, explanation.Maps[m].Map, null, spec);
             overlays.Add(HeatmapRenderer.EncodePng(overlay));
             if (m == 0)
             {
