@@ -84,6 +84,18 @@ public sealed class JobStore
                 resumed INTEGER NOT NULL,
                 PRIMARY KEY (job_id, run));
             """);
+        AddOwnerColumn(connection);
+    }
+
+    /// <summary>
+    /// Databases made before jobs had owners get the column; their jobs stay NULL, which reads as the host's
+    /// (only the host could start jobs from its folders, and LAN viewers shared everything before).
+    /// </summary>
+    private static void AddOwnerColumn(SqliteConnection connection)
+    {
+        using var columns = Command(connection, "SELECT 1 FROM pragma_table_info('jobs') WHERE name = 'owner'");
+        if (columns.ExecuteScalar() is null)
+            Execute(connection, "ALTER TABLE jobs ADD COLUMN owner TEXT;");
     }
 
     private SqliteConnection Open()
@@ -118,18 +130,19 @@ public sealed class JobStore
         reader.IsDBNull(ordinal) ? null : DateTimeOffset.Parse(reader.GetString(ordinal), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
 
     /// <summary>Stores a new queued job with its photos (input files must already be in place).</summary>
-    public void CreateJob(string id, JobSettings settings, IReadOnlyList<(string FileName, string InputFile)> photos, IReadOnlyList<IntakeIssue> skipped, DateTimeOffset createdUtc)
+    /// <param name="owner">The <see cref="CamStudio.Web.Access.StudioCaller.SessionId"/> that made the job; null = the host.</param>
+    public void CreateJob(string id, JobSettings settings, IReadOnlyList<(string FileName, string InputFile)> photos, IReadOnlyList<IntakeIssue> skipped, DateTimeOffset createdUtc, string? owner = null)
     {
         using var connection = Open();
         using var transaction = connection.BeginTransaction();
         using (var command = Command(connection, """
-            INSERT INTO jobs (id, state, model, methods, classes, layer, total, created_utc, skipped)
-            VALUES ($id, $state, $model, $methods, $classes, $layer, $total, $created, $skipped)
+            INSERT INTO jobs (id, state, model, methods, classes, layer, total, created_utc, skipped, owner)
+            VALUES ($id, $state, $model, $methods, $classes, $layer, $total, $created, $skipped, $owner)
             """,
             ("$id", id), ("$state", JobState.Queued.ToText()), ("$model", settings.Model),
             ("$methods", JsonSerializer.Serialize(settings.Methods, Json)), ("$classes", settings.Classes),
             ("$layer", settings.Layer), ("$total", photos.Count), ("$created", Time(createdUtc)),
-            ("$skipped", JsonSerializer.Serialize(skipped, Json))))
+            ("$skipped", JsonSerializer.Serialize(skipped, Json)), ("$owner", owner)))
         {
             command.Transaction = transaction;
             command.ExecuteNonQuery();
@@ -156,7 +169,8 @@ public sealed class JobStore
         j.id, j.state, j.model, j.methods, j.classes, j.layer, j.model_name, j.model_sha256, j.total,
         j.created_utc, j.started_utc, j.finished_utc, j.error, j.runs, j.skipped,
         (SELECT COUNT(*) FROM photos p WHERE p.job_id = j.id AND p.state = 'done'),
-        (SELECT COUNT(*) FROM photos p WHERE p.job_id = j.id AND p.state = 'failed')
+        (SELECT COUNT(*) FROM photos p WHERE p.job_id = j.id AND p.state = 'failed'),
+        j.owner
         """;
 
     private static JobInfo ReadJob(SqliteDataReader r) => new(
@@ -173,7 +187,10 @@ public sealed class JobStore
         FinishedUtc: ReadTime(r, 11),
         Error: r.IsDBNull(12) ? null : r.GetString(12),
         Runs: r.GetInt32(13),
-        Skipped: JsonSerializer.Deserialize<IntakeIssue[]>(r.GetString(14), Json) ?? []);
+        Skipped: JsonSerializer.Deserialize<IntakeIssue[]>(r.GetString(14), Json) ?? [])
+    {
+        Owner = r.IsDBNull(17) ? CamStudio.Web.Access.StudioCaller.HostSessionId : r.GetString(17),
+    };
 
     public JobInfo? GetJob(string id)
     {
@@ -183,11 +200,14 @@ public sealed class JobStore
         return reader.Read() ? ReadJob(reader) : null;
     }
 
-    /// <summary>All jobs, newest first.</summary>
-    public IReadOnlyList<JobInfo> ListJobs(int limit = 200)
+    /// <summary>All jobs, or those of one owner (NULL owners are the host's), newest first.</summary>
+    public IReadOnlyList<JobInfo> ListJobs(int limit = 200, string? ownedBy = null)
     {
         using var connection = Open();
-        using var command = Command(connection, $"SELECT {JobColumns} FROM jobs j ORDER BY j.created_utc DESC LIMIT $limit", ("$limit", limit));
+        using var command = ownedBy is null
+            ? Command(connection, $"SELECT {JobColumns} FROM jobs j ORDER BY j.created_utc DESC LIMIT $limit", ("$limit", limit))
+            : Command(connection, $"SELECT {JobColumns} FROM jobs j WHERE COALESCE(j.owner, $host) = $owner ORDER BY j.created_utc DESC LIMIT $limit",
+                ("$limit", limit), ("$owner", ownedBy), ("$host", CamStudio.Web.Access.StudioCaller.HostSessionId));
         using var reader = command.ExecuteReader();
         var jobs = new List<JobInfo>();
         while (reader.Read())
