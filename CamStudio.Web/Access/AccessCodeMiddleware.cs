@@ -18,11 +18,14 @@ public sealed class AccessCodeMiddleware(RequestDelegate next, AccessCode access
 
     public async Task InvokeAsync(HttpContext context)
     {
-        if (IsLoopback(context.Connection.RemoteIpAddress))
+        if (IsHost(context.Connection.RemoteIpAddress))
         {
+            context.User = StudioCaller.Host.ToPrincipal();
             await next(context);
             return;
         }
+        // Until sessions exist, every admitted LAN client is keyed by its address.
+        context.User = new StudioCaller("addr:" + context.Connection.RemoteIpAddress, IsHost: false).ToPrincipal();
         HttpRequest request = context.Request;
         if (HttpMethods.IsPost(request.Method) && request.Path.Equals(FormPath, StringComparison.OrdinalIgnoreCase) && request.HasFormContentType)
         {
@@ -52,7 +55,11 @@ public sealed class AccessCodeMiddleware(RequestDelegate next, AccessCode access
         await RefuseAsync(context, wrongCode: queryCode is not null);
     }
 
-    private static bool IsLoopback(IPAddress? address) => address is null || IPAddress.IsLoopback(address);
+    /// <summary>
+    /// Only a genuine loopback connection is the host. A null address (a Unix socket, a same-host reverse proxy) is
+    /// not: whoever reached the proxy may be anyone on the network.
+    /// </summary>
+    private static bool IsHost(IPAddress? address) => address is not null && IPAddress.IsLoopback(address);
 
     private static bool IsMachineEndpoint(PathString path) =>
         path.StartsWithSegments("/api") || path.StartsWithSegments("/hubs") || path.StartsWithSegments("/_blazor");

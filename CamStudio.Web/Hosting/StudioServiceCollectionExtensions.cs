@@ -1,3 +1,4 @@
+using CamStudio.Web.Access;
 using CamStudio.Web.Api;
 using CamStudio.Web.Components;
 using CamStudio.Web.Services;
@@ -15,6 +16,7 @@ public static class StudioServiceCollectionExtensions
         services.AddMudServices();
         services.AddProblemDetails();
         services.AddScoped<StudioSession>();
+        services.AddScoped<CircuitCaller>();
         return services;
     }
 

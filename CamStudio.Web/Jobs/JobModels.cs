@@ -51,6 +51,9 @@ public sealed record JobInfo(
     public int SkippedCount { get; init; } = Skipped.Count;
 
     public int Finished => Done + Failed;
+
+    /// <summary>The session that made the job (<see cref="CamStudio.Web.Access.StudioCaller.HostSessionId"/> for the host's and older jobs).</summary>
+    public string Owner { get; init; } = CamStudio.Web.Access.StudioCaller.HostSessionId;
 }
 
 /// <summary>An input entry that was not taken into the job, and why.</summary>

@@ -129,6 +129,9 @@ public sealed class JobStore
                 PRIMARY KEY (job_id, run));
             """);
         AddColumnIfMissing(connection, "jobs", "skipped_count", "INTEGER NOT NULL DEFAULT 0");
+        // Jobs stored before owners existed stay NULL, which reads as the host's (only the host could start jobs
+        // from its folders, and LAN viewers shared everything before).
+        AddColumnIfMissing(connection, "jobs", "owner", "TEXT");
     }
 
     /// <summary>Upgrades a database made by an older version (CREATE TABLE IF NOT EXISTS keeps its old columns).</summary>
@@ -178,18 +181,20 @@ public sealed class JobStore
         reader.IsDBNull(ordinal) ? null : DateTimeOffset.Parse(reader.GetString(ordinal), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
 
     /// <summary>Stores a new queued job with its photos (input files must already be in place).</summary>
-    public void CreateJob(string id, JobSettings settings, IReadOnlyList<(string FileName, string InputFile)> photos, IReadOnlyList<IntakeIssue> skipped, DateTimeOffset createdUtc, int? skippedCount = null)
+    /// <param name="owner">The <see cref="CamStudio.Web.Access.StudioCaller.SessionId"/> that made the job; null = the host.</param>
+    /// <param name="skippedCount">Every entry left out (<paramref name="skipped"/> holds the first ones); null = skipped.Count.</param>
+    public void CreateJob(string id, JobSettings settings, IReadOnlyList<(string FileName, string InputFile)> photos, IReadOnlyList<IntakeIssue> skipped, DateTimeOffset createdUtc, string? owner = null, int? skippedCount = null)
     {
         using var connection = Open();
         using var transaction = connection.BeginTransaction();
         using (var command = Command(connection, """
-            INSERT INTO jobs (id, state, model, methods, classes, layer, total, created_utc, skipped, skipped_count)
-            VALUES ($id, $state, $model, $methods, $classes, $layer, $total, $created, $skipped, $skippedCount)
+            INSERT INTO jobs (id, state, model, methods, classes, layer, total, created_utc, skipped, skipped_count, owner)
+            VALUES ($id, $state, $model, $methods, $classes, $layer, $total, $created, $skipped, $skippedCount, $owner)
             """,
             ("$id", id), ("$state", JobState.Queued.ToText()), ("$model", settings.Model),
             ("$methods", JsonSerializer.Serialize(settings.Methods, Json)), ("$classes", settings.Classes),
             ("$layer", settings.Layer), ("$total", photos.Count), ("$created", Time(createdUtc)),
-            ("$skipped", JsonSerializer.Serialize(skipped, Json)), ("$skippedCount", skippedCount ?? skipped.Count)))
+            ("$skipped", JsonSerializer.Serialize(skipped, Json)), ("$skippedCount", skippedCount ?? skipped.Count), ("$owner", owner)))
         {
             command.Transaction = transaction;
             command.ExecuteNonQuery();
@@ -216,7 +221,8 @@ public sealed class JobStore
         j.id, j.state, j.model, j.methods, j.classes, j.layer, j.model_name, j.model_sha256, j.total,
         j.created_utc, j.started_utc, j.finished_utc, j.error, j.runs, j.skipped, j.skipped_count,
         (SELECT COUNT(*) FROM photos p WHERE p.job_id = j.id AND p.state = 'done'),
-        (SELECT COUNT(*) FROM photos p WHERE p.job_id = j.id AND p.state = 'failed')
+        (SELECT COUNT(*) FROM photos p WHERE p.job_id = j.id AND p.state = 'failed'),
+        j.owner
         """;
 
     private static JobInfo ReadJob(SqliteDataReader r)
@@ -240,6 +246,7 @@ public sealed class JobStore
         {
             // Rows of older versions kept every reason and no count.
             SkippedCount = Math.Max(r.GetInt32(15), skipped.Length),
+            Owner = r.IsDBNull(18) ? CamStudio.Web.Access.StudioCaller.HostSessionId : r.GetString(18),
         };
     }
 
@@ -251,12 +258,15 @@ public sealed class JobStore
         return reader.Read() ? ReadJob(reader) : null;
     }
 
-    /// <summary>One page of jobs, newest first.</summary>
-    public IReadOnlyList<JobInfo> ListJobs(int limit = 200, int offset = 0)
+    /// <summary>One page of jobs, or of one owner's jobs (NULL owners are the host's), newest first.</summary>
+    public IReadOnlyList<JobInfo> ListJobs(int limit = 200, string? ownedBy = null, int offset = 0)
     {
         using var connection = Open();
-        using var command = Command(connection, $"SELECT {JobColumns} FROM jobs j ORDER BY j.created_utc DESC, j.id LIMIT $limit OFFSET $offset",
-            ("$limit", limit), ("$offset", offset));
+        using var command = ownedBy is null
+            ? Command(connection, $"SELECT {JobColumns} FROM jobs j ORDER BY j.created_utc DESC, j.id LIMIT $limit OFFSET $offset",
+                ("$limit", limit), ("$offset", offset))
+            : Command(connection, $"SELECT {JobColumns} FROM jobs j WHERE COALESCE(j.owner, $host) = $owner ORDER BY j.created_utc DESC, j.id LIMIT $limit OFFSET $offset",
+                ("$limit", limit), ("$offset", offset), ("$owner", ownedBy), ("$host", CamStudio.Web.Access.StudioCaller.HostSessionId));
         using var reader = command.ExecuteReader();
         var jobs = new List<JobInfo>();
         while (reader.Read())
@@ -264,12 +274,28 @@ public sealed class JobStore
         return jobs;
     }
 
-    /// <summary>How many jobs are stored.</summary>
-    public int CountJobs()
+    /// <summary>How many jobs are stored, or of one owner (NULL owners are the host's).</summary>
+    public int CountJobs(string? ownedBy = null)
     {
         using var connection = Open();
-        using var command = Command(connection, "SELECT COUNT(*) FROM jobs");
+        using var command = ownedBy is null
+            ? Command(connection, "SELECT COUNT(*) FROM jobs")
+            : Command(connection, "SELECT COUNT(*) FROM jobs WHERE COALESCE(owner, $host) = $owner",
+                ("$owner", ownedBy), ("$host", CamStudio.Web.Access.StudioCaller.HostSessionId));
         return Convert.ToInt32(command.ExecuteScalar(), CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>The ids of one owner's jobs (for its storage quota).</summary>
+    public IReadOnlyList<string> JobIdsOf(string owner)
+    {
+        using var connection = Open();
+        using var command = Command(connection, "SELECT id FROM jobs WHERE COALESCE(owner, $host) = $owner",
+            ("$owner", owner), ("$host", CamStudio.Web.Access.StudioCaller.HostSessionId));
+        using var reader = command.ExecuteReader();
+        var ids = new List<string>();
+        while (reader.Read())
+            ids.Add(reader.GetString(0));
+        return ids;
     }
 
     /// <summary>Removes a job's rows (photos, results and runs go with it). False when there was none.</summary>

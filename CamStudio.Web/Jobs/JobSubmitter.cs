@@ -1,19 +1,23 @@
+using CamStudio.Web.Access;
+
 namespace CamStudio.Web.Jobs;
 
 /// <summary>Creates jobs: checks the settings against the model, takes the photos in, stores the job, wakes the runner.</summary>
 public sealed class JobSubmitter(JobStore store, JobFiles files, PhotoIntake intake, IPhotoBatchExplainer explainer, JobRunner runner, ILogger<JobSubmitter> logger)
 {
-    public Task<JobInfo> SubmitFilesAsync(JobSettings settings, IReadOnlyList<IncomingPhoto> photos, CancellationToken cancellationToken) =>
-        SubmitAsync(settings, input => intake.TakeFilesAsync(photos, input, cancellationToken), cancellationToken);
+    public Task<JobInfo> SubmitFilesAsync(StudioCaller caller, JobSettings settings, IReadOnlyList<IncomingPhoto> photos, CancellationToken cancellationToken) =>
+        SubmitAsync(caller, settings, input => intake.TakeFilesAsync(photos, input, cancellationToken), cancellationToken);
 
-    public Task<JobInfo> SubmitArchiveAsync(JobSettings settings, Stream archive, string archiveName, CancellationToken cancellationToken) =>
-        SubmitAsync(settings, input => intake.TakeArchiveAsync(archive, archiveName, input, cancellationToken), cancellationToken);
+    public Task<JobInfo> SubmitArchiveAsync(StudioCaller caller, JobSettings settings, Stream archive, string archiveName, CancellationToken cancellationToken) =>
+        SubmitAsync(caller, settings, input => intake.TakeArchiveAsync(archive, archiveName, input, cancellationToken), cancellationToken);
 
-    /// <summary>A folder on the server: callers must allow this only for the host itself (loopback).</summary>
-    public Task<JobInfo> SubmitFolderAsync(JobSettings settings, string folder, CancellationToken cancellationToken) =>
-        SubmitAsync(settings, input => intake.TakeFolderAsync(folder, input, cancellationToken), cancellationToken);
+    /// <summary>A folder on the server: only the host may read the server's disk (callers show their own refusal first).</summary>
+    public Task<JobInfo> SubmitFolderAsync(StudioCaller caller, JobSettings settings, string folder, CancellationToken cancellationToken) =>
+        caller.IsHost
+            ? SubmitAsync(caller, settings, input => intake.TakeFolderAsync(folder, input, cancellationToken), cancellationToken)
+            : throw new UnauthorizedAccessException("Jobs from server folders are for the host only.");
 
-    private async Task<JobInfo> SubmitAsync(JobSettings settings, Func<string, Task<IntakeResult>> take, CancellationToken cancellationToken)
+    private async Task<JobInfo> SubmitAsync(StudioCaller caller, JobSettings settings, Func<string, Task<IntakeResult>> take, CancellationToken cancellationToken)
     {
         if (settings.Methods.Count == 0)
             throw new JobInputException("No CAM method was chosen (e.g. methods=gradcam).");
@@ -24,7 +28,7 @@ public sealed class JobSubmitter(JobStore store, JobFiles files, PhotoIntake int
         try
         {
             IntakeResult intake = await take(files.InputDirectory(id));
-            store.CreateJob(id, settings, intake.Photos, intake.Skipped, DateTimeOffset.UtcNow);
+            store.CreateJob(id, settings, intake.Photos, intake.Skipped, DateTimeOffset.UtcNow, caller.IsHost ? null : caller.SessionId);
         }
         catch
         {
@@ -33,7 +37,7 @@ public sealed class JobSubmitter(JobStore store, JobFiles files, PhotoIntake int
             throw;
         }
         JobInfo job = store.GetJob(id)!;
-        logger.LogInformation("Job {JobId} queued: {Total} photos, {Skipped} entries skipped", id, job.Total, job.Skipped.Count);
+        logger.LogInformation("Job {JobId} queued for {Owner}: {Total} photos, {Skipped} entries skipped", id, job.Owner, job.Total, job.Skipped.Count);
         runner.Wake();
         return job;
     }

@@ -1,4 +1,4 @@
-using System.Net;
+using CamStudio.Web.Access;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.StaticFiles;
 using Microsoft.Extensions.Options;
@@ -12,10 +12,10 @@ public static class JobsApi
     {
         var group = endpoints.MapGroup("/api/jobs").WithTags("Jobs");
         group.MapPost("", CreateAsync).DisableAntiforgery();
-        group.MapGet("", (JobStore store) => Results.Ok(store.ListJobs().Select(JobSummary.Of)));
-        group.MapGet("{id}", (string id, JobStore store) => Find(store, id) is { } job ? Results.Ok(JobSummary.Of(job)) : NotFound(id));
-        group.MapGet("{id}/results", (string id, JobStore store) =>
-            Find(store, id) is { } job ? Results.Ok(new { job = JobSummary.Of(job), photos = store.ListPhotos(id) }) : NotFound(id));
+        group.MapGet("", (HttpContext context, JobStore store) => Results.Ok(VisibleJobs(context.GetStudioCaller(), store).Select(JobSummary.Of)));
+        group.MapGet("{id}", (string id, HttpContext context, JobStore store) => Find(context, store, id) is { } job ? Results.Ok(JobSummary.Of(job)) : NotFound(id));
+        group.MapGet("{id}/results", (string id, HttpContext context, JobStore store) =>
+            Find(context, store, id) is { } job ? Results.Ok(new { job = JobSummary.Of(job), photos = store.ListPhotos(id) }) : NotFound(id));
         group.MapGet("{id}/export", Export);
         group.MapGet("{id}/files/{**path}", File);
         group.MapGet("{id}/photos/{photo:int}", Photo);
@@ -23,7 +23,16 @@ public static class JobsApi
         return group;
     }
 
-    private static JobInfo? Find(JobStore store, string id) => JobFiles.IsValidId(id) ? store.GetJob(id) : null;
+    /// <summary>The jobs a caller may see: the host sees every session's, a session only its own.</summary>
+    public static IReadOnlyList<JobInfo> VisibleJobs(StudioCaller caller, JobStore store) =>
+        store.ListJobs(ownedBy: caller.IsHost ? null : caller.SessionId);
+
+    /// <summary>
+    /// The job if it exists and the caller may see it. Another session's job answers exactly like a missing one
+    /// (404), so job ids cannot be probed.
+    /// </summary>
+    private static JobInfo? Find(HttpContext context, JobStore store, string id) =>
+        JobFiles.IsValidId(id) && store.GetJob(id) is { } job && context.GetStudioCaller().CanAccess(job.Owner) ? job : null;
 
     private static IResult NotFound(string id) =>
         Results.Problem(title: "No such job", detail: $"There is no job '{id}'.", statusCode: StatusCodes.Status404NotFound);
@@ -51,6 +60,7 @@ public static class JobsApi
             return BadInput($"The upload could not be read: {ex.Message}");
         }
 
+        StudioCaller caller = context.GetStudioCaller();
         JobSettings settings = JobSubmitter.ParseSettings(form["model"], form["methods"], form["classes"], form["layer"]);
         var photos = form.Files.GetFiles("photos");
         var archives = form.Files.GetFiles("archive");
@@ -66,19 +76,19 @@ public static class JobsApi
         {
             JobInfo job;
             if (photos.Count > 0)
-                job = await submitter.SubmitFilesAsync(settings, [.. photos.Select(f => new IncomingPhoto(f.FileName, f.OpenReadStream))], cancellationToken);
+                job = await submitter.SubmitFilesAsync(caller, settings, [.. photos.Select(f => new IncomingPhoto(f.FileName, f.OpenReadStream))], cancellationToken);
             else if (archives.Count == 1)
             {
                 await using Stream archive = archives[0].OpenReadStream();
-                job = await submitter.SubmitArchiveAsync(settings, archive, archives[0].FileName, cancellationToken);
+                job = await submitter.SubmitArchiveAsync(caller, settings, archive, archives[0].FileName, cancellationToken);
             }
             else
             {
-                if (!IsLocal(context))
+                if (!caller.IsHost)
                     return Results.Problem(title: "Server folders are for the host only",
                         detail: "A job from a folder on the server can be started only on the host itself (localhost); upload photos or a ZIP instead.",
                         statusCode: StatusCodes.Status403Forbidden);
-                job = await submitter.SubmitFolderAsync(settings, folder!, cancellationToken);
+                job = await submitter.SubmitFolderAsync(caller, settings, folder!, cancellationToken);
             }
             return Results.Accepted($"/api/jobs/{job.Id}", new { jobId = job.Id, total = job.Total, skipped = job.Skipped });
         }
@@ -88,12 +98,9 @@ public static class JobsApi
         }
     }
 
-    internal static bool IsLocal(HttpContext context) =>
-        context.Connection.RemoteIpAddress is not { } address || IPAddress.IsLoopback(address);
-
-    private static IResult Export(string id, JobStore store, JobExporter exporter)
+    private static IResult Export(string id, HttpContext context, JobStore store, JobExporter exporter)
     {
-        if (Find(store, id) is not { } job)
+        if (Find(context, store, id) is not { } job)
             return NotFound(id);
         if (job.Done + job.Failed == 0)
             return Results.Problem(title: "Nothing to export yet", detail: $"Job {id} has no finished photos yet.", statusCode: StatusCodes.Status409Conflict);
@@ -107,9 +114,9 @@ public static class JobsApi
     private static readonly FileExtensionContentTypeProvider ContentTypes = new();
 
     /// <summary>A result file (thumbnail, overlay, map) of a job.</summary>
-    private static IResult File(string id, string path, JobStore store, JobFiles files)
+    private static IResult File(string id, string path, HttpContext context, JobStore store, JobFiles files)
     {
-        if (Find(store, id) is null)
+        if (Find(context, store, id) is null)
             return NotFound(id);
         string full;
         try
@@ -127,17 +134,17 @@ public static class JobsApi
     }
 
     /// <summary>The input photo number <paramref name="photo"/> of a job, as uploaded (for the explorer's "open" link).</summary>
-    private static IResult Photo(string id, int photo, JobPhotos photos)
+    private static IResult Photo(string id, int photo, HttpContext context, JobStore store, JobPhotos photos)
     {
-        if (photos.Open(id, photo) is not { } found)
+        if (Find(context, store, id) is null || photos.Open(id, photo) is not { } found)
             return Results.Problem(title: "No such photo", detail: $"There is no photo {photo} in job '{id}'.", statusCode: StatusCodes.Status404NotFound);
         string type = ContentTypes.TryGetContentType(found.FileName, out string? known) ? known : "application/octet-stream";
         return Results.Stream(found.Content, type, fileDownloadName: found.FileName);
     }
 
-    private static async Task<IResult> CancelAsync(string id, JobStore store, JobRunner runner)
+    private static async Task<IResult> CancelAsync(string id, HttpContext context, JobStore store, JobRunner runner)
     {
-        if (Find(store, id) is not { } job)
+        if (Find(context, store, id) is not { } job)
             return NotFound(id);
         if (!await runner.CancelAsync(id))
             return Results.Problem(title: "The job has already ended", detail: $"Job {id} is {job.State.ToText()}; there is nothing to cancel.", statusCode: StatusCodes.Status409Conflict);

@@ -24,6 +24,9 @@ public sealed class JobsAppFactory : WebApplicationFactory<JobStore>
     public const string LanPeerHeader = "X-Test-Lan-Peer";
     public const string Code = "TEST-C0DE";
 
+    /// <summary><see cref="LanPeerHeader"/> value for a connection without an address (a Unix socket, a same-host proxy).</summary>
+    public const string NoAddress = "none";
+
     private readonly bool _kestrel;
     private readonly int _batchSize;
 
@@ -103,7 +106,7 @@ public sealed class JobsAppFactory : WebApplicationFactory<JobStore>
             app.Use(async (context, nextMiddleware) =>
             {
                 if (context.Request.Headers.TryGetValue(LanPeerHeader, out var peer) || context.Request.Query.TryGetValue("testLanPeer", out peer))
-                    context.Connection.RemoteIpAddress = IPAddress.Parse(peer.ToString());
+                    context.Connection.RemoteIpAddress = peer.ToString() == NoAddress ? null : IPAddress.Parse(peer.ToString());
                 else
                     context.Connection.RemoteIpAddress ??= IPAddress.Loopback;
                 await nextMiddleware(context);

@@ -1,3 +1,4 @@
+using CamStudio.Web.Access;
 using CamStudio.Web.Jobs;
 using Microsoft.AspNetCore.Components;
 
@@ -18,6 +19,7 @@ public sealed partial class JobResultsPage : IDisposable
 
     [Inject] private JobStore Store { get; set; } = default!;
     [Inject] private JobProgressPublisher Publisher { get; set; } = default!;
+    [Inject] private CircuitCaller Caller { get; set; } = default!;
 
     /// <summary>
     /// The explorer link for a photo of this job. The explorer (owned by the studio page) reads <c>job</c> and
@@ -59,7 +61,8 @@ public sealed partial class JobResultsPage : IDisposable
 
     private void Load()
     {
-        _job = JobFiles.IsValidId(JobId) ? Store.GetJob(JobId) : null;
+        // Another session's job reads as "no such job", as in the API.
+        _job = JobFiles.IsValidId(JobId) && Store.GetJob(JobId) is { } job && Caller.Value.CanAccess(job.Owner) ? job : null;
         _photos = _job is null ? [] : Store.ListPhotos(JobId);
         _classNames = [.. _photos.Where(p => p.Top1Name is not null).Select(p => p.Top1Name!).Distinct().Order()];
     }

@@ -1,4 +1,4 @@
-using System.Net;
+using CamStudio.Web.Access;
 using CamStudio.Web.Jobs;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Forms;
@@ -29,16 +29,16 @@ public sealed partial class JobsPage : IDisposable
     [Inject] private JobRunner Runner { get; set; } = default!;
     [Inject] private JobProgressPublisher Publisher { get; set; } = default!;
     [Inject] private Microsoft.Extensions.Options.IOptions<JobOptions> Options { get; set; } = default!;
-    [Inject] private IHttpContextAccessor HttpContextAccessor { get; set; } = default!;
+    [Inject] private CircuitCaller Caller { get; set; } = default!;
     [Inject] private ILogger<JobsPage> Logger { get; set; } = default!;
 
     private bool CanSubmit => _photos.Count > 0 || _archive is not null || !string.IsNullOrWhiteSpace(_folder);
 
     protected override void OnInitialized()
     {
-        // The circuit's connection: loopback only for the host itself (folder jobs read the server's disk).
-        _isLocal = HttpContextAccessor.HttpContext?.Connection.RemoteIpAddress is { } address && IPAddress.IsLoopback(address);
-        _jobs = [.. Store.ListJobs()];
+        // Folder jobs read the server's disk: only the host gets the folder field.
+        _isLocal = Caller.Value.IsHost;
+        _jobs = [.. VisibleJobs()];
         foreach (JobInfo job in _jobs.Where(j => j.Finished > 0))
             _thumbs[job.Id] = [.. Store.ListPhotos(job.Id).Where(p => p.ThumbnailFile is not null).Select(p => (p.Index, p.FileName))];
         _subscription = Publisher.Subscribe(OnProgress);
@@ -56,6 +56,8 @@ public sealed partial class JobsPage : IDisposable
     /// <summary>Called on the runner's thread: the page's state changes only on the renderer's context.</summary>
     private void OnProgress(JobProgress progress) => _ = InvokeAsync(() =>
     {
+        if (_jobs.All(j => j.Id != progress.JobId) && !(Store.GetJob(progress.JobId) is { } job && Caller.Value.CanAccess(job.Owner)))
+            return; // another session's job: not shown here
         _live[progress.JobId] = progress;
         if (progress.Photo is int photo && progress.Error is null)
         {
@@ -64,7 +66,7 @@ public sealed partial class JobsPage : IDisposable
             list.Add((photo, $"{progress.File}: {progress.Top1Name} ({progress.Top1Prob:P0})"));
         }
         if (progress.State != "running" || _jobs.All(j => j.Id != progress.JobId))
-            _jobs = [.. Store.ListJobs()];
+            _jobs = [.. VisibleJobs()];
         StateHasChanged();
     });
 
@@ -121,7 +123,7 @@ public sealed partial class JobsPage : IDisposable
                 await using (var source = _archive.OpenReadStream(Options.Value.MaxUploadBytes, token))
                     await source.CopyToAsync(target, token);
                 await using var archive = File.OpenRead(path);
-                _submitted = await Submitter.SubmitArchiveAsync(settings, archive, _archive.Name, token);
+                _submitted = await Submitter.SubmitArchiveAsync(Caller.Value, settings, archive, _archive.Name, token);
             }
             else if (_photos.Count > 0)
             {
@@ -135,16 +137,16 @@ public sealed partial class JobsPage : IDisposable
                         await source.CopyToAsync(target, token);
                     incoming.Add(new IncomingPhoto(_photos[i].Name, () => File.OpenRead(path)));
                 }
-                _submitted = await Submitter.SubmitFilesAsync(settings, incoming, token);
+                _submitted = await Submitter.SubmitFilesAsync(Caller.Value, settings, incoming, token);
             }
             else if (_isLocal && !string.IsNullOrWhiteSpace(_folder))
             {
-                _submitted = await Submitter.SubmitFolderAsync(settings, _folder.Trim(), token);
+                _submitted = await Submitter.SubmitFolderAsync(Caller.Value, settings, _folder.Trim(), token);
             }
             _photos = [];
             _archive = null;
             _chosen = null;
-            _jobs = [.. Store.ListJobs()];
+            _jobs = [.. VisibleJobs()];
         }
         catch (JobInputException ex)
         {
@@ -167,10 +169,14 @@ public sealed partial class JobsPage : IDisposable
         }
     }
 
+    private IReadOnlyList<JobInfo> VisibleJobs() => JobsApi.VisibleJobs(Caller.Value, Store);
+
     private async Task CancelAsync(string jobId)
     {
+        if (Store.GetJob(jobId) is not { } job || !Caller.Value.CanAccess(job.Owner))
+            return;
         await Runner.CancelAsync(jobId);
-        _jobs = [.. Store.ListJobs()];
+        _jobs = [.. VisibleJobs()];
     }
 
     internal static string FormatDuration(long milliseconds) =>
