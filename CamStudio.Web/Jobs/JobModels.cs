@@ -125,5 +125,8 @@ public sealed class DiskFullException(string message) : JobRefusedException(Stat
 /// <summary>An upload, a job or a session passes a size or count limit (HTTP 413, or 403 for the number of jobs).</summary>
 public sealed class JobLimitException(int statusCode, string title, string message) : JobRefusedException(statusCode, title, message);
 
+/// <summary>The request body broke off or is not what it claims (truncated multipart, bad framing): HTTP 400.</summary>
+public sealed class UnreadableUploadException(string message) : JobRefusedException(StatusCodes.Status400BadRequest, "Unreadable upload", message);
+
 /// <summary>Jobs are off: the data folder cannot be written (read-only, missing rights); the message names the folder.</summary>
 public sealed class JobsUnavailableException(string message) : JobRefusedException(StatusCodes.Status503ServiceUnavailable, "Jobs are off", message);

@@ -27,6 +27,7 @@ public static class JobsServiceCollectionExtensions
         services.TryAddSingleton(sp => new PhotoIntake(sp.GetRequiredService<IOptions<JobOptions>>().Value));
         services.TryAddSingleton<IDiskSpace, DriveDiskSpace>();
         services.TryAddSingleton(sp => new JobDisk(sp.GetRequiredService<IDiskSpace>(), sp.GetRequiredService<IOptions<JobOptions>>().Value));
+        services.TryAddSingleton<JobQuota>();
         services.TryAddSingleton<JobExporter>();
         services.TryAddSingleton<JobPhotos>();
         services.TryAddSingleton<JobSubmitter>();

@@ -98,13 +98,13 @@ public sealed class PhotoIntake
             await CopyAsync(name, source, compressed: null, cancellationToken);
         }
 
-        /// <summary>One uploaded file read straight from the request (a multipart section).</summary>
+        /// <summary>One uploaded file read straight from the request (a multipart section); read errors are the client's.</summary>
         public async Task AddPhotoAsync(string rawName, Stream source, CancellationToken cancellationToken)
         {
             string? name = Accept(rawName, declaredLength: null);
             if (name is null)
-                return; // the caller drains the section
-            await CopyAsync(name, source, compressed: null, cancellationToken);
+                return; // the multipart reader skips the rest of the section
+            await CopyAsync(name, source, compressed: null, cancellationToken, upload: true);
         }
 
         public async Task AddFolderAsync(string folder, CancellationToken cancellationToken)
@@ -220,7 +220,7 @@ public sealed class PhotoIntake
             return name;
         }
 
-        private async Task CopyAsync(string name, Stream source, (string Archive, long Length)? compressed, CancellationToken cancellationToken)
+        private async Task CopyAsync(string name, Stream source, (string Archive, long Length)? compressed, CancellationToken cancellationToken, bool upload = false)
         {
             Directory.CreateDirectory(inputDirectory);
             string inputFile = $"{_photos.Count:D4}{Path.GetExtension(name).ToLowerInvariant()}";
@@ -233,7 +233,7 @@ public sealed class PhotoIntake
                 {
                     var buffer = new byte[81920];
                     int read;
-                    while ((read = await source.ReadAsync(buffer, cancellationToken)) > 0)
+                    while ((read = upload ? await UploadReading.ReadAsync(source, buffer, cancellationToken) : await source.ReadAsync(buffer, cancellationToken)) > 0)
                     {
                         copied += read;
                         if (copied > options.MaxPhotoBytes)
