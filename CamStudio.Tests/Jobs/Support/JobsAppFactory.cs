@@ -30,12 +30,13 @@ public sealed class JobsAppFactory : WebApplicationFactory<JobStore>
     private readonly bool _kestrel;
     private readonly int _batchSize;
 
-    public JobsAppFactory(bool kestrel = false, int batchSize = 2, IPhotoBatchExplainer? explainer = null, IPAddress? listenOn = null)
+    public JobsAppFactory(bool kestrel = false, int batchSize = 2, IPhotoBatchExplainer? explainer = null, IPAddress? listenOn = null, string? dataDirectory = null)
     {
         _kestrel = kestrel;
         _batchSize = batchSize;
-        DataDirectory = Path.Combine(Path.GetTempPath(), "camstudio-jobs-tests", Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(DataDirectory);
+        DataDirectory = dataDirectory ?? Path.Combine(Path.GetTempPath(), "camstudio-jobs-tests", Guid.NewGuid().ToString("N"));
+        if (dataDirectory is null)
+            Directory.CreateDirectory(DataDirectory);
         Explainer = new GatedExplainer { Inner = explainer };
         if (kestrel)
             UseKestrel(options => options.Listen(listenOn ?? IPAddress.Loopback, 0));
@@ -44,6 +45,15 @@ public sealed class JobsAppFactory : WebApplicationFactory<JobStore>
     public string DataDirectory { get; }
 
     public GatedExplainer Explainer { get; }
+
+    /// <summary>Replaces the real disk's free space (set before the first client), e.g. <see cref="FakeDiskSpace"/>.</summary>
+    public IDiskSpace? Disk { get; set; }
+
+    /// <summary>Changes job options after the test defaults (set before the first client).</summary>
+    public Action<JobOptions>? ConfigureJobs { get; set; }
+
+    /// <summary>Every log entry of the app (category, level, message, exception).</summary>
+    public CapturedLogs Logs { get; } = new();
 
     /// <summary>http://127.0.0.1:port/ (or the address given to listen on) once the Kestrel server has started.</summary>
     public Uri ServerAddress
@@ -69,7 +79,14 @@ public sealed class JobsAppFactory : WebApplicationFactory<JobStore>
             {
                 o.DataDirectory = DataDirectory;
                 o.BatchSize = _batchSize;
+                ConfigureJobs?.Invoke(o);
             });
+            if (Disk is not null)
+            {
+                services.RemoveAll<IDiskSpace>();
+                services.AddSingleton(Disk);
+            }
+            services.AddSingleton<Microsoft.Extensions.Logging.ILoggerProvider>(Logs);
             services.RemoveAll<ModelCatalog>();
             services.AddSingleton(_ => new ModelCatalog(TestModels.Directory));
             services.RemoveAll<IPhotoBatchExplainer>();
@@ -92,9 +109,9 @@ public sealed class JobsAppFactory : WebApplicationFactory<JobStore>
             {
                 Directory.Delete(DataDirectory, recursive: true);
             }
-            catch (IOException)
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
-                // SQLite may still hold the WAL for a moment; the temp folder is cleaned by the OS.
+                // SQLite may still hold the WAL for a moment, or the folder is a read-only test mount; temp folders are cleaned by the OS.
             }
         }
     }
