@@ -160,8 +160,7 @@ public sealed class JobRunner : BackgroundService
             SetWaiting(null);
             await RunJobAsync(id, stoppingToken);
         }
-        if (_disk.FullReason() is null && _store.UnavailableReason is null)
-            SetWaiting(null);
+        SetWaiting(_disk.FullReason() is { } stillFull ? $"Jobs wait: {stillFull}." : null);
     }
 
     /// <summary>Records why jobs wait; logs each change once (not every few seconds).</summary>
