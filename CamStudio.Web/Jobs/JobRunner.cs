@@ -44,6 +44,9 @@ public sealed class JobRunner : BackgroundService
     /// <summary>Tells the runner a job was queued.</summary>
     public void Wake() => _wake.Release();
 
+    /// <summary>Room above the reserve a job needs to start (a few photos' results and the database's journal).</summary>
+    private const long MinimumRoomToRun = 4L * 1024 * 1024;
+
     private sealed record RunningJob(CancellationTokenSource Cancel, TaskCompletionSource Stopped);
 
     /// <summary>Cancels a queued or running job. A running job stops after its current batch. False when already final.</summary>
@@ -152,7 +155,7 @@ public sealed class JobRunner : BackgroundService
             if (stoppingToken.IsCancellationRequested)
                 break;
             // On a full disk jobs wait (they are not failed): they start once there is room again.
-            if (_disk.FullReason() is { } full)
+            if (_disk.FullReason(MinimumRoomToRun) is { } full)
             {
                 SetWaiting($"Jobs wait: {full}.");
                 return;
@@ -160,7 +163,7 @@ public sealed class JobRunner : BackgroundService
             SetWaiting(null);
             await RunJobAsync(id, stoppingToken);
         }
-        SetWaiting(_disk.FullReason() is { } stillFull ? $"Jobs wait: {stillFull}." : null);
+        SetWaiting(_disk.FullReason(MinimumRoomToRun) is { } stillFull ? $"Jobs wait: {stillFull}." : null);
     }
 
     /// <summary>Records why jobs wait; logs each change once (not every few seconds).</summary>

@@ -59,9 +59,19 @@ public sealed class JobStore
             {
                 Directory.CreateDirectory(DataDirectory);
                 // A read-only folder may still hold a readable database: jobs need to write, so probe that first.
+                // A full disk is not "off": the database still reads, and jobs wait for room (JobRunner, JobDisk).
                 string probe = Path.Combine(DataDirectory, ".write-probe");
-                File.WriteAllBytes(probe, [1]);
-                File.Delete(probe);
+                try
+                {
+                    File.WriteAllBytes(probe, [1]);
+                }
+                catch (IOException ex) when (JobDisk.IsDiskFull(ex))
+                {
+                }
+                finally
+                {
+                    File.Delete(probe);
+                }
                 Initialise();
                 _ready = true;
                 _unavailable = null;
