@@ -64,13 +64,11 @@ internal static class ExplainCommand
         using ICamModel model = LoadModel(catalog, modelName, settings.Weights, device);
 
         string layer = ResolveLayer(model, settings.Layer ?? DefaultLayerOf(catalog, modelName, settings.Weights));
-        if (methods.Any(m => m.NeedsHead) && model.HeadAfter(layer) is null)
-            throw new CliException(
-                $"Method cam needs global average pooling followed by one linear layer after layer '{layer}', and model '{model.Name}' has something else there; use gradcam (or another gradient method) instead.");
-        ICamMethod? needsReplacement = methods.FirstOrDefault(NeedsLayerOutputReplacement);
-        if (needsReplacement is not null && model is not ILayerOutputReplacement)
-            throw new CliException(
-                $"Method {needsReplacement.Id} needs to rerun the model with a layer's output replaced, which model '{model.Name}' ({model.GetType().Name}) cannot do; use another method, or a torchvision model.");
+        foreach (ICamMethod method in methods)
+        {
+            if (MethodApplicability.WhyNot(method, model, layer) is { } reason)
+                throw new CliException(reason);
+        }
         ClassSelection classes = ParseClasses(settings.Classes, model);
         var request = new ExplainRequest(methods.Select(m => m.Id).ToArray(), classes, layer);
         var overlay = new OverlayOptions { Colormap = colormap, Alpha = settings.Alpha };
@@ -173,12 +171,6 @@ internal static class ExplainCommand
         }
         return methods;
     }
-
-    /// <summary>
-    /// Ablation-CAM reruns the model with channels of the layer zeroed (<see cref="ILayerOutputReplacement"/>);
-    /// <see cref="ICamMethod"/> has no flag for that, so it is named here and checked before any photo is read.
-    /// </summary>
-    private static bool NeedsLayerOutputReplacement(ICamMethod method) => method is CamStudio.Engine.Cam.Methods.AblationCam;
 
     public static ICamModel LoadModel(ModelCatalog catalog, string modelName, string? weights, Device device)
     {

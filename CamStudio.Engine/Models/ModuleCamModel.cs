@@ -98,6 +98,9 @@ public sealed class ModuleCamModel : ICamModel, ILayerOutputReplacement
     /// per class, provided the probe run confirms logits ≈ W·GAP(A) + b (relative tolerance 1e-4); otherwise null.
     /// Honest rather than structural: any module graph that computes exactly that qualifies, nothing else does.
     /// </summary>
+    /// <summary>Autograd through the module, and layer outputs replaced by a forward hook.</summary>
+    public ModelCapabilities Capabilities => ModelCapabilities.Gradients | ModelCapabilities.LayerOutputReplacement;
+
     public LinearHead? HeadAfter(string layer)
     {
         string resolved = ResolveLayer(layer);
