@@ -24,7 +24,7 @@ public sealed class ForwardPacing
     private readonly IProgress<ExplainProgress>? _progress;
     private readonly Action? _betweenChunks;
     private readonly Stopwatch _clock = new();
-    private TimeSpan _lastReport = TimeSpan.MinValue;
+    private TimeSpan? _lastReport;
     private double _secondsPerForward;
 
     /// <param name="totalForwards">Passes the explanation needs in all (for progress; 0 when unknown).</param>
@@ -69,7 +69,7 @@ public sealed class ForwardPacing
             _secondsPerForward = chunkTime.TotalSeconds / forwards;
         TimeSpan elapsed = _clock.Elapsed;
         bool last = TotalForwards > 0 && DoneForwards >= TotalForwards;
-        if (_progress is null || (!last && elapsed - _lastReport < ReportInterval))
+        if (_progress is null || (!last && _lastReport is { } previous && elapsed - previous < ReportInterval))
             return;
         _lastReport = elapsed;
         TimeSpan? remaining = DoneForwards == 0 || TotalForwards <= 0

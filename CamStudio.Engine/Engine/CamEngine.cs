@@ -98,7 +98,7 @@ public sealed class CamEngine : IDisposable
         IReadOnlyList<ICamMethod> methods = Methods.All;
         return await _executor.RunAsync(_ => methods.Select(method =>
         {
-            string? reason = unsupported ?? MethodApplicability.WhyNot(method, m.Model, info!.Name);
+            string? reason = unsupported ?? MethodApplicability.WhyNot(method, m.Model, info!.Name, m.Name);
             return new MethodAvailability(method.Id, method.DisplayName, method.Paper, method.Requirements, reason is null, reason);
         }).ToList(), WorkPriority.Interactive, m.Name, WorkCost.Quick, cancellationToken).ConfigureAwait(false);
     }
@@ -111,32 +111,25 @@ public sealed class CamEngine : IDisposable
     {
         ArgumentNullException.ThrowIfNull(request);
         long started = Stopwatch.GetTimestamp();
-        IReadOnlyList<ICamMethod> methods = ResolveMethods(request);
-        ResolvedModel m = await ResolveModelAsync(request.Model, cancellationToken).ConfigureAwait(false);
-        LayerInfo layer = ResolveLayer(m, request.Layer);
-        ClassSelection classes = ResolveClasses(m, request);
+        Unchecked plan = await ResolveAsync(request, cancellationToken).ConfigureAwait(false);
         // The head check may run the model (an ONNX head is verified numerically): on the torch thread, as quick work.
-        await _executor.RunAsync(_ =>
-        {
-            foreach (ICamMethod method in methods)
-            {
-                if (MethodApplicability.WhyNot(method, m.Model, layer.Name) is { } reason)
-                    throw new CamRequestException(CamRequestErrorKind.MethodNotApplicable, CamRequestFields.Methods, reason);
-            }
-            return true;
-        }, request.Priority, request.Owner, WorkCost.Quick, cancellationToken).ConfigureAwait(false);
-        return new ExplainPlan(m.Name, m.Sha256, m.Model, layer, methods, classes, request.Priority, request.Owner ?? "",
-            Stopwatch.GetElapsedTime(started));
+        return await _executor.RunAsync(_ => plan.Check(Stopwatch.GetElapsedTime(started)),
+            request.Priority, request.Owner, WorkCost.Quick, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Plans <paramref name="request"/> (<see cref="PlanAsync"/>) and explains <paramref name="photos"/> with it.</summary>
+    /// <summary>
+    /// Plans <paramref name="request"/> as <see cref="PlanAsync"/> does and explains <paramref name="photos"/> with it, in
+    /// one piece of torch work (so a quick request waits for the torch thread once).
+    /// </summary>
     public async Task<EngineExplanation> ExplainAsync(CamRequest request, IReadOnlyList<Image<Rgb24>> photos,
         IProgress<ExplainProgress>? progress = null, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(request);
         CheckPhotos(photos);
-        ExplainPlan plan = await PlanAsync(request, cancellationToken).ConfigureAwait(false);
-        EngineExplanation result = await ExplainAsync(plan, photos, progress, cancellationToken).ConfigureAwait(false);
-        return result with { Timings = result.Timings with { PlanMs = plan.PlanTime.TotalMilliseconds, TotalMs = result.Timings.TotalMs + plan.PlanTime.TotalMilliseconds } };
+        long started = Stopwatch.GetTimestamp();
+        Unchecked plan = await ResolveAsync(request, cancellationToken).ConfigureAwait(false);
+        return await ExplainAsync(plan.Model.Model.Preprocessing, () => plan.Check(Stopwatch.GetElapsedTime(started)), plan.IsLong,
+            request.Priority, request.Owner, photos, progress, started, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -144,31 +137,37 @@ public sealed class CamEngine : IDisposable
     /// <paramref name="plan"/>: per photo the top predictions and the maps placed on it. Slow plans report
     /// <paramref name="progress"/> (at most about ten times a second) and stop at the next chunk when cancelled.
     /// </summary>
-    public async Task<EngineExplanation> ExplainAsync(ExplainPlan plan, IReadOnlyList<Image<Rgb24>> photos,
+    public Task<EngineExplanation> ExplainAsync(ExplainPlan plan, IReadOnlyList<Image<Rgb24>> photos,
         IProgress<ExplainProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(plan);
         CheckPhotos(photos);
-        long started = Stopwatch.GetTimestamp();
-        PreprocessingSpec spec = plan.Preprocessing;
+        return ExplainAsync(plan.Preprocessing, () => plan, plan.IsLong, plan.Priority, plan.Owner, photos, progress,
+            Stopwatch.GetTimestamp(), cancellationToken);
+    }
+
+    private async Task<EngineExplanation> ExplainAsync(PreprocessingSpec spec, Func<ExplainPlan> planOnTorchThread, bool isLong,
+        WorkPriority priority, string owner, IReadOnlyList<Image<Rgb24>> photos, IProgress<ExplainProgress>? progress,
+        long started, CancellationToken cancellationToken)
+    {
         // Resizing is pixel work: done on the thread pool, so the torch thread only does torch.
         (Image<Rgb24>[] inputs, MapPlacement[] placements) = await Task.Run(() =>
             (photos.Select(p => PhotoPreprocessor.Resize(p, spec)).ToArray(),
              photos.Select(p => MapPlacement.For(p.Width, p.Height, spec)).ToArray()), cancellationToken).ConfigureAwait(false);
         try
         {
-            ICamModel model = plan.Model;
-            (IReadOnlyList<PhotoExplanation> explained, TimeSpan forward, TimeSpan all) = await _executor.RunAsync(token =>
+            (ExplainPlan plan, IReadOnlyList<PhotoExplanation> explained, TimeSpan forward, TimeSpan all) = await _executor.RunAsync(token =>
             {
+                ExplainPlan plan = planOnTorchThread();
                 using DisposeScope scope = torch.NewDisposeScope();
                 long begun = Stopwatch.GetTimestamp();
-                Tensor batch = PhotoPreprocessor.ToBatch(inputs, spec, model.Device);
+                Tensor batch = PhotoPreprocessor.ToBatch(inputs, spec, plan.Model.Device);
                 var pacing = new ForwardPacing(plan.ExtraForwardsPerPhoto * inputs.Length, progress,
                     plan.IsLong ? () => _executor.RunQuickWorkOfOthers() : null);
-                IReadOnlyList<PhotoExplanation> result = CamExplainer.Explain(model, batch, plan.Methods, plan.Layer.Name, plan.Classes,
+                IReadOnlyList<PhotoExplanation> result = CamExplainer.Explain(plan.Model, batch, plan.Methods, plan.Layer.Name, plan.Classes,
                     pacing, token, out TimeSpan forwardTime);
-                return (result, forwardTime, Stopwatch.GetElapsedTime(begun));
-            }, plan.Priority, plan.Owner, plan.IsLong ? WorkCost.Long : WorkCost.Quick, cancellationToken).ConfigureAwait(false);
+                return (plan, result, forwardTime, Stopwatch.GetElapsedTime(begun));
+            }, priority, owner, isLong ? WorkCost.Long : WorkCost.Quick, cancellationToken).ConfigureAwait(false);
 
             var result = new PhotoMaps[explained.Count];
             for (int i = 0; i < explained.Count; i++)
@@ -177,7 +176,7 @@ public sealed class CamEngine : IDisposable
                 result[i] = new PhotoMaps(explained[i].TopPredictions, explained[i].Maps.Select(c => new PlacedClassMap(c.Method, c.ClassIndex,
                     c.ClassName, c.Layer, new PlacedMap(c.Map, placement, spec.InputWidth, spec.InputHeight))).ToList(), placement);
             }
-            var timings = new ExplainTimings(0, forward.TotalMilliseconds, Math.Max(0, (all - forward).TotalMilliseconds),
+            var timings = new ExplainTimings(plan.PlanTime.TotalMilliseconds, forward.TotalMilliseconds, Math.Max(0, (all - forward).TotalMilliseconds),
                 Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             return new EngineExplanation(plan.ModelName, plan.Layer.Name, result, timings);
         }
@@ -208,6 +207,30 @@ public sealed class CamEngine : IDisposable
     // ---- resolution ---------------------------------------------------------------------------------------------
 
     private sealed record ResolvedModel(string Name, ICamModel Model, string? Sha256, string DefaultLayer);
+
+    /// <summary>A request resolved off the torch thread, before the applicability check that may need it.</summary>
+    private sealed record Unchecked(ResolvedModel Model, LayerInfo Layer, IReadOnlyList<ICamMethod> Methods, ClassSelection Classes, CamRequest Request)
+    {
+        public bool IsLong => Methods.Any(m => m.NeedsExtraForwards);
+
+        /// <summary>On the torch thread: every method applicable, or <see cref="CamRequestErrorKind.MethodNotApplicable"/>.</summary>
+        public ExplainPlan Check(TimeSpan planTime)
+        {
+            foreach (ICamMethod method in Methods)
+            {
+                if (MethodApplicability.WhyNot(method, Model.Model, Layer.Name, Model.Name) is { } reason)
+                    throw new CamRequestException(CamRequestErrorKind.MethodNotApplicable, CamRequestFields.Methods, reason);
+            }
+            return new ExplainPlan(Model.Name, Model.Sha256, Model.Model, Layer, Methods, Classes, Request.Priority, Request.Owner ?? "", planTime);
+        }
+    }
+
+    private async Task<Unchecked> ResolveAsync(CamRequest request, CancellationToken cancellationToken)
+    {
+        IReadOnlyList<ICamMethod> methods = ResolveMethods(request);
+        ResolvedModel m = await ResolveModelAsync(request.Model, cancellationToken).ConfigureAwait(false);
+        return new Unchecked(m, ResolveLayer(m, request.Layer), methods, ResolveClasses(m, request), request);
+    }
 
     private async Task<ResolvedModel> ResolveModelAsync(string? name, CancellationToken cancellationToken)
     {
