@@ -226,29 +226,27 @@ internal static class ExplainCommand
         string path, DecodedPhoto photo, PhotoExplanation explanation, ICamModel model, OverlayOptions overlay, string outDir, bool sharedScale)
     {
         string stem = Path.GetFileNameWithoutExtension(path);
-        int inputWidth = model.Preprocessing.InputWidth, inputHeight = model.Preprocessing.InputHeight;
         var files = new List<WrittenMap>();
         // --shared-scale: every map of this photo (all classes and methods) on one range, so their colours compare:
         // the overlays on the raw maps' common range, the .npy maps on the common range of the resized maps.
-        var resizedMaps = explanation.Maps.Select(m => new CamMap(inputWidth, inputHeight, MapResampler.Resize(m.Map, inputWidth, inputHeight))).ToArray();
+        var placed = explanation.Maps.Select(m => PhotoPreprocessor.Place(m.Map, photo.Width, photo.Height, model.Preprocessing)).ToArray();
         ValueRange? npyRange = null;
         if (sharedScale && explanation.Maps.Count > 0)
         {
             overlay = overlay with { Range = ValueRange.Shared(explanation.Maps.Select(m => m.Map)) };
-            npyRange = ValueRange.Shared(resizedMaps);
+            npyRange = ValueRange.Shared(placed.Select(MapFiles.AtInput));
         }
         for (int m = 0; m < explanation.Maps.Count; m++)
         {
             ClassMap map = explanation.Maps[m];
             string baseName = $"{stem}.{map.Method}.{map.ClassIndex}";
             string png = baseName + ".png";
-            string npy = baseName + ".npy";
+            string npy = MapFiles.NormalisedName(stem, map.Method, map.ClassIndex);
             try
             {
-                using (Image<Rgb24> image = HeatmapRenderer.Overlay(photo.Image, map.Map, overlay, model.Preprocessing))
+                using (Image<Rgb24> image = HeatmapRenderer.Overlay(photo.Image, placed[m], overlay))
                     File.WriteAllBytes(Path.Combine(outDir, png), HeatmapRenderer.EncodePng(image));
-                float[] normalised = resizedMaps[m].Normalised(npyRange);
-                NpyFormat.WriteFile(Path.Combine(outDir, npy), normalised, [inputHeight, inputWidth]);
+                File.WriteAllBytes(Path.Combine(outDir, npy), MapFiles.NormalisedNpy(placed[m], npyRange));
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {

@@ -8,13 +8,15 @@ namespace CamStudio.Engine.Cam;
 /// </summary>
 /// <remarks>
 /// A chunk is the unit other sessions wait behind, so its size follows the measured time per pass to stay near
-/// <see cref="TargetChunkTime"/> instead of a fixed count: 32 passes of MobileNetV2 take seconds on two cores.
+/// <see cref="TargetChunkTime"/> instead of a fixed count: 32 passes of MobileNetV2 take seconds on two cores, while
+/// a Grad-CAM of one photo takes tens of milliseconds, and it should wait no longer than it runs. For such models
+/// that means one pass per chunk; the batching lost costs little on a CPU, where one pass already uses every core.
 /// The progress sink is called synchronously and only reads a record; <see cref="Progress{T}"/> posts it onwards.
 /// </remarks>
 public sealed class ForwardPacing
 {
     /// <summary>How long one chunk of passes should take at most, roughly.</summary>
-    public static readonly TimeSpan TargetChunkTime = TimeSpan.FromMilliseconds(150);
+    public static readonly TimeSpan TargetChunkTime = TimeSpan.FromMilliseconds(25);
 
     /// <summary>The largest chunk, whatever the pace.</summary>
     public const int MaxChunk = 32;
@@ -47,7 +49,7 @@ public sealed class ForwardPacing
     public int NextChunkSize(long remaining)
     {
         int size = _secondsPerForward <= 0
-            ? 4
+            ? 1
             : (int)Math.Clamp(TargetChunkTime.TotalSeconds / _secondsPerForward, 1, MaxChunk);
         return (int)Math.Max(1, Math.Min(size, remaining));
     }

@@ -153,7 +153,7 @@ public sealed class CamEngine : IDisposable
         // Resizing is pixel work: done on the thread pool, so the torch thread only does torch.
         (Image<Rgb24>[] inputs, MapPlacement[] placements) = await Task.Run(() =>
             (photos.Select(p => PhotoPreprocessor.Resize(p, spec)).ToArray(),
-             photos.Select(p => MapPlacement.For(p.Width, p.Height, spec)).ToArray()), cancellationToken).ConfigureAwait(false);
+             photos.Select(p => PhotoPreprocessor.Placement(p.Width, p.Height, spec)).ToArray()), cancellationToken).ConfigureAwait(false);
         try
         {
             (ExplainPlan plan, IReadOnlyList<PhotoExplanation> explained, TimeSpan forward, TimeSpan all) = await _executor.RunAsync(token =>

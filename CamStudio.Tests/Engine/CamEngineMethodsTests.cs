@@ -1,5 +1,6 @@
 using CamStudio.Engine;
 using CamStudio.Engine.Cam;
+using CamStudio.Engine.Maps;
 using CamStudio.Tests.Support;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
@@ -46,6 +47,7 @@ public sealed class CamEngineMethodsTests(EngineFixture fixture) : IClassFixture
         long[] shape = (await _engine.GetModelAsync(model)).Layers.Single(l => l.Name == result.Layer).Shape;
         PlacedClassMap map = Assert.Single(Assert.Single(result.Photos).Maps);
         Assert.Equal(method, map.Method);
+        Assert.Equal(MapPlacement.WholePhoto, result.Photos[0].Placement);   // every model here stretches the photo
         Assert.Equal(result.Photos[0].TopPredictions[0].ClassIndex, map.ClassIndex);
         Assert.Equal((int)shape[2], map.Map.Map.Height);
         Assert.Equal((int)shape[3], map.Map.Map.Width);

@@ -147,7 +147,7 @@ public sealed class EnginePhotoBatchExplainer : IPhotoBatchExplainer
         byte[] thumbnail = [];
         for (int m = 0; m < explanation.Maps.Count; m++)
         {
-            using Image<Rgb24> overlay = HeatmapRenderer.Overlay(shown, explanation.Maps[m].Map, null, spec);
+            using Image<Rgb24> overlay = HeatmapRenderer.Overlay(shown, PhotoPreprocessor.Place(explanation.Maps[m].Map, photo.Width, photo.Height, spec));
             overlays.Add(HeatmapRenderer.EncodePng(overlay));
             if (m == 0)
             {

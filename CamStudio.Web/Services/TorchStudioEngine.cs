@@ -165,7 +165,9 @@ public sealed class TorchStudioEngine : IStudioEngine
         OverlayOptions options = Options(style);
         return Task.Run(() =>
         {
-            using Image<Rgb24> overlay = HeatmapRenderer.Overlay(fullResolution ? photo.Pixels : photo.Display, map, options);
+            // The studio does not pass the model's placement yet (its move to CamEngine will): the whole photo, as before.
+            var placed = new CamStudio.Engine.Maps.PlacedMap(map, CamStudio.Engine.Maps.MapPlacement.WholePhoto, map.Width, map.Height);
+            using Image<Rgb24> overlay = HeatmapRenderer.Overlay(fullResolution ? photo.Pixels : photo.Display, placed, options);
             return HeatmapRenderer.EncodePng(overlay);
         }, cancellationToken);
     }
