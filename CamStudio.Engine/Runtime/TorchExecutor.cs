@@ -5,8 +5,8 @@ namespace CamStudio.Engine.Runtime;
 /// </summary>
 /// <remarks>
 /// TorchSharp's grad mode and dispose scopes are per thread, and libtorch already uses every core for one
-/// operation, so all torch work of the app goes through one executor: callers await <see cref="RunAsync{T}"/>
-/// and never touch tensors themselves. The queue is bounded: when it is full, <see cref="RunAsync{T}"/> waits
+/// operation, so all torch work of the app goes through one executor: callers await <see cref="RunAsync{T}(Func{CancellationToken, T}, WorkPriority, CancellationToken)"/>
+/// and never touch tensors themselves. The queue is bounded: when it is full, <see cref="RunAsync{T}(Func{CancellationToken, T}, WorkPriority, CancellationToken)"/> waits
 /// (asynchronously) for a free place instead of growing without limit. Work whose token is cancelled while it
 /// is queued is dropped without running; once running, the work itself decides when to observe the token.
 /// </remarks>
@@ -107,7 +107,7 @@ public sealed class TorchExecutor : IAsyncDisposable, IDisposable
         return await item.Task.ConfigureAwait(false);
     }
 
-    /// <summary>Queues work without a result; see <see cref="RunAsync{T}"/>.</summary>
+    /// <summary>Queues work without a result; see <see cref="RunAsync{T}(Func{CancellationToken, T}, WorkPriority, CancellationToken)"/>.</summary>
     public Task RunAsync(
         Action<CancellationToken> work,
         WorkPriority priority = WorkPriority.Interactive,
