@@ -1,4 +1,6 @@
 using Bunit;
+using CamStudio.Tests.Web.Support;
+using CamStudio.Web.Access;
 using CamStudio.Web.Components.Present;
 using CamStudio.Web.Jobs.Present;
 using Microsoft.Extensions.DependencyInjection;
@@ -19,6 +21,7 @@ public sealed class PresentToggleTests : IAsyncLifetime
         _context.Services.AddLogging();
         _context.Services.AddSignalR();
         _context.Services.AddSingleton<PresenterSession>();
+        _context.Services.AddStudioCaller(StudioCaller.Host);
         _context.JSInterop.Mode = JSRuntimeMode.Loose;
         _session = _context.Services.GetRequiredService<PresenterSession>();
     }

@@ -30,8 +30,12 @@ public sealed class JobsAppFactory : WebApplicationFactory<JobStore>
     private readonly bool _kestrel;
     private readonly int _batchSize;
 
-    public JobsAppFactory(bool kestrel = false, int batchSize = 2, IPhotoBatchExplainer? explainer = null, IPAddress? listenOn = null)
+    private readonly IReadOnlyDictionary<string, string> _settings;
+
+    public JobsAppFactory(bool kestrel = false, int batchSize = 2, IPhotoBatchExplainer? explainer = null, IPAddress? listenOn = null,
+        IReadOnlyDictionary<string, string>? settings = null)
     {
+        _settings = settings ?? new Dictionary<string, string>();
         _kestrel = kestrel;
         _batchSize = batchSize;
         DataDirectory = Path.Combine(Path.GetTempPath(), "camstudio-jobs-tests", Guid.NewGuid().ToString("N"));
@@ -44,6 +48,9 @@ public sealed class JobsAppFactory : WebApplicationFactory<JobStore>
     public string DataDirectory { get; }
 
     public GatedExplainer Explainer { get; }
+
+    /// <summary>Every line the app logged (category, level, message), for tests that check what is logged.</summary>
+    public LogCollector Logs { get; } = new();
 
     /// <summary>http://127.0.0.1:port/ (or the address given to listen on) once the Kestrel server has started.</summary>
     public Uri ServerAddress
@@ -63,6 +70,8 @@ public sealed class JobsAppFactory : WebApplicationFactory<JobStore>
         builder.UseEnvironment("Development");
         builder.UseSetting("CamStudio:AccessCode", Code);
         builder.UseSetting("CamStudio:DataDirectory", DataDirectory);
+        foreach (var (key, value) in _settings)
+            builder.UseSetting(key, value);
         builder.ConfigureTestServices(services =>
         {
             services.PostConfigure<JobOptions>(o =>
@@ -80,6 +89,7 @@ public sealed class JobsAppFactory : WebApplicationFactory<JobStore>
                 return Explainer;
             });
             services.AddSingleton<IStartupFilter, LanPeerStartupFilter>();
+            services.AddSingleton<Microsoft.Extensions.Logging.ILoggerProvider>(Logs);
         });
     }
 
