@@ -310,4 +310,40 @@ public sealed class LanSessionTests(ITestOutputHelper output) : IDisposable
         // A LAN machine cannot pretend to be the host: it is not the proxy, so its header is not believed.
         Assert.Equal(HttpStatusCode.Unauthorized, await SessionsAsync("192.168.1.20", "127.0.0.1"));
     }
+
+    [Fact]
+    public async Task ASessionOutlivesARestartBecauseItsKeysAndListAreInTheDataFolder()
+    {
+        string data = Path.Combine(Path.GetTempPath(), "camstudio-jobs-tests", Guid.NewGuid().ToString("N"));
+        try
+        {
+            string cookie, aliceJob;
+            using (var first = new JobsAppFactory(kestrel: true, dataDirectory: data))
+            {
+                using var alice = new LanBrowser(first.ServerAddress, "192.168.1.20");
+                (await alice.SignInAsync()).Dispose();
+                aliceJob = await JobRequests.SubmitAsync(alice.Client, JobRequests.Photos(1));
+                using var host = new HttpClient { BaseAddress = first.ServerAddress };
+                await JobRequests.WaitForEndAsync(host, aliceJob);
+                cookie = alice.CookieHeader;
+            }
+            Assert.NotEmpty(Directory.GetFiles(Path.Combine(data, "keys"), "key-*.xml"));
+            Assert.True(File.Exists(Path.Combine(data, "sessions.json")));
+
+            using var restarted = new JobsAppFactory(kestrel: true, dataDirectory: data);
+            using var client = new HttpClient { BaseAddress = restarted.ServerAddress };
+            client.DefaultRequestHeaders.Add(JobsAppFactory.LanPeerHeader, "192.168.1.20");
+            client.DefaultRequestHeaders.Add("Cookie", cookie);
+            using var response = await client.GetAsync("api/jobs");
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            var jobs = await response.Content.ReadFromJsonAsync<JsonElement>();
+            Assert.Equal(aliceJob, Assert.Single(jobs.EnumerateArray()).GetProperty("jobId").GetString());
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            if (Directory.Exists(data))
+                Directory.Delete(data, recursive: true);
+        }
+    }
 }

@@ -17,6 +17,9 @@ namespace CamStudio.Web.Access;
 public sealed class StudioSessions
 {
     private const string Purpose = "CamStudio.Access.Session.v1";
+
+    /// <summary>Most sessions kept: signing in again and again cannot grow the list (and its file) without end.</summary>
+    public const int MaxSessions = 1000;
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
     private readonly IDataProtector _protector;
@@ -51,6 +54,7 @@ public sealed class StudioSessions
             _time.GetUtcNow(), address, Trim(userAgent));
         lock (_gate)
         {
+            Prune();
             _sessions[session.Id] = session;
             Save();
         }
@@ -68,6 +72,7 @@ public sealed class StudioSessions
             if (_sessions.TryGetValue(id, out var known))
                 return known;
             var session = new StudioSessionInfo(id, StudioSessionKind.Script, _time.GetUtcNow(), address, Trim(userAgent));
+            Prune();
             _sessions[id] = session;
             Save();
             _logger.LogInformation("Session {Session} started (code sent with each request)", id);
@@ -108,6 +113,16 @@ public sealed class StudioSessions
         }
         _logger.LogInformation("Session {Session} revoked by the host", id);
         return true;
+    }
+
+    /// <summary>Drops expired browser sessions (their cookies no longer work anyway), then the oldest beyond the cap.</summary>
+    private void Prune()
+    {
+        DateTimeOffset now = _time.GetUtcNow();
+        foreach (var expired in _sessions.Values.Where(s => s.Kind == StudioSessionKind.Browser && now - s.CreatedUtc > _lifetime).ToList())
+            _sessions.Remove(expired.Id);
+        foreach (var oldest in _sessions.Values.OrderBy(s => s.CreatedUtc).Take(Math.Max(0, _sessions.Count - MaxSessions + 1)).ToList())
+            _sessions.Remove(oldest.Id);
     }
 
     private static string? Trim(string? userAgent) => userAgent is { Length: > 200 } ? userAgent[..200] : userAgent;

@@ -31,14 +31,16 @@ public sealed class JobsAppFactory : WebApplicationFactory<JobStore>
     private readonly int _batchSize;
 
     private readonly IReadOnlyDictionary<string, string> _settings;
+    private readonly bool _ownsData; // a data folder passed in (a restarted server) is the caller's to delete
 
     public JobsAppFactory(bool kestrel = false, int batchSize = 2, IPhotoBatchExplainer? explainer = null, IPAddress? listenOn = null,
-        IReadOnlyDictionary<string, string>? settings = null)
+        IReadOnlyDictionary<string, string>? settings = null, string? dataDirectory = null)
     {
         _settings = settings ?? new Dictionary<string, string>();
+        _ownsData = dataDirectory is null;
         _kestrel = kestrel;
         _batchSize = batchSize;
-        DataDirectory = Path.Combine(Path.GetTempPath(), "camstudio-jobs-tests", Guid.NewGuid().ToString("N"));
+        DataDirectory = dataDirectory ?? Path.Combine(Path.GetTempPath(), "camstudio-jobs-tests", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(DataDirectory);
         Explainer = new GatedExplainer { Inner = explainer };
         if (kestrel)
@@ -96,7 +98,7 @@ public sealed class JobsAppFactory : WebApplicationFactory<JobStore>
     protected override void Dispose(bool disposing)
     {
         base.Dispose(disposing);
-        if (disposing)
+        if (disposing && _ownsData)
         {
             try
             {
