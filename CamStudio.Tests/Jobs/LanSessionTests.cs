@@ -156,8 +156,23 @@ public sealed class LanSessionTests(ITestOutputHelper output) : IDisposable
         string id = session.GetProperty("id").GetString()!;
         Assert.DoesNotContain(id, alice.CookieHeader); // the cookie is protected, not the bare id
 
+        await using var openHub = new HubConnectionBuilder().WithUrl(new Uri(_app.ServerAddress, "hubs/present"), o =>
+        {
+            o.Headers[JobsAppFactory.LanPeerHeader] = alice.Address;
+            o.Headers["Cookie"] = alice.CookieHeader;
+        }).Build();
+        await openHub.StartAsync();
+        await openHub.InvokeAsync<PresenterUpdate>("Follow");
+
         using (var revoke = await host.DeleteAsync($"api/sessions/{id}"))
             Assert.Equal(HttpStatusCode.NoContent, revoke.StatusCode);
+        // The connection opened before the revocation ends at its next call.
+        var ended = await Assert.ThrowsAnyAsync<Exception>(() => openHub.InvokeAsync<PresenterUpdate>("Follow"));
+        Assert.True(ended is HubException or TaskCanceledException or InvalidOperationException, ended.ToString());
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (openHub.State != HubConnectionState.Disconnected && DateTime.UtcNow < deadline)
+            await Task.Delay(50);
+        Assert.Equal(HubConnectionState.Disconnected, openHub.State);
         using (var after = await alice.Client.GetAsync("api/jobs"))
             Assert.Equal(HttpStatusCode.Unauthorized, after.StatusCode);
         using (var again = await host.DeleteAsync($"api/sessions/{id}"))

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.DataProtection.Repositories;
 using Microsoft.AspNetCore.HttpOverrides;
+using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
@@ -36,6 +37,8 @@ public static class AccessServiceCollectionExtensions
             }
         });
         services.AddAntiforgery();
+        services.TryAddSingleton<EndedSessionHubFilter>();
+        services.Configure<HubOptions>(o => o.AddFilter<EndedSessionHubFilter>()); // every hub, Blazor's circuit hub included
         services.Configure<ForwardedHeadersOptions>(o =>
         {
             // Only a proxy on this machine (loopback, or a Unix socket, which has no address) is believed.

@@ -47,6 +47,13 @@ public sealed class StudioSessions
             return [.. _sessions.Values.OrderByDescending(s => s.CreatedUtc)];
     }
 
+    /// <summary>True while the session has not been revoked (nor dropped as expired).</summary>
+    public bool IsListed(string id)
+    {
+        lock (_gate)
+            return _sessions.ContainsKey(id);
+    }
+
     /// <summary>A new browser session and the cookie value that proves it.</summary>
     public (StudioSessionInfo Session, string Cookie) StartBrowserSession(string? address, string? userAgent)
     {
@@ -102,7 +109,7 @@ public sealed class StudioSessions
             return _sessions.GetValueOrDefault(payload[..bar]);
     }
 
-    /// <summary>Ends a session: its cookie stops working at once (open connections end when they reconnect).</summary>
+    /// <summary>Ends a session: its cookie stops working at once, and its open connections at their next call (<see cref="EndedSessionHubFilter"/>).</summary>
     public bool Revoke(string id)
     {
         lock (_gate)
