@@ -39,7 +39,7 @@ public sealed class JobsFullDiskTests : IDisposable
             // Either the failure was recorded, or recording it failed too and the runner says the job stays resumable.
             await WaitAsync(async () =>
                 (await JobRequests.GetJobAsync(client, jobId)).GetProperty("state").GetString() == "failed"
-                || app.Logs.Entries.Any(e => e.Message.Contains("stays resumable") || e.Message.Contains("resumes once the data folder")), "the disk-full outcome");
+                || app.Logs.Lines.Any(e => e.Message.Contains("stays resumable") || e.Message.Contains("resumes once the data folder")), "the disk-full outcome");
             JsonElement job = await JobRequests.GetJobAsync(client, jobId);
             outcome = job.GetProperty("state").GetString() == "failed"
                 ? $"failed: {job.GetProperty("error").GetString()}"

@@ -80,7 +80,7 @@ public sealed class JobsKestrelLimitsTests : IDisposable
         Assert.Contains("no job", error.Message);
         await connection.InvokeAsync<JobProgress>("Follow", "not-a-job").ContinueWith(_ => { });
 
-        var logged = _app.Logs.Entries.Where(e => e.Level >= LogLevel.Warning && (e.Category.Contains("SignalR") || e.Category.Contains("Hub"))).ToList();
+        var logged = _app.Logs.Lines.Where(e => e.Level >= LogLevel.Warning && (e.Category.Contains("SignalR") || e.Category.Contains("Hub"))).ToList();
         Assert.Equal(2, logged.Count);
         Assert.All(logged, e =>
         {

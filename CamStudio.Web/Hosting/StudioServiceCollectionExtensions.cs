@@ -28,7 +28,8 @@ public static class StudioServiceCollectionExtensions
         app.UseStatusCodePages();
         app.UseAntiforgery();
         app.MapStaticAssets();
-        app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+        // Blazor adds its own frame-ancestors policy; it says what SecurityHeaders says (no framing at all).
+        app.MapRazorComponents<App>().AddInteractiveServerRenderMode(o => o.ContentSecurityFrameAncestorsPolicy = "'none'");
         app.MapStudioApi();
         return app;
     }

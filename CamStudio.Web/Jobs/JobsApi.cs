@@ -170,7 +170,9 @@ public static class JobsApi
     /// <summary>The input photo number <paramref name="photo"/> of a job, as uploaded (for the explorer's "open" link).</summary>
     private static IResult Photo(string id, int photo, HttpContext context, JobStore store, JobPhotos photos)
     {
-        if (Find(context, store, id) is null || photos.Open(id, photo) is not { } found)
+        if (Find(context, store, id) is null)
+            return NotFound(id);
+        if (photos.Open(id, photo) is not { } found)
             return Results.Problem(title: "No such photo", detail: $"There is no photo {photo} in job '{id}'.", statusCode: StatusCodes.Status404NotFound);
         string type = ContentTypes.TryGetContentType(found.FileName, out string? known) ? known : "application/octet-stream";
         return Results.Stream(found.Content, type, fileDownloadName: found.FileName);

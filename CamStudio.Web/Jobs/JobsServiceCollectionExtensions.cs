@@ -1,4 +1,3 @@
-using CamStudio.Web.Access;
 using CamStudio.Web.Hosting;
 using CamStudio.Web.Jobs.Present;
 using Microsoft.AspNetCore.SignalR;
@@ -7,10 +6,10 @@ using Microsoft.Extensions.Options;
 
 namespace CamStudio.Web.Jobs;
 
-/// <summary>Wiring of batch jobs, presenter mode and LAN access (three calls in Program.cs).</summary>
+/// <summary>Wiring of batch jobs and presenter mode.</summary>
 public static class JobsServiceCollectionExtensions
 {
-    /// <summary>Registers the job store, runner, intake, export, hubs, presenter session and the access code.</summary>
+    /// <summary>Registers the job store, runner, intake, export, hubs and the presenter session.</summary>
     public static IServiceCollection AddCamStudioJobs(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<JobOptions>()
@@ -38,34 +37,11 @@ public static class JobsServiceCollectionExtensions
         services.AddSharedEngineCore(configuration);
         services.TryAddSingleton<IPhotoBatchExplainer, EnginePhotoBatchExplainer>();
         services.TryAddSingleton<PresenterSession>();
-        services.TryAddSingleton(_ => AccessCode.FromConfiguration(configuration));
         services.AddProblemDetails();
         services.AddHttpContextAccessor();
         services.AddSignalR(o => o.AddFilter<HubFailureFilter>()).AddHubOptions<PresenterHub>(o => o.MaximumReceiveMessageSize = 32 * 1024 * 1024);
         services.AddLogging(logging => logging.AddFilter(HubFailureFilter.DispatcherCategory, LogLevel.Critical));
         return services;
-    }
-
-    /// <summary>
-    /// The access-code gate for non-loopback clients. Call it early (before static files and endpoints) so it
-    /// covers pages, the API and every hub; logs the code when it was generated.
-    /// </summary>
-    public static WebApplication UseCamStudioAccess(this WebApplication app)
-    {
-        AccessCode code = app.Services.GetRequiredService<AccessCode>();
-        if (code.Generated)
-        {
-            // Shown once at start so the host can read it out; set CamStudio:AccessCode or --access-code to fix one.
-            Console.WriteLine($"Access code for LAN viewers: {code.Code}");
-            app.Logger.LogWarning("Access code for LAN viewers: {AccessCode} (generated at start)", code.Code);
-        }
-        else
-        {
-            // A configured code is a secret the host already knows: it is not written to the logs.
-            app.Logger.LogInformation("LAN viewers need the configured access code (CamStudio:AccessCode or --access-code)");
-        }
-        app.UseMiddleware<AccessCodeMiddleware>();
-        return app;
     }
 
     /// <summary>Maps <c>/api/jobs</c>, <c>/hubs/jobs</c>, <c>/hubs/present</c> and the presenter's image URLs.</summary>

@@ -30,12 +30,18 @@ public sealed class JobsAppFactory : WebApplicationFactory<JobStore>
     private readonly bool _kestrel;
     private readonly int _batchSize;
 
-    public JobsAppFactory(bool kestrel = false, int batchSize = 2, IPhotoBatchExplainer? explainer = null, IPAddress? listenOn = null, string? dataDirectory = null)
+    private readonly IReadOnlyDictionary<string, string> _settings;
+    private readonly bool _ownsData; // a data folder passed in (a restarted server) is the caller's to delete
+
+    public JobsAppFactory(bool kestrel = false, int batchSize = 2, IPhotoBatchExplainer? explainer = null, IPAddress? listenOn = null,
+        IReadOnlyDictionary<string, string>? settings = null, string? dataDirectory = null)
     {
+        _settings = settings ?? new Dictionary<string, string>();
+        _ownsData = dataDirectory is null;
         _kestrel = kestrel;
         _batchSize = batchSize;
         DataDirectory = dataDirectory ?? Path.Combine(Path.GetTempPath(), "camstudio-jobs-tests", Guid.NewGuid().ToString("N"));
-        if (dataDirectory is null)
+        if (_ownsData)
             Directory.CreateDirectory(DataDirectory);
         Explainer = new GatedExplainer { Inner = explainer };
         if (kestrel)
@@ -52,8 +58,8 @@ public sealed class JobsAppFactory : WebApplicationFactory<JobStore>
     /// <summary>Changes job options after the test defaults (set before the first client).</summary>
     public Action<JobOptions>? ConfigureJobs { get; set; }
 
-    /// <summary>Every log entry of the app (category, level, message, exception).</summary>
-    public CapturedLogs Logs { get; } = new();
+    /// <summary>Every line the app logged (category, level, message), for tests that check what is logged.</summary>
+    public LogCollector Logs { get; } = new();
 
     /// <summary>http://127.0.0.1:port/ (or the address given to listen on) once the Kestrel server has started.</summary>
     public Uri ServerAddress
@@ -73,6 +79,8 @@ public sealed class JobsAppFactory : WebApplicationFactory<JobStore>
         builder.UseEnvironment("Development");
         builder.UseSetting("CamStudio:AccessCode", Code);
         builder.UseSetting("CamStudio:DataDirectory", DataDirectory);
+        foreach (var (key, value) in _settings)
+            builder.UseSetting(key, value);
         builder.ConfigureTestServices(services =>
         {
             services.PostConfigure<JobOptions>(o =>
@@ -86,7 +94,6 @@ public sealed class JobsAppFactory : WebApplicationFactory<JobStore>
                 services.RemoveAll<IDiskSpace>();
                 services.AddSingleton(Disk);
             }
-            services.AddSingleton<Microsoft.Extensions.Logging.ILoggerProvider>(Logs);
             services.RemoveAll<ModelCatalog>();
             services.AddSingleton(_ => new ModelCatalog(TestModels.Directory));
             services.RemoveAll<IPhotoBatchExplainer>();
@@ -97,13 +104,14 @@ public sealed class JobsAppFactory : WebApplicationFactory<JobStore>
                 return Explainer;
             });
             services.AddSingleton<IStartupFilter, LanPeerStartupFilter>();
+            services.AddSingleton<Microsoft.Extensions.Logging.ILoggerProvider>(Logs);
         });
     }
 
     protected override void Dispose(bool disposing)
     {
         base.Dispose(disposing);
-        if (disposing)
+        if (disposing && _ownsData)
         {
             try
             {
