@@ -1,6 +1,7 @@
 using CamStudio.Engine.Models.Onnx;
 using CamStudio.Tests.Support;
 using TorchSharp;
+using Xunit.Abstractions;
 using static CamStudio.Tests.Onnx.OnnxGraphBuilder;
 using static TorchSharp.torch;
 
@@ -15,6 +16,10 @@ namespace CamStudio.Tests.Onnx;
 public sealed class OnnxRuntimeOperatorTests
 {
     private static readonly long[] Shape3 = [2, 3, 4];
+
+    private readonly ITestOutputHelper _output;
+
+    public OnnxRuntimeOperatorTests(ITestOutputHelper output) => _output = output;
 
     /// <summary>Deterministic, irregular values (no RNG): 2·sin of a scaled ramp.</summary>
     private static Tensor Pattern(params long[] shape)
@@ -362,6 +367,31 @@ public sealed class OnnxRuntimeOperatorTests
         MatchesOnnxRuntime(Graph(13).Node("Floor", ["x"], "ties")
             .Node("ArgMax", ["ties"], ["first"], "", "first", Int("axis", 2)).Output("first")
             .Node("ArgMax", ["ties"], ["last"], "", "last", Int("axis", 2), Int("select_last_index", 1)).Output("last"), Pattern(Shape3));
+    }
+
+    [Theory]
+    [InlineData("h")]
+    [InlineData("attention")]
+    [InlineData("gelu")]
+    public void GradientsThroughLayerNormGeluEinsumAndSoftmaxMatchOnnxRuntimeFiniteDifferences(string captured)
+    {
+        // A one-head self-attention block: h → LayerNorm → Gelu → softmax(g·gᵀ / 2) · g → token mean → linear logits.
+        using var scope = NewDisposeScope();
+        byte[] bytes = Graph(20, [-1, 5, 4])
+            .Float("w0", Values(Pattern(4, 4) * 0.7f), 4, 4).Float("s", [1.2f, 0.8f, -0.9f, 1.1f], 4).Float("b", [0.1f, -0.2f, 0.3f, 0f], 4)
+            .Float("quarter", [0.5f]).Long("tokens", [1], 1).Float("wc", Values(Pattern(3, 4)), 3, 4)
+            .Node("MatMul", ["x", "w0"], "h")
+            .Node("LayerNormalization", ["h", "s", "b"], "ln")
+            .Node("Gelu", ["ln"], "gelu")
+            .Node("Einsum", ["gelu", "gelu"], "scores", String("equation", "bic,bjc->bij"))
+            .Node("Mul", ["scores", "quarter"], "scaled")
+            .Node("Softmax", ["scaled"], "attention")
+            .Node("Einsum", ["attention", "gelu"], ["mixed"], "", "mix", String("equation", "bij,bjc->bic"))
+            .Node("ReduceMean", ["mixed", "tokens"], ["pooled"], "", "pool", Int("keepdims", 0))
+            .Node("Gemm", ["pooled", "wc"], ["logits"], "", "head", Int("transB", 1))
+            .Bytes();
+        using OnnxGraphModule module = OnnxGraphModule.Load(bytes, "attention.onnx", CPU);
+        OnnxGradientCheck.AutogradMatchesOnnxRuntimeFiniteDifferences(bytes, module, "x", Pattern(2, 5, 4) * 1.5f, captured, target: 1, _output);
     }
 
     // ---- dynamic shapes ------------------------------------------------------------------------------------------

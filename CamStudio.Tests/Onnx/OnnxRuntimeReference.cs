@@ -12,13 +12,19 @@ namespace CamStudio.Tests.Onnx;
 /// </summary>
 internal static class OnnxRuntimeReference
 {
-    public static Tensor[] Run(byte[] model, Tensor input, string inputName = "x")
+    public static Tensor[] Run(byte[] model, Tensor input, string inputName = "x") => Run(model, (inputName, input));
+
+    /// <summary>Runs a model with several float inputs (e.g. an image and an intermediate tensor cut free of its producer).</summary>
+    public static Tensor[] Run(byte[] model, params (string Name, Tensor Value)[] inputs)
     {
-        using var options = new SessionOptions { IntraOpNumThreads = 1, GraphOptimizationLevel = GraphOptimizationLevel.ORT_DISABLE_ALL };
+        using var options = new SessionOptions
+        {
+            IntraOpNumThreads = 1, GraphOptimizationLevel = GraphOptimizationLevel.ORT_DISABLE_ALL, LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
+        };
         using var session = new InferenceSession(model, options);
-        float[] values = input.contiguous().cpu().data<float>().ToArray();
-        var tensor = new DenseTensor<float>(values, input.shape.Select(d => (int)d).ToArray());
-        using var results = session.Run([NamedOnnxValue.CreateFromTensor(inputName, tensor)]);
+        var values = inputs.Select(i => NamedOnnxValue.CreateFromTensor(i.Name,
+            new DenseTensor<float>(i.Value.contiguous().cpu().data<float>().ToArray(), i.Value.shape.Select(d => (int)d).ToArray()))).ToList();
+        using var results = session.Run(values);
         return session.OutputMetadata.Keys.Select(name => ToTorch(results.First(r => r.Name == name))).ToArray();
     }
 
