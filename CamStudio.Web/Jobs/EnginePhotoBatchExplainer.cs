@@ -68,8 +68,11 @@ public sealed class EnginePhotoBatchExplainer : IPhotoBatchExplainer
             throw new JobInputException(ex.Message);
         }
         var methods = settings.Methods.Select(m => CamMethods.Get(m).Id).Distinct().ToList();
-        if (methods.Any(m => CamMethods.Get(m).NeedsHead) && model.HeadAfter(layer) is null)
-            throw new JobInputException($"Method 'cam' needs global average pooling and one linear layer after layer '{layer}' of model '{model.Name}'; use gradcam instead.");
+        // HeadAfter may run the model: on the torch thread.
+        string? notApplicable = await _executor.RunAsync(_ => methods.Select(m => MethodApplicability.WhyNot(CamMethods.Get(m), model, layer))
+            .FirstOrDefault(reason => reason is not null), WorkPriority.Interactive, cancellationToken);
+        if (notApplicable is not null)
+            throw new JobInputException(notApplicable);
         return new PreparedJob(loaded.Name, loaded.Sha256, layer, methods, classes, model.Labels);
     }
 
@@ -144,7 +147,7 @@ public sealed class EnginePhotoBatchExplainer : IPhotoBatchExplainer
         byte[] thumbnail = [];
         for (int m = 0; m < explanation.Maps.Count; m++)
         {
-            using Image<Rgb24> overlay = HeatmapRenderer.Overlay(shown, explanation.Maps[m].Map, null, spec);
+            using Image<Rgb24> overlay = HeatmapRenderer.Overlay(shown, PhotoPreprocessor.Place(explanation.Maps[m].Map, photo.Width, photo.Height, spec));
             overlays.Add(HeatmapRenderer.EncodePng(overlay));
             if (m == 0)
             {

@@ -1,3 +1,4 @@
+using CamStudio.Engine.Cam;
 using CamStudio.Engine.Imaging;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -12,7 +13,7 @@ namespace CamStudio.Engine.Models.Onnx;
 /// Entry point: <see cref="Load"/>. The constructor probes the graph once with a batch of one to learn every tensor's shape,
 /// choose <see cref="AutoLayer"/> and find (and numerically verify) a GAP → linear classifier head.
 /// </remarks>
-public sealed class OnnxCamModel : ICamModel
+public sealed class OnnxCamModel : ICamModel, ILayerOutputReplacement
 {
     private static readonly HashSet<string> PassThroughOps = ["Flatten", "Reshape", "Squeeze", "Unsqueeze", "QuantizeLinear", "DequantizeLinear", "Identity", "Dropout", "Cast"];
 
@@ -93,6 +94,9 @@ public sealed class OnnxCamModel : ICamModel
 
     public long ClassCount { get; }
 
+    /// <summary>Autograd through the graph (quantised tensors hold their real values), and any tensor's value substituted.</summary>
+    public ModelCapabilities Capabilities => ModelCapabilities.Gradients | ModelCapabilities.LayerOutputReplacement;
+
     public LinearHead? HeadAfter(string layer)
     {
         RequireLayer(layer);
@@ -113,6 +117,23 @@ public sealed class OnnxCamModel : ICamModel
         using GraphRun run = _graph.Execute(input, layer, trackGradients);
         Tensor logits = LogitsOf(run.Output);
         return new ModelRun(logits.alias().MoveToOuterDisposeScope(), run.Captured!.alias().MoveToOuterDisposeScope());
+    }
+
+    /// <summary>Logits with graph tensor <paramref name="layer"/> given as <paramref name="output"/> instead of computed; no gradients.</summary>
+    public Tensor LogitsWithLayerOutput(Tensor input, string layer, Tensor output)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        RequireLayer(layer);
+        ValidateInput(input);
+        long[] own = _layersByName[layer].Shape;
+        // Checked here, before native code sees it: the graph's kernels assume the layer's own shape.
+        if (output.dim() != own.Length || output.shape[0] != input.shape[0] || !output.shape.Skip(1).SequenceEqual(own.Skip(1)))
+            throw new ArgumentException($"Layer '{layer}' of {Name} outputs N×{string.Join("×", own.Skip(1))}, so it cannot be replaced by " +
+                $"{string.Join("×", output.shape)} for a batch of {input.shape[0]}.", nameof(output));
+        using var scope = NewDisposeScope();
+        using IDisposable noGrad = torch.no_grad();
+        using GraphRun run = _graph.Execute(input, capture: null, gradientsFromCapture: false, replacement: (layer, output));
+        return LogitsOf(run.Output).alias().MoveToOuterDisposeScope();
     }
 
     public void Dispose()
@@ -243,8 +264,9 @@ public sealed class OnnxCamModel : ICamModel
         bias = bias?.reshape(ClassCount);
         if (!HeadReproducesLogits(layer, weight, bias))
             return null;
-        Tensor w = weight.contiguous().MoveToOuterDisposeScope();
-        Tensor? b = bias?.contiguous().MoveToOuterDisposeScope();
+        // Owned by the model (disposed with it), not by whatever dispose scope the first caller happened to be in.
+        Tensor w = weight.contiguous().DetachFromDisposeScope();
+        Tensor? b = bias?.contiguous().DetachFromDisposeScope();
         _headTensors.Add(w);
         if (b is not null)
             _headTensors.Add(b);
