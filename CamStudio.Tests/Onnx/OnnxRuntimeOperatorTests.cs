@@ -71,7 +71,8 @@ public sealed class OnnxRuntimeOperatorTests
     public static TheoryData<string> UnaryCases => new()
     {
         "Sqrt", "Exp", "Log", "Neg", "Abs", "Reciprocal", "Floor", "Ceil", "Round", "Sign", "Sin", "Cos", "Erf", "Tanh",
-        "Sigmoid", "Relu", "Softplus", "Softsign", "Mish", "Elu", "Selu", "HardSwish", "HardSigmoid", "LeakyRelu",
+        "Sigmoid", "Relu", "Softplus", "Softsign", "Mish", "Elu", "Selu", "HardSwish", "HardSigmoid", "LeakyRelu", "Tan", "Atan",
+        "Sinh", "Cosh", "Asinh", "Asin", "Acos", "Atanh", "Celu", "ThresholdedRelu", "Shrink",
     };
 
     [Theory]
@@ -79,13 +80,19 @@ public sealed class OnnxRuntimeOperatorTests
     public void UnaryOperatorMatchesOnnxRuntime(string op)
     {
         // Sqrt, Log and Reciprocal see |x| + 0.1; Round sees exact halves (ties go to even).
+        // Asin, Acos and Atanh see 0.9·sin(x), inside (−1, 1).
         bool positive = op is "Sqrt" or "Log" or "Reciprocal";
-        OnnxGraphBuilder graph = Graph(op == "Mish" ? 18 : 17).Float("tenth", [0.1f]).Float("half", [0.5f]);
+        OnnxGraphBuilder graph = Graph(op == "Mish" ? 18 : 17).Float("tenth", [0.1f]).Float("half", [0.5f]).Float("nine_tenths", [0.9f]);
         string input = "x";
         if (positive)
         {
             graph.Node("Abs", ["x"], "abs").Node("Add", ["abs", "tenth"], "pos");
             input = "pos";
+        }
+        else if (op is "Asin" or "Acos" or "Atanh")
+        {
+            graph.Node("Sin", ["x"], "sin").Node("Mul", ["sin", "nine_tenths"], "unit");
+            input = "unit";
         }
         else if (op == "Round")
         {
@@ -278,6 +285,36 @@ public sealed class OnnxRuntimeOperatorTests
             .Node("Concat", ["zeros", "pad_h_1d", "pad_w_1d", "zero_1d"], "pads", Int("axis", 0))
             .Node("Pad", ["x", "pads"], "y");
         MatchesOnnxRuntime(graph, Pattern(2, 5, 6, 3), Pattern(1, 5, 6, 3));
+    }
+
+    [Fact]
+    public void DepthToSpaceSpaceToDepthGatherNDCumSumAndTriluMatchOnnxRuntime()
+    {
+        long[] shape = [2, 8, 2, 3];
+        MatchesOnnxRuntime(Graph(14, shape)
+            .Long("nd", [0, 1, 1, 0, 1, 7], 3, 2).Long("batched", [3, 0, 7, -1], 2, 1, 2).Long("axis", [2]).Long("k", [-1])
+            .Node("DepthToSpace", ["x"], ["dcr"], "", "d2s_dcr", Int("blocksize", 2)).Output("dcr")
+            .Node("DepthToSpace", ["x"], ["crd"], "", "d2s_crd", Int("blocksize", 2), String("mode", "CRD")).Output("crd")
+            .Node("SpaceToDepth", ["dcr"], ["back"], "", "s2d", Int("blocksize", 2)).Output("back")
+            .Node("GatherND", ["x", "nd"], ["nd_out"], "", "gather_nd").Output("nd_out")
+            .Node("GatherND", ["x", "batched"], ["nd_batched"], "", "gather_nd_b", Int("batch_dims", 1)).Output("nd_batched")
+            .Node("CumSum", ["x", "axis"], ["cumsum"], "", "cumsum").Output("cumsum")
+            .Node("CumSum", ["x", "axis"], ["cumsum_rx"], "", "cumsum_rx", Int("reverse", 1), Int("exclusive", 1)).Output("cumsum_rx")
+            .Node("Trilu", ["x"], ["upper"], "", "triu").Output("upper")
+            .Node("Trilu", ["x", "k"], ["lower"], "", "tril", Int("upper", 0)).Output("lower"), Pattern(shape));
+    }
+
+    [Fact]
+    public void InstanceAndGroupNormalizationMatchOnnxRuntime()
+    {
+        long[] shape = [2, 4, 3, 5];
+        Tensor x = Pattern(shape) * 2f + 0.5f;
+        MatchesOnnxRuntime(Graph(13, shape).Float("s", [1.5f, -0.5f, 2f, 0.7f], 4).Float("b", [0.1f, 0.2f, -0.3f, 0f], 4)
+            .Node("InstanceNormalization", ["x", "s", "b"], "y", Float("epsilon", 1e-3f)), x);
+        MatchesOnnxRuntime(Graph(18, shape).Float("s", [1.5f, -0.5f], 2).Float("b", [0.1f, 0.2f], 2)
+            .Node("GroupNormalization", ["x", "s", "b"], "y", Int("num_groups", 2)), x);
+        MatchesOnnxRuntime(Graph(21, shape).Float("s", [1.5f, -0.5f, 2f, 0.7f], 4).Float("b", [0.1f, 0.2f, -0.3f, 0f], 4)
+            .Node("GroupNormalization", ["x", "s", "b"], "y", Int("num_groups", 2)), x);
     }
 
     // ---- normalisation, attention, reductions ------------------------------------------------------------------

@@ -29,12 +29,35 @@ internal static class OnnxElementwiseOperators
             [(OnnxOperators.DefaultDomain, "Sign")] = _ => Unary(x => x.sign()),
             [(OnnxOperators.DefaultDomain, "Sin")] = _ => Unary(x => x.sin()),
             [(OnnxOperators.DefaultDomain, "Cos")] = _ => Unary(x => x.cos()),
+            [(OnnxOperators.DefaultDomain, "Tan")] = _ => Unary(x => x.tan()),
+            [(OnnxOperators.DefaultDomain, "Asin")] = _ => Unary(x => x.asin()),
+            [(OnnxOperators.DefaultDomain, "Acos")] = _ => Unary(x => x.acos()),
+            [(OnnxOperators.DefaultDomain, "Atan")] = _ => Unary(x => x.atan()),
+            [(OnnxOperators.DefaultDomain, "Sinh")] = _ => Unary(x => x.sinh()),
+            [(OnnxOperators.DefaultDomain, "Cosh")] = _ => Unary(x => x.cosh()),
+            [(OnnxOperators.DefaultDomain, "Asinh")] = _ => Unary(x => x.asinh()),
+            [(OnnxOperators.DefaultDomain, "Atanh")] = _ => Unary(x => x.atanh()),
             [(OnnxOperators.DefaultDomain, "Erf")] = _ => Unary(x => x.erf()),
             [(OnnxOperators.DefaultDomain, "Softplus")] = _ => Unary(x => F.softplus(x)),
             [(OnnxOperators.DefaultDomain, "Softsign")] = _ => Unary(x => x / (x.abs() + 1)),
             [(OnnxOperators.DefaultDomain, "Mish")] = _ => Unary(x => x * F.softplus(x).tanh()),
             [(OnnxOperators.DefaultDomain, "Elu")] = c => { double alpha = c.Float("alpha", 1f); return Unary(x => F.elu(x, alpha)); },
             [(OnnxOperators.DefaultDomain, "Selu")] = Selu,
+            [(OnnxOperators.DefaultDomain, "Celu")] = c =>
+            {
+                double alpha = c.Float("alpha", 1f);
+                return Unary(x => torch.where(x > 0, x, ((x / alpha).exp() - 1) * alpha));
+            },
+            [(OnnxOperators.DefaultDomain, "ThresholdedRelu")] = c =>
+            {
+                double alpha = c.Float("alpha", 1f);
+                return Unary(x => torch.where(x > alpha, x, torch.zeros_like(x)));
+            },
+            [(OnnxOperators.DefaultDomain, "Shrink")] = c =>
+            {
+                double lambda = c.Float("lambd", 0.5f), bias = c.Float("bias", 0f);
+                return Unary(x => torch.where(x < -lambda, x + bias, torch.where(x > lambda, x - bias, torch.zeros_like(x))));
+            },
             [(OnnxOperators.DefaultDomain, "PRelu")] = _ => Binary((x, slope) => torch.where(x < 0, x * slope, x)),
             [(OnnxOperators.DefaultDomain, "Gelu")] = c => Gelu(c.String("approximate", "none")),
             [(OnnxOperators.MicrosoftDomain, "Gelu")] = _ => Gelu("none"),

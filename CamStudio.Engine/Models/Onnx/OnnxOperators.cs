@@ -70,9 +70,10 @@ internal static class OnnxOperators
         [(MicrosoftDomain, "QLinearGlobalAveragePool")] = QuantizedOperators.QLinearGlobalAveragePool,
     };
 
-    /// <summary>Every operator: the core ones above and those of the element-wise, tensor and transformer groups.</summary>
+    /// <summary>Every operator: the core ones above and those of the element-wise, tensor, transformer and layout groups.</summary>
     private static readonly Dictionary<(string Domain, string OpType), Func<OnnxNodeContext, OnnxKernel>> Builders =
         CoreBuilders.Concat(OnnxElementwiseOperators.Builders).Concat(OnnxTensorOperators.Builders).Concat(OnnxTransformerOperators.Builders)
+            .Concat(OnnxLayoutOperators.Builders)
             .ToDictionary(p => p.Key, p => p.Value);
 
     /// <summary>"Conv", or "com.microsoft.QLinearAdd" outside the default domain: how an operator is named in messages.</summary>
