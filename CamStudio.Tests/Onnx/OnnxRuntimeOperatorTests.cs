@@ -431,6 +431,29 @@ public sealed class OnnxRuntimeOperatorTests
         OnnxGradientCheck.AutogradMatchesOnnxRuntimeFiniteDifferences(bytes, module, "x", Pattern(2, 5, 4) * 1.5f, captured, target: 1, _output);
     }
 
+    [Fact]
+    public void ShapeFamilyAndBroadcastArithmeticMatchOnnxRuntime()
+    {
+        // The ops every export leans on: Squeeze/Unsqueeze with axes as input, Transpose, Flatten, Reshape 0/−1,
+        // Shape with start/end (opset 15), Concat on a negative axis, broadcasting Add/Sub/Mul/Div, Identity.
+        MatchesOnnxRuntime(Graph(15, [-1, 1, 3, 4])
+            .Long("ax1", [1], 1).Long("ax_neg", [-1, 0], 2).Long("target", [0, -1, 2], 3).Float("col", [0.5f, 2f, -1f], 3, 1)
+            .Float("row", [1f, 2f, 4f, 8f], 4)
+            .Node("Squeeze", ["x", "ax1"], "squeezed").Output("squeezed")
+            .Node("Unsqueeze", ["squeezed", "ax_neg"], "unsqueezed").Output("unsqueezed")
+            .Node("Transpose", ["x"], ["transposed"], "", "transpose", Ints("perm", 0, 3, 1, 2)).Output("transposed")
+            .Node("Flatten", ["x"], ["flat"], "", "flatten", Int("axis", 2)).Output("flat")
+            .Node("Reshape", ["x", "target"], "reshaped").Output("reshaped")
+            .Node("Shape", ["x"], ["tail_shape"], "", "shape", Int("start", -2)).Output("tail_shape")
+            .Node("Shape", ["x"], ["head_shape"], "", "shape2", Int("end", 1)).Output("head_shape")
+            .Node("Concat", ["squeezed", "squeezed"], ["joined"], "", "concat", Int("axis", -1)).Output("joined")
+            .Node("Add", ["squeezed", "col"], "added")
+            .Node("Sub", ["added", "row"], "subtracted")
+            .Node("Mul", ["subtracted", "col"], "multiplied")
+            .Node("Div", ["multiplied", "row"], "divided")
+            .Node("Identity", ["divided"], "identity").Output("identity"), Pattern(2, 1, 3, 4), Pattern(3, 1, 3, 4));
+    }
+
     // ---- dynamic shapes ------------------------------------------------------------------------------------------
 
     [Fact]
