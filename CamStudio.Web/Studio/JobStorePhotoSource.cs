@@ -1,7 +1,7 @@
 using CamStudio.Web.Access;
 using CamStudio.Web.Jobs;
 
-namespace CamStudio.Web.Services;
+namespace CamStudio.Web.Studio;
 
 /// <summary>
 /// <see cref="IJobPhotoSource"/> over the job store and its files (an adapter until the jobs feature registers its

@@ -3,7 +3,7 @@ using CamStudio.Engine.Cam;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 
-namespace CamStudio.Web.Services;
+namespace CamStudio.Web.Studio;
 
 /// <summary>
 /// The <see cref="CamEngine"/> calls the studio's pages and its HTTP API make, one to one (<see cref="CamEngineStudioEngine"/>

@@ -2,15 +2,13 @@ using CamStudio.Engine;
 using CamStudio.Engine.Cam;
 using CamStudio.Engine.Imaging;
 using CamStudio.Engine.Maps;
-using CamStudio.Web.Jobs;
 using CamStudio.Web.Jobs.Present;
-using CamStudio.Web.Services;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Forms;
 using Microsoft.JSInterop;
 using MudBlazor;
 
-namespace CamStudio.Web.Components.Pages;
+namespace CamStudio.Web.Studio;
 
 /// <summary>
 /// The studio: upload photos, read the predictions, explore one map, compare classes × methods.
