@@ -34,7 +34,10 @@ public sealed class EnginePhotoBatchExplainer : IPhotoBatchExplainer
         _executor = executor;
         _models = models;
         _options = options.Value;
-        _decoder = new PhotoDecoder(ImageLimits.Default with { MaxBytes = Math.Min(ImageLimits.DefaultMaxBytes, _options.MaxPhotoBytes) });
+        // One pixel limit for the API, the studio and jobs: the value the studio's options bind (CamStudio:MaxPixels).
+        long maxPixels = configuration.GetSection(CamStudio.Web.Hosting.StudioOptions.SectionName).Get<CamStudio.Web.Hosting.StudioOptions>()?.MaxPixels
+            ?? CamStudio.Web.Services.PhotoLimits.Default.MaxPixels;
+        _decoder = new PhotoDecoder(ImageLimits.Default with { MaxBytes = Math.Min(ImageLimits.DefaultMaxBytes, _options.MaxPhotoBytes), MaxPixels = maxPixels });
         string? configured = configuration["CamStudio:DefaultModel"];
         _defaultModel = string.IsNullOrWhiteSpace(configured) ? ModelCatalog.DefaultModelName : configured;
     }

@@ -23,10 +23,14 @@ public sealed class JobsHub(JobStore store) : Hub
         return Groups.RemoveFromGroupAsync(Context.ConnectionId, JobProgressPublisher.GroupOf(jobId));
     }
 
-    private JobInfo Find(string jobId) =>
-        (JobFiles.IsValidId(jobId) ? store.GetJob(jobId) : null) is { } job && Caller.CanAccess(job.Owner)
+    private JobInfo Find(string jobId)
+    {
+        if (store.UnavailableReason is { } off)
+            throw new HubException(off);
+        return (JobFiles.IsValidId(jobId) ? store.GetJob(jobId) : null) is { } job && Caller.CanAccess(job.Owner)
             ? job
             : throw new HubException($"There is no job '{jobId}'.");
+    }
 
     // The connection's principal was set by the access middleware on the negotiate/connect request.
     private StudioCaller Caller => StudioCaller.FromPrincipal(Context.User)

@@ -1,5 +1,6 @@
 using CamStudio.Web.Hosting;
 using CamStudio.Web.Jobs.Present;
+using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
@@ -17,10 +18,15 @@ public static class JobsServiceCollectionExtensions
                 ? JobOptions.ResolveDataDirectory(configuration)
                 : Path.GetFullPath(o.DataDirectory))
             .Validate(o => o.BatchSize is >= 1 and <= 256, "CamStudio:Jobs:BatchSize must be between 1 and 256.")
-            .Validate(o => o.MaxPhotos >= 1, "CamStudio:Jobs:MaxPhotos must be at least 1.");
+            .Validate(o => o.MaxPhotos >= 1, "CamStudio:Jobs:MaxPhotos must be at least 1.")
+            .Validate(o => o.DiskReserveBytes >= 0 && o.MaxCompressionRatio >= 1 && o.MaxSkippedReasons >= 0,
+                "CamStudio:Jobs:DiskReserveBytes must not be negative, MaxCompressionRatio at least 1, MaxSkippedReasons not negative.");
         services.TryAddSingleton(sp => new JobStore(sp.GetRequiredService<IOptions<JobOptions>>().Value.DataDirectory));
         services.TryAddSingleton(sp => new JobFiles(sp.GetRequiredService<IOptions<JobOptions>>().Value.DataDirectory));
         services.TryAddSingleton(sp => new PhotoIntake(sp.GetRequiredService<IOptions<JobOptions>>().Value));
+        services.TryAddSingleton<IDiskSpace, DriveDiskSpace>();
+        services.TryAddSingleton(sp => new JobDisk(sp.GetRequiredService<IDiskSpace>(), sp.GetRequiredService<IOptions<JobOptions>>().Value));
+        services.TryAddSingleton<JobQuota>();
         services.TryAddSingleton<JobExporter>();
         services.TryAddSingleton<JobPhotos>();
         services.TryAddSingleton<JobSubmitter>();
@@ -33,7 +39,8 @@ public static class JobsServiceCollectionExtensions
         services.TryAddSingleton<PresenterSession>();
         services.AddProblemDetails();
         services.AddHttpContextAccessor();
-        services.AddSignalR().AddHubOptions<PresenterHub>(o => o.MaximumReceiveMessageSize = 32 * 1024 * 1024);
+        services.AddSignalR(o => o.AddFilter<HubFailureFilter>()).AddHubOptions<PresenterHub>(o => o.MaximumReceiveMessageSize = 32 * 1024 * 1024);
+        services.AddLogging(logging => logging.AddFilter(HubFailureFilter.DispatcherCategory, LogLevel.Critical));
         return services;
     }
 

@@ -41,7 +41,8 @@ public sealed class JobsAppFactory : WebApplicationFactory<JobStore>
         _kestrel = kestrel;
         _batchSize = batchSize;
         DataDirectory = dataDirectory ?? Path.Combine(Path.GetTempPath(), "camstudio-jobs-tests", Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(DataDirectory);
+        if (_ownsData)
+            Directory.CreateDirectory(DataDirectory);
         Explainer = new GatedExplainer { Inner = explainer };
         if (kestrel)
             UseKestrel(options => options.Listen(listenOn ?? IPAddress.Loopback, 0));
@@ -50,6 +51,12 @@ public sealed class JobsAppFactory : WebApplicationFactory<JobStore>
     public string DataDirectory { get; }
 
     public GatedExplainer Explainer { get; }
+
+    /// <summary>Replaces the real disk's free space (set before the first client), e.g. <see cref="FakeDiskSpace"/>.</summary>
+    public IDiskSpace? Disk { get; set; }
+
+    /// <summary>Changes job options after the test defaults (set before the first client).</summary>
+    public Action<JobOptions>? ConfigureJobs { get; set; }
 
     /// <summary>Every line the app logged (category, level, message), for tests that check what is logged.</summary>
     public LogCollector Logs { get; } = new();
@@ -80,7 +87,13 @@ public sealed class JobsAppFactory : WebApplicationFactory<JobStore>
             {
                 o.DataDirectory = DataDirectory;
                 o.BatchSize = _batchSize;
+                ConfigureJobs?.Invoke(o);
             });
+            if (Disk is not null)
+            {
+                services.RemoveAll<IDiskSpace>();
+                services.AddSingleton(Disk);
+            }
             services.RemoveAll<ModelCatalog>();
             services.AddSingleton(_ => new ModelCatalog(TestModels.Directory));
             services.RemoveAll<IPhotoBatchExplainer>();
@@ -104,9 +117,9 @@ public sealed class JobsAppFactory : WebApplicationFactory<JobStore>
             {
                 Directory.Delete(DataDirectory, recursive: true);
             }
-            catch (IOException)
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
-                // SQLite may still hold the WAL for a moment; the temp folder is cleaned by the OS.
+                // SQLite may still hold the WAL for a moment, or the folder is a read-only test mount; temp folders are cleaned by the OS.
             }
         }
     }

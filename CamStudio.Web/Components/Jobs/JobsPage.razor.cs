@@ -8,7 +8,9 @@ namespace CamStudio.Web.Components.Jobs;
 
 /// <summary>
 /// <c>/jobs</c>: start a job (photos, a ZIP, or a server folder for the host), the queue with live progress bars,
-/// ETA and thumbnails as photos finish, and cancel. Progress comes from <see cref="JobProgressPublisher"/> in-process.
+/// ETA and thumbnails as photos finish, cancel and delete; a page of <see cref="JobsApi.DefaultPageSize"/> jobs at a
+/// time. Uploads go straight into the job's folder (no temp copies). When jobs are off or waiting (read-only data
+/// folder, full disk) the page says why. Progress comes from <see cref="JobProgressPublisher"/> in-process.
 /// </summary>
 public sealed partial class JobsPage : IDisposable
 {
@@ -21,6 +23,8 @@ public sealed partial class JobsPage : IDisposable
     private IBrowserFile? _archive;
     private string? _folder, _model, _classes, _layer, _error, _chosen;
     private bool _submitting, _interactive, _isLocal;
+    private int _page = 1, _totalJobs;
+    private string? _notice;
     private IDisposable? _subscription;
     private CancellationTokenSource _lifetime = new();
 
@@ -38,7 +42,11 @@ public sealed partial class JobsPage : IDisposable
     {
         // Folder jobs read the server's disk: only the host gets the folder field.
         _isLocal = Caller.Value.IsHost;
-        _jobs = [.. VisibleJobs()];
+        _notice = Store.UnavailableReason;
+        if (_notice is not null)
+            return; // jobs are off: the page shows why, and nothing else can be read
+        _notice = Runner.WaitingReason;
+        Reload();
         foreach (JobInfo job in _jobs.Where(j => j.Finished > 0))
             _thumbs[job.Id] = [.. Store.ListPhotos(job.Id).Where(p => p.ThumbnailFile is not null).Select(p => (p.Index, p.FileName))];
         _subscription = Publisher.Subscribe(OnProgress);
@@ -66,7 +74,7 @@ public sealed partial class JobsPage : IDisposable
             list.Add((photo, $"{progress.File}: {progress.Top1Name} ({progress.Top1Prob:P0})"));
         }
         if (progress.State != "running" || _jobs.All(j => j.Id != progress.JobId))
-            _jobs = [.. VisibleJobs()];
+            Reload();
         StateHasChanged();
     });
 
@@ -110,73 +118,93 @@ public sealed partial class JobsPage : IDisposable
         _submitting = true;
         _error = null;
         _submitted = null;
-        string temp = Path.Combine(Path.GetTempPath(), "camstudio-upload-" + Guid.NewGuid().ToString("N"));
         try
         {
             JobSettings settings = JobSubmitter.ParseSettings(_model, _methods, _classes, _layer);
             CancellationToken token = _lifetime.Token;
-            if (_archive is not null)
+            if (_archive is null && _photos.Count == 0 && !(_isLocal && !string.IsNullOrWhiteSpace(_folder)))
+                return;
+            await Submitter.CheckSettingsAsync(settings, token);
+            using (JobIntake intake = Submitter.Begin(Caller.Value))
             {
-                Directory.CreateDirectory(temp);
-                string path = Path.Combine(temp, "upload.zip");
-                await using (var target = File.Create(path))
-                await using (var source = _archive.OpenReadStream(Options.Value.MaxUploadBytes, token))
-                    await source.CopyToAsync(target, token);
-                await using var archive = File.OpenRead(path);
-                _submitted = await Submitter.SubmitArchiveAsync(Caller.Value, settings, archive, _archive.Name, token);
-            }
-            else if (_photos.Count > 0)
-            {
-                Directory.CreateDirectory(temp);
-                var incoming = new List<IncomingPhoto>();
-                for (int i = 0; i < _photos.Count; i++)
+                if (_archive is not null)
                 {
-                    string path = Path.Combine(temp, i.ToString(System.Globalization.CultureInfo.InvariantCulture));
-                    await using (var target = File.Create(path))
-                    await using (var source = _photos[i].OpenReadStream(Options.Value.MaxPhotoBytes, token))
-                        await source.CopyToAsync(target, token);
-                    incoming.Add(new IncomingPhoto(_photos[i].Name, () => File.OpenRead(path)));
+                    await using var source = _archive.OpenReadStream(Options.Value.MaxUploadBytes, token);
+                    await intake.AddUploadedArchiveAsync(source, _archive.Name, token);
                 }
-                _submitted = await Submitter.SubmitFilesAsync(Caller.Value, settings, incoming, token);
-            }
-            else if (_isLocal && !string.IsNullOrWhiteSpace(_folder))
-            {
-                _submitted = await Submitter.SubmitFolderAsync(Caller.Value, settings, _folder.Trim(), token);
+                else if (_photos.Count > 0)
+                {
+                    foreach (IBrowserFile photo in _photos)
+                    {
+                        await using var source = photo.OpenReadStream(Options.Value.MaxPhotoBytes, token);
+                        await intake.Writer.AddPhotoAsync(photo.Name, source, token);
+                    }
+                }
+                else
+                {
+                    await intake.Writer.AddFolderAsync(_folder!.Trim(), token);
+                }
+                _submitted = await Submitter.CommitAsync(intake, settings, token);
             }
             _photos = [];
             _archive = null;
             _chosen = null;
-            _jobs = [.. VisibleJobs()];
+            Reload();
         }
-        catch (JobInputException ex)
+        catch (JobRefusedException ex)
         {
             _error = ex.Message;
         }
-        catch (IOException ex)
-        {
-            _error = $"The upload could not be read: {ex.Message}";
-        }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            Logger.LogError(ex, "Starting a job failed");
-            _error = $"The job could not be started: {ex.Message}";
+            string errorId = ErrorIds.New();
+            Logger.LogError(ex, "Starting a job failed (error id {ErrorId})", errorId);
+            _error = $"The job could not be started; see the server log (id {errorId}).";
         }
         finally
         {
             _submitting = false;
-            if (Directory.Exists(temp))
-                Directory.Delete(temp, recursive: true);
         }
     }
 
-    private IReadOnlyList<JobInfo> VisibleJobs() => JobsApi.VisibleJobs(Caller.Value, Store);
+    private IReadOnlyList<JobInfo> VisibleJobs() => JobsApi.VisibleJobs(Caller.Value, Store, _page, JobsApi.DefaultPageSize);
+
+    private int PageCount => Math.Max(1, (_totalJobs + JobsApi.DefaultPageSize - 1) / JobsApi.DefaultPageSize);
+
+    /// <summary>The current page of jobs, the total for the pager, and why jobs wait (if they do).</summary>
+    private void Reload()
+    {
+        _notice = Store.UnavailableReason ?? Runner.WaitingReason;
+        if (Store.UnavailableReason is not null)
+            return;
+        _totalJobs = JobsApi.CountVisibleJobs(Caller.Value, Store);
+        _page = Math.Min(_page, PageCount);
+        _jobs = [.. VisibleJobs()];
+    }
+
+    private void OnPageChanged(int page)
+    {
+        _page = page;
+        Reload();
+    }
 
     private async Task CancelAsync(string jobId)
     {
         if (Store.GetJob(jobId) is not { } job || !Caller.Value.CanAccess(job.Owner))
             return;
         await Runner.CancelAsync(jobId);
-        _jobs = [.. VisibleJobs()];
+        Reload();
+    }
+
+    /// <summary>Deletes a finished job with its files (the host may delete any, a session its own).</summary>
+    private async Task DeleteAsync(string jobId)
+    {
+        if (Store.GetJob(jobId) is not { } job || !Caller.Value.CanAccess(job.Owner))
+            return;
+        await Runner.PurgeAsync(jobId);
+        _thumbs.Remove(jobId);
+        _live.Remove(jobId);
+        Reload();
     }
 
     internal static string FormatDuration(long milliseconds) =>
