@@ -163,7 +163,7 @@ public enum QuantizedRangePolicy
 /// Verification only: round every quantised output to its grid, ((round(y / s) + z) clamped to [qmin, qmax] − z)·s, as
 /// int8 kernels do. Rounding has zero gradient almost everywhere, so never use it for gradient-based maps.
 /// </param>
-public sealed record OnnxImportOptions(QuantizedRangePolicy QuantizedRanges = QuantizedRangePolicy.ActivationsOnly, bool SimulateRounding = false)
+public sealed partial record OnnxImportOptions(QuantizedRangePolicy QuantizedRanges = QuantizedRangePolicy.ActivationsOnly, bool SimulateRounding = false)
 {
     public static OnnxImportOptions Default { get; } = new();
 }
