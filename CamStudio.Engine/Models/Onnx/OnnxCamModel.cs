@@ -21,7 +21,7 @@ public sealed class OnnxCamModel : ICamModel
     private readonly Dictionary<string, LinearHead?> _heads = new();
     private readonly List<Tensor> _headTensors = new();
 
-    private OnnxCamModel(OnnxGraphModule graph, string name, PreprocessingSpec spec, IReadOnlyList<string>? labels)
+    private OnnxCamModel(OnnxGraphModule graph, string name, PreprocessingSpec spec, IReadOnlyList<string>? labels, OnnxImportOptions options)
     {
         _graph = graph;
         Name = name;
@@ -33,8 +33,10 @@ public sealed class OnnxCamModel : ICamModel
         using (torch.no_grad())
         {
             Tensor probe = ProbeInput(spec, graph.Device);
-            using GraphRun run = graph.Execute(probe, capture: null, gradientsFromCapture: false, observe: (n, t) => shapes[n] = t.shape);
+            using GraphRun run = graph.Execute(probe, capture: null, gradientsFromCapture: false, observe: (n, t) => shapes[n] = t.shape,
+                budget: new OnnxMemoryBudget(options.ProbeMemoryBytes));
             ClassCount = LogitsOf(run.Output).shape[1];
+            MaxBatchSize = OnnxBatchProbe.MaxBatchSize(graph, probe, options.ProbeMemoryBytes);
         }
         Layers = graph.TensorsInOrder.Where(t => shapes.ContainsKey(t.Tensor)).Select(t => new LayerInfo(t.Tensor, shapes[t.Tensor], t.OpType)).ToList();
         _layersByName = Layers.ToDictionary(l => l.Name);
@@ -61,7 +63,7 @@ public sealed class OnnxCamModel : ICamModel
         OnnxGraphModule graph = OnnxGraphModule.Load(path, device, options);
         try
         {
-            return new OnnxCamModel(graph, name ?? Path.GetFileNameWithoutExtension(path), spec, labels);
+            return new OnnxCamModel(graph, name ?? Path.GetFileNameWithoutExtension(path), spec, labels, options ?? OnnxImportOptions.Default);
         }
         catch
         {
@@ -87,6 +89,9 @@ public sealed class OnnxCamModel : ICamModel
 
     public long ClassCount { get; }
 
+    /// <summary>1 when the graph runs one photo at a time (see <see cref="OnnxBatchProbe"/>); the explainer then slices its batches.</summary>
+    public int MaxBatchSize { get; }
+
     public LinearHead? HeadAfter(string layer)
     {
         RequireLayer(layer);
@@ -101,12 +106,31 @@ public sealed class OnnxCamModel : ICamModel
     public ModelRun Run(Tensor input, string layer, bool trackGradients)
     {
         RequireLayer(layer);
+        if (input.dim() == 4 && input.shape[0] > MaxBatchSize)
+            return RunPhotoByPhoto(input, layer, trackGradients);
         ValidateInput(input);
         using var scope = NewDisposeScope();
         using IDisposable mode = trackGradients ? torch.enable_grad() : torch.no_grad();
         using GraphRun run = _graph.Execute(input, layer, trackGradients);
         Tensor logits = LogitsOf(run.Output);
         return new ModelRun(logits.alias().MoveToOuterDisposeScope(), run.Captured!.alias().MoveToOuterDisposeScope());
+    }
+
+    /// <summary>A batch-1-only graph on several inputs (the extra forwards of Score-CAM): one run each, concatenated.</summary>
+    private ModelRun RunPhotoByPhoto(Tensor input, string layer, bool trackGradients)
+    {
+        if (trackGradients)
+            throw new ArgumentException($"{Name} runs one photo at a time, so gradients are tracked for a batch of 1, not {input.shape[0]}.", nameof(input));
+        using var scope = NewDisposeScope();
+        var logits = new List<Tensor>();
+        var activations = new List<Tensor>();
+        for (long i = 0; i < input.shape[0]; i++)
+        {
+            using ModelRun one = Run(input.narrow(0, i, 1), layer, trackGradients: false);
+            logits.Add(one.Logits.alias());
+            activations.Add(one.Activation.alias());
+        }
+        return new ModelRun(torch.cat(logits, 0).MoveToOuterDisposeScope(), torch.cat(activations, 0).MoveToOuterDisposeScope());
     }
 
     public void Dispose()
@@ -297,6 +321,8 @@ public sealed class OnnxCamModel : ICamModel
         using GraphRun run = _graph.Execute(ProbeInput(Preprocessing, Device), layer, gradientsFromCapture: false);
         Tensor logits = LogitsOf(run.Output);
         Tensor pooled = run.Captured!.mean([2, 3]);
+        if (weight.dim() != 2 || pooled.shape[1] != weight.shape[1])
+            return false; // a matmul of mismatched shapes would abort the process
         Tensor expected = pooled.matmul(weight.t());
         if (bias is not null)
             expected = expected + bias;

@@ -85,7 +85,8 @@ public sealed class OnnxGraphModule : nn.Module<Tensor, Tensor>
     /// autograd records from it to the outputs only. <paramref name="observe"/> sees every runtime tensor as it is produced.
     /// Tensors are freed as soon as no later node reads them.
     /// </summary>
-    internal GraphRun Execute(Tensor input, string? capture, bool gradientsFromCapture, Action<string, Tensor>? observe = null)
+    internal GraphRun Execute(Tensor input, string? capture, bool gradientsFromCapture, Action<string, Tensor>? observe = null,
+        OnnxMemoryBudget? budget = null)
     {
         var values = new Dictionary<string, Tensor>();
         var keep = new HashSet<string>(Outputs);
@@ -110,12 +111,17 @@ public sealed class OnnxGraphModule : nn.Module<Tensor, Tensor>
             {
                 try
                 {
+                    budget?.BeforeNode(node, arguments, values.Values);
                     results = node.Kernel(arguments);
+                }
+                catch (OnnxShapeException ex)
+                {
+                    throw new OnnxImportException($"{FileName}: node '{node.Name}' ({node.OpType}): {ex.Message}.", ex);
                 }
                 catch (Exception ex) when (ex is not OnnxImportException)
                 {
                     throw new OnnxImportException($"{FileName}: node '{node.Name}' ({node.OpType}) failed on inputs " +
-                        $"{string.Join(", ", arguments.Select(a => a is null ? "-" : "[" + string.Join("×", a.shape) + "]"))}: {ex.Message}", ex);
+                        $"{string.Join(", ", arguments.Select(a => a is null ? "-" : "[" + string.Join("×", a.shape) + "]"))}: {DisplayText.NativeMessage(ex)}", ex);
                 }
                 for (int k = 0; k < results.Length; k++)
                 {
@@ -289,7 +295,7 @@ public sealed class OnnxGraphModule : nn.Module<Tensor, Tensor>
                     }
                     catch (Exception ex) when (ex is not OnnxImportException)
                     {
-                        throw new OnnxImportException($"{file}: node {NodeLabel(node)} ({node.OpType}) fails on its constant inputs: {ex.Message}", ex);
+                        throw new OnnxImportException($"{file}: node {NodeLabel(node)} ({node.OpType}) fails on its constant inputs: {DisplayText.NativeMessage(ex)}", ex);
                     }
                     for (int k = 0; k < outputs.Length && k < folded.Length; k++)
                         if (outputs[k].Length > 0)
