@@ -19,7 +19,7 @@ namespace CamStudio.Tests.Onnx;
 [Collection(TorchCollection.Name)]
 public sealed class HostileModelTests : IDisposable
 {
-    private const string WrongShapeError = "node 'classifier' (MatMul): input shapes 1×8 and 6×5 do not match.";
+    internal const string WrongShapeError = "node 'classifier' (MatMul): input shapes 1×8 and 6×5 do not match.";
 
     private readonly TempFolder _temp = new("camstudio-hostile-model-");
     private readonly ITestOutputHelper _output;
@@ -36,7 +36,7 @@ public sealed class HostileModelTests : IDisposable
     }
 
     /// <summary>conv (8 channels) → relu → GAP → flatten → matmul by a classes weight: 8×5 is right, 6×5 is the hostile one.</summary>
-    private static byte[] Classifier(long weightRows, long[]? inputShape = null, string activation = "a", string classifier = "classifier")
+    internal static byte[] Classifier(long weightRows, long[]? inputShape = null, string activation = "a", string classifier = "classifier")
     {
         var b = new OnnxGraphBuilder(inputShape: inputShape ?? [-1, 3, 224, 224]);
         b.Float("w", Ramp(8 * 3 * 3 * 3), 8, 3, 3, 3).Float("fc", Ramp(weightRows * 5), weightRows, 5);
