@@ -75,6 +75,21 @@ public sealed class HostileModelTests : IDisposable
     }
 
     [Fact]
+    public void MatMulWhoseBatchAxesDoNotBroadcastIsANamedNodeError()
+    {
+        // libtorch aborts on this too (2×1×4 @ 3×4×5), not only on a K mismatch.
+        var b = new OnnxGraphBuilder(inputShape: [-1, 3, 224, 224]);
+        b.Float("w", Ramp(8 * 27), 8, 3, 3, 3).Long("shape", [2, 1, 4], 3).Float("fc", Ramp(3 * 4 * 5), 3, 4, 5);
+        b.Node("Conv", ["x", "w"], "a");
+        b.Node("GlobalAveragePool", ["a"], "g");
+        b.Node("Reshape", ["g", "shape"], "v");
+        b.Node("MatMul", ["v", "fc"], ["logits"], "", "batched");
+        string path = Write("batched.onnx", b.Bytes());
+        var ex = Assert.Throws<OnnxImportException>(() => OnnxCamModel.Load(path, null, PreprocessingSpec.ImageNet(), CPU).Dispose());
+        Assert.Equal("batched.onnx: node 'batched' (MatMul): input shapes 2×1×4 and 3×4×5 do not match (their batch axes do not broadcast).", ex.Message);
+    }
+
+    [Fact]
     public void LibTorchErrorsAreOneLineWithoutTheCppBacktrace()
     {
         // A conv weight for 5 input channels on a 3-channel photo: libtorch throws (with a backtrace), it does not abort.

@@ -18,9 +18,17 @@ internal sealed class OnnxShapeException(string message) : Exception(message);
 internal static class OnnxShapeCheck
 {
     /// <summary><c>a.matmul(b)</c> after checking numpy matmul rules (1-D promotion, K match, broadcastable batch axes).</summary>
+    /// <remarks>
+    /// Every matmul error aborts, so types and devices are checked too: operands on different devices (e.g. during the
+    /// meta-device shape inference of <see cref="OnnxMemoryBudget"/>) give an <see cref="InvalidOperationException"/>.
+    /// </remarks>
     public static Tensor MatMul(Tensor a, Tensor b)
     {
         RequireMatMul(a.shape, b.shape);
+        if (a.dtype != b.dtype)
+            throw new OnnxShapeException($"input types {a.dtype} and {b.dtype} do not match");
+        if (a.device_type != b.device_type || a.device_index != b.device_index)
+            throw new InvalidOperationException($"matmul operands on {a.device} and {b.device}");
         return a.matmul(b);
     }
 
