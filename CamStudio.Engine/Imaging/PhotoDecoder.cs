@@ -16,6 +16,10 @@ namespace CamStudio.Engine.Imaging;
 /// RGB; transparent pixels are composited on white (so a transparent background reads as white paper, not black),
 /// except in BMP files, whose alpha byte is ignored.
 /// Every failure is a <see cref="PhotoDecodeException"/> naming the file.
+/// Hostile files are defused before ImageSharp reads them (PNG text chunks dropped unread, TIFF cut to its first page
+/// after every page's size is checked, animated WebP cut to its first frame), truncation is found by walking the
+/// container (<see cref="EncodedImageStructure"/>; TGA and Netpbm too), and at most
+/// <see cref="ImageLimits.ConcurrentDecodes"/> photos decode at once per decoder.
 /// </summary>
 public sealed class PhotoDecoder
 {
