@@ -123,7 +123,7 @@ public static class CamExplainer
 
     /// <summary>
     /// Explains decoded photos: preprocessed for <paramref name="model"/> (<see cref="ICamModel.Preprocessing"/>) into
-    /// one batch on its device, then as <see cref="Explain(ICamModel, Tensor, ExplainRequest)"/>. Maps are at the
+    /// one batch on its device, then as <see cref="Explain(ICamModel, Tensor, ExplainRequest, CancellationToken)"/>. Maps are at the
     /// layer's resolution over the model's input (see <see cref="PhotoPreprocessor.Resize"/> for what that covers).
     /// </summary>
     public static IReadOnlyList<PhotoExplanation> Explain(

@@ -132,7 +132,7 @@ public static class StateDictFile
         }
     }
 
-    /// <summary>The first dimension of <paramref name="parameter"/> in the file at <paramref name="path"/>, if it is there.</summary>
+    /// <summary>The first dimension of <paramref name="parameter"/> in <paramref name="stateDict"/>, if it is there.</summary>
     public static long? FirstDimension(IReadOnlyDictionary<string, Tensor> stateDict, string parameter) =>
         stateDict.TryGetValue(parameter, out Tensor? tensor) && tensor.dim() >= 1 ? tensor.shape[0] : null;
 
