@@ -44,7 +44,7 @@ public sealed record ImageLimits
 
     /// <summary>How many photos one <see cref="PhotoDecoder"/> decodes at once: the memory budget over a largest photo's peak, at least 1.</summary>
     public int ConcurrentDecodes =>
-        (int)Math.Clamp(DecodeMemoryBytes / Math.Max(1, MaxPixels * DecodeBytesPerPixel), 1, 1024);
+        MaxPixels > long.MaxValue / DecodeBytesPerPixel ? 1 : (int)Math.Clamp(DecodeMemoryBytes / (MaxPixels * DecodeBytesPerPixel), 1, 1024);
 
     internal void Validate()
     {

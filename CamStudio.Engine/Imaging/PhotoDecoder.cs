@@ -207,10 +207,12 @@ public sealed class PhotoDecoder
                 List<TiffPage>? pages = TiffDirectories.Pages(bytes.Span);
                 if (pages is null)
                     return bytes;
-                for (int i = 0; i < pages.Count; i++)
+                // Page 1 is checked after Identify, with its EXIF orientation; the others are never decoded, but
+                // refused all the same: a file that hides a huge page is not a photo.
+                for (int i = 1; i < pages.Count; i++)
                 {
                     if (pages[i].Width > 0 && pages[i].Height > 0)
-                        CheckSize(fileName, pages.Count > 1 ? $"page {i + 1} of {pages.Count}: " : "", pages[i].Width, pages[i].Height);
+                        CheckSize(fileName, $"page {i + 1} of {pages.Count}: ", pages[i].Width, pages[i].Height);
                 }
                 return pages.Count > 1 ? TiffDirectories.FirstPageOnly(bytes.Span, pages[0], TiffDirectories.IsBigTiff(bytes.Span)) : bytes;
             case "WebP":

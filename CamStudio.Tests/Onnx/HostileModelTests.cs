@@ -160,6 +160,32 @@ public sealed class HostileModelTests : IDisposable
     }
 
     [Fact]
+    public void ConvolutionPaddingItsInputToAHugeSizeIsRefusedFromItsAttributes()
+    {
+        // libtorch has no meta kernel for convolutions: the bound comes from pads and the weight (8 output channels).
+        var b = new OnnxGraphBuilder(inputShape: [-1, 3, 224, 224]);
+        b.Float("w", Ramp(8 * 27), 8, 3, 3, 3);
+        b.Node("Conv", ["x", "w"], ["a"], "", "grow", Ints("pads", 6000, 6000, 6000, 6000));
+        b.Node("GlobalAveragePool", ["a"], "g");
+        b.Node("Flatten", ["g"], "f");
+        string path = Write("conv-pad.onnx", b.Bytes());
+        var ex = Assert.Throws<OnnxImportException>(() => OnnxCamModel.Load(path, null, PreprocessingSpec.ImageNet(), CPU).Dispose());
+        Assert.StartsWith("conv-pad.onnx: node 'grow' (Conv): its output (1×8×12224×12224) would take memory to ", ex.Message);
+    }
+
+    [Fact]
+    public void KernelsThatReadValuesOnTheMetaDeviceLeaveTheShapeUnknownInsteadOfCrashing()
+    {
+        // A float tensor read for its values (as a hostile model can make Reshape or Pad do) is on meta there.
+        OnnxKernel readsValues = inputs => [torch.zeros(OnnxNodeContext.Longs(inputs[0]!).Length)];
+        using var scope = NewDisposeScope();
+        Assert.Null(OnnxMemoryBudget.OutputShapesOnMeta(readsValues, [torch.ones(3)], out _));
+        long[][]? shapes = OnnxMemoryBudget.OutputShapesOnMeta(inputs => [torch.nn.functional.pad(inputs[0]!, [1, 1])], [torch.ones(1, 3, 4)], out long bytes);
+        Assert.Equal([1L, 3, 6], Assert.Single(shapes!));
+        Assert.Equal(18 * 4, bytes);
+    }
+
+    [Fact]
     public void ProbeBudgetIsConfigurable()
     {
         string path = Write("ok.onnx", Classifier(8));

@@ -9,7 +9,7 @@ namespace CamStudio.Engine.Models.Onnx;
 /// <param name="Inputs">Tensor names, "" where an optional input is absent.</param>
 /// <param name="Attributes">The node's numeric (int and float) attributes, for analyses after load.</param>
 internal sealed record OnnxGraphNode(string Name, string OpType, string[] Inputs, string[] Outputs, OnnxKernel Kernel,
-    IReadOnlyDictionary<string, float> Attributes);
+    IReadOnlyDictionary<string, float> Attributes, NodeProto? Proto = null);
 
 /// <summary>The graph's declared input: name and shape, with null for symbolic dimensions such as batch_size.</summary>
 public sealed record OnnxGraphInput(string Name, long?[] Shape);
@@ -305,7 +305,7 @@ public sealed class OnnxGraphModule : nn.Module<Tensor, Tensor>
                 var attributes = node.Attribute
                     .Where(a => a.Type is AttributeProto.Types.AttributeType.Int or AttributeProto.Types.AttributeType.Float)
                     .ToDictionary(a => a.Name, a => a.Type == AttributeProto.Types.AttributeType.Float ? a.F : (float)a.I);
-                nodes.Add(new OnnxGraphNode(NodeLabel(node), node.OpType, inputs, outputs, kernel, attributes));
+                nodes.Add(new OnnxGraphNode(NodeLabel(node), node.OpType, inputs, outputs, kernel, attributes, node));
             }
 
             string[] graphOutputs = graph.Output.Select(o => o.Name).ToArray();

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
+using Onnx;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -12,14 +13,20 @@ namespace CamStudio.Engine.Models.Onnx;
 /// 1.8 GB tensor exists, instead of being accepted after 45 s at 15.5 GB.
 /// </summary>
 /// <remarks>
-/// Float tensors larger than <see cref="MetaThreshold"/> elements go to the meta device; small and integer tensors
-/// (shapes, pads, axes) stay real, because kernels read their values. A kernel that cannot run on meta (it mixes in a
-/// captured weight, or reads a float tensor's values) throws a libtorch error there; its output shape is then unknown
-/// and the node runs for real unchecked, which is the behaviour without a budget.
+/// Only operators whose output can be larger than their inputs are checked; the rest (ReLU, BatchNormalization,
+/// reshapes, …) cannot pass the budget unless an earlier node did. libtorch's C++ build has meta kernels for Pad,
+/// matmul, cat, index_select and the arithmetic ops (<see cref="OnMeta"/>) but not for convolutions or pools, whose
+/// output bound comes from their attributes instead (<see cref="WindowOutputBound"/>). On meta, float tensors of
+/// more than one element are moved there; scalars and integer tensors (shapes, pads, axes) stay real, because kernels
+/// read their values. A kernel that still cannot run on meta throws; its output is then unknown and the node runs
+/// unchecked, as without a budget (such throws are costly: libtorch records a backtrace).
+/// The quantised operators (weights captured at load) are not checked.
 /// </remarks>
 internal sealed class OnnxMemoryBudget
 {
-    private const long MetaThreshold = 64;
+    private static readonly HashSet<string> OnMeta = ["Pad", "MatMul", "Gemm", "Concat", "Gather", "Add", "Sub", "Mul", "Div"];
+
+    private static readonly HashSet<string> Windowed = ["Conv", "ConvTranspose", "AveragePool", "MaxPool"];
     private const double BytesPerMegabyte = 1024 * 1024;
 
     public OnnxMemoryBudget(long bytes)
@@ -34,7 +41,22 @@ internal sealed class OnnxMemoryBudget
     /// <summary>Throws <see cref="OnnxShapeException"/> when running <paramref name="node"/> would exceed the budget.</summary>
     public void BeforeNode(OnnxGraphNode node, Tensor?[] arguments, IEnumerable<Tensor> live)
     {
-        long[][]? shapes = OutputShapesOnMeta(node.Kernel, arguments, out long outputBytes);
+        long[][]? shapes;
+        long outputBytes;
+        if (OnMeta.Contains(node.OpType))
+        {
+            shapes = OutputShapesOnMeta(node.Kernel, arguments, out outputBytes);
+        }
+        else if (Windowed.Contains(node.OpType) && node.Proto is not null && arguments[0] is { } x)
+        {
+            long[]? bound = WindowOutputBound(node.Proto, x.shape, arguments.Length > 1 ? arguments[1]?.shape : null);
+            shapes = bound is null ? null : [bound];
+            outputBytes = bound is null ? 0 : SaturatingMultiply(bound.Aggregate(1L, SaturatingMultiply), sizeof(float));
+        }
+        else
+        {
+            return;
+        }
         if (shapes is null)
             return;
         long liveBytes = 0;
@@ -59,7 +81,7 @@ internal sealed class OnnxMemoryBudget
         for (int i = 0; i < arguments.Length; i++)
         {
             Tensor? a = arguments[i];
-            onMeta[i] = a is not null && a.is_floating_point() && a.numel() > MetaThreshold ? a.detach().to(META) : a;
+            onMeta[i] = a is not null && a.is_floating_point() && a.numel() > 1 ? a.detach().to(META) : a;
         }
         Tensor[] results;
         try
@@ -77,6 +99,49 @@ internal sealed class OnnxMemoryBudget
             outputBytes = SaturatingAdd(outputBytes, SaturatingMultiply(shapes[i].Aggregate(1L, SaturatingMultiply), results[i].element_size()));
         }
         return shapes;
+    }
+
+    /// <summary>
+    /// An upper bound of a convolution's or pool's output shape from its attributes (ONNX operator spec): channels from
+    /// the weight, and per spatial axis at most the padded input (Conv, pools: stride and kernel only shrink it) or
+    /// (in − 1)·stride + dilation·(k − 1) + output_padding + 1 (ConvTranspose). Null when the input is not N×C×….
+    /// </summary>
+    internal static long[]? WindowOutputBound(NodeProto node, long[] input, long[]? weight)
+    {
+        if (input.Length < 3)
+            return null;
+        int n = input.Length - 2;
+        long[] Ints(string name, long fallback)
+        {
+            long[]? values = node.Attribute.FirstOrDefault(a => a.Name == name)?.Ints.ToArray();
+            return values is { Length: > 0 } ? values : Enumerable.Repeat(fallback, name == "pads" ? 2 * n : n).ToArray();
+        }
+        long[] pads = Ints("pads", 0), strides = Ints("strides", 1), dilations = Ints("dilations", 1), outputPadding = Ints("output_padding", 0);
+        long group = node.Attribute.FirstOrDefault(a => a.Name == "group")?.I ?? 1;
+        long channels = node.OpType switch
+        {
+            "Conv" when weight is { Length: > 0 } => weight[0],
+            "ConvTranspose" when weight is { Length: > 1 } => SaturatingMultiply(weight[1], Math.Max(1, group)),
+            _ => input[1],
+        };
+        var shape = new long[input.Length];
+        shape[0] = input[0];
+        shape[1] = channels;
+        for (int i = 0; i < n; i++)
+        {
+            long padded = SaturatingAdd(input[i + 2], SaturatingAdd(Math.Max(0, At(pads, i)), Math.Max(0, At(pads, i + n))));
+            if (node.OpType == "ConvTranspose")
+            {
+                long kernel = weight is { Length: > 2 } && weight.Length > i + 2 ? weight[i + 2] : 1;
+                long grown = SaturatingMultiply(Math.Max(0, input[i + 2] - 1), Math.Max(1, At(strides, i)));
+                padded = SaturatingAdd(grown, SaturatingAdd(SaturatingMultiply(Math.Max(1, At(dilations, i)), Math.Max(0, kernel - 1)),
+                    Math.Max(0, At(outputPadding, i)) + 1));
+            }
+            shape[i + 2] = padded;
+        }
+        return shape;
+
+        static long At(long[] values, int i) => i < values.Length ? values[i] : 0;
     }
 
     private static long SaturatingMultiply(long a, long b)
