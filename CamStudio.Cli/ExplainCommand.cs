@@ -64,13 +64,11 @@ internal static class ExplainCommand
         using ICamModel model = LoadModel(catalog, modelName, settings.Weights, device);
 
         string layer = ResolveLayer(model, settings.Layer ?? DefaultLayerOf(catalog, modelName, settings.Weights));
-        if (methods.Any(m => m.NeedsHead) && model.HeadAfter(layer) is null)
-            throw new CliException(
-                $"Method cam needs global average pooling followed by one linear layer after layer '{layer}', and model '{model.Name}' has something else there; use gradcam (or another gradient method) instead.");
-        ICamMethod? needsReplacement = methods.FirstOrDefault(NeedsLayerOutputReplacement);
-        if (needsReplacement is not null && model is not ILayerOutputReplacement)
-            throw new CliException(
-                $"Method {needsReplacement.Id} needs to rerun the model with a layer's output replaced, which model '{model.Name}' ({model.GetType().Name}) cannot do; use another method, or a torchvision model.");
+        foreach (ICamMethod method in methods)
+        {
+            if (MethodApplicability.WhyNot(method, model, layer) is { } reason)
+                throw new CliException(reason);
+        }
         ClassSelection classes = ParseClasses(settings.Classes, model);
         var request = new ExplainRequest(methods.Select(m => m.Id).ToArray(), classes, layer);
         var overlay = new OverlayOptions { Colormap = colormap, Alpha = settings.Alpha };
@@ -174,12 +172,6 @@ internal static class ExplainCommand
         return methods;
     }
 
-    /// <summary>
-    /// Ablation-CAM reruns the model with channels of the layer zeroed (<see cref="ILayerOutputReplacement"/>);
-    /// <see cref="ICamMethod"/> has no flag for that, so it is named here and checked before any photo is read.
-    /// </summary>
-    private static bool NeedsLayerOutputReplacement(ICamMethod method) => method is CamStudio.Engine.Cam.Methods.AblationCam;
-
     public static ICamModel LoadModel(ModelCatalog catalog, string modelName, string? weights, Device device)
     {
         try
@@ -234,29 +226,27 @@ internal static class ExplainCommand
         string path, DecodedPhoto photo, PhotoExplanation explanation, ICamModel model, OverlayOptions overlay, string outDir, bool sharedScale)
     {
         string stem = Path.GetFileNameWithoutExtension(path);
-        int inputWidth = model.Preprocessing.InputWidth, inputHeight = model.Preprocessing.InputHeight;
         var files = new List<WrittenMap>();
         // --shared-scale: every map of this photo (all classes and methods) on one range, so their colours compare:
         // the overlays on the raw maps' common range, the .npy maps on the common range of the resized maps.
-        var resizedMaps = explanation.Maps.Select(m => new CamMap(inputWidth, inputHeight, MapResampler.Resize(m.Map, inputWidth, inputHeight))).ToArray();
+        var placed = explanation.Maps.Select(m => PhotoPreprocessor.Place(m.Map, photo.Width, photo.Height, model.Preprocessing)).ToArray();
         ValueRange? npyRange = null;
         if (sharedScale && explanation.Maps.Count > 0)
         {
             overlay = overlay with { Range = ValueRange.Shared(explanation.Maps.Select(m => m.Map)) };
-            npyRange = ValueRange.Shared(resizedMaps);
+            npyRange = ValueRange.Shared(placed.Select(MapFiles.AtInput));
         }
         for (int m = 0; m < explanation.Maps.Count; m++)
         {
             ClassMap map = explanation.Maps[m];
             string baseName = $"{stem}.{map.Method}.{map.ClassIndex}";
             string png = baseName + ".png";
-            string npy = baseName + ".npy";
+            string npy = MapFiles.NormalisedName(stem, map.Method, map.ClassIndex);
             try
             {
-                using (Image<Rgb24> image = HeatmapRenderer.Overlay(photo.Image, map.Map, overlay, model.Preprocessing))
+                using (Image<Rgb24> image = HeatmapRenderer.Overlay(photo.Image, placed[m], overlay))
                     File.WriteAllBytes(Path.Combine(outDir, png), HeatmapRenderer.EncodePng(image));
-                float[] normalised = resizedMaps[m].Normalised(npyRange);
-                NpyFormat.WriteFile(Path.Combine(outDir, npy), normalised, [inputHeight, inputWidth]);
+                File.WriteAllBytes(Path.Combine(outDir, npy), MapFiles.NormalisedNpy(placed[m], npyRange));
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {

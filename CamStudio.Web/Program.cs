@@ -1,3 +1,4 @@
+using CamStudio.Web.Access;
 using CamStudio.Web.Hosting;
 using CamStudio.Web.Jobs;
 
@@ -9,11 +10,22 @@ builder.WebHost.UseStaticWebAssets();
 builder.Services.AddCamEngine(builder.Configuration);
 builder.Services.AddCamStudioWeb(builder.Configuration);
 builder.Services.AddCamStudioJobs(builder.Configuration);
+builder.Services.AddCamStudioAccess(builder.Configuration);
 
 var app = builder.Build();
-app.UseCamStudioAccess(); // first: the LAN access-code gate covers pages, API and hubs
+try
+{
+    app.UseCamStudioAccess(); // first: headers, Host and Origin checks and the LAN access-code gate cover pages, API and hubs
+}
+catch (StartupRefusedException ex)
+{
+    // A setting the server must not run with: say what is wrong, without a stack trace.
+    Console.Error.WriteLine($"CamStudio cannot start: {ex.Message}");
+    return 2;
+}
 app.MapCamStudio();
 app.MapCamStudioJobs();
 app.Run();
+return 0;
 
 public partial class Program;

@@ -46,24 +46,37 @@ public static class CamExplainer
             throw new ArgumentException(
                 $"Layer '{layer}' of model '{model.Name}' outputs {layerInfo.ShapeText}; class activation maps need a " +
                 "4-D N×C×H×W activation. Pick a convolutional layer (or \"auto\").");
-        LinearHead? head = null;
-        if (methods.Any(m => m.NeedsHead))
+        foreach (ICamMethod method in methods)
         {
-            head = model.HeadAfter(layer) ?? throw new ArgumentException(
-                $"cam needs global average pooling followed by one linear layer after layer '{layer}', and model " +
-                $"'{model.Name}' has something else there; use gradcam (or another gradient method) instead.");
+            if (MethodApplicability.WhyNot(method, model, layer) is { } reason)
+                throw new ArgumentException(reason);
         }
+        return Explain(model, batch, methods, layer, request.Classes, pacing: null, cancellationToken, out _);
+    }
+
+    /// <summary>
+    /// The explanation itself, for resolved and checked arguments (the engine's plan): <paramref name="layer"/> a 4-D
+    /// layer of <paramref name="model"/>, every method applicable there. <paramref name="forwardTime"/>: the model's
+    /// forward pass (the rest is the methods' time).
+    /// </summary>
+    internal static IReadOnlyList<PhotoExplanation> Explain(
+        ICamModel model, Tensor batch, IReadOnlyList<ICamMethod> methods, string layer, ClassSelection classSelection,
+        ForwardPacing? pacing, CancellationToken cancellationToken, out TimeSpan forwardTime)
+    {
+        LinearHead? head = methods.Any(m => m.NeedsHead) ? model.HeadAfter(layer) : null;
         int classCount = model.Labels.Count;
-        int ranks = CountRanks(request.Classes, classCount);
+        int ranks = CountRanks(classSelection, classCount);
         bool trackGradients = methods.Any(m => m.NeedsGradients);
 
         cancellationToken.ThrowIfCancellationRequested();
         using DisposeScope scope = torch.NewDisposeScope();
         if (batch.device_type != model.Device.type || (model.Device.index >= 0 && batch.device_index != model.Device.index))
             batch = batch.to(model.Device);
+        long forwardStarted = System.Diagnostics.Stopwatch.GetTimestamp();
         using ModelRun run = model.Run(batch, layer, trackGradients);
+        forwardTime = System.Diagnostics.Stopwatch.GetElapsedTime(forwardStarted);
         using ExtraForwards? forwards = methods.Any(m => m.NeedsExtraForwards)
-            ? new ExtraForwards(model, batch, layer, cancellationToken)
+            ? new ExtraForwards(model, batch, layer, cancellationToken, pacing)
             : null;
         int photos = checked((int)run.Logits.shape[0]);
         Tensor activation = run.Activation;
@@ -90,11 +103,11 @@ public static class CamExplainer
             long[] classes = new long[photos];
             for (int i = 0; i < photos; i++)
             {
-                classes[i] = request.Classes switch
+                classes[i] = classSelection switch
                 {
                     ClassSelection.TopK => topClasses[i * topWidth + rank],
                     ClassSelection.Indices indices => indices.Classes[rank],
-                    _ => throw new ArgumentException($"Unknown class selection {request.Classes}."),
+                    _ => throw new ArgumentException($"Unknown class selection {classSelection}."),
                 };
             }
             Tensor classIndices = torch.tensor(classes, device: run.Logits.device);

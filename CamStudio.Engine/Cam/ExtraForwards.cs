@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using CamStudio.Engine.Models;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -11,41 +12,51 @@ namespace CamStudio.Engine.Cam;
 /// </summary>
 public sealed class ExtraForwards : IDisposable
 {
-    /// <summary>How many perturbed copies go through the model at once.</summary>
-    public const int ChunkSize = 32;
-
     private readonly ICamModel _model;
     private readonly string _layer;
     private readonly CancellationToken _cancellationToken;
+    private readonly ForwardPacing _pacing;
     private readonly Dictionary<string, Tensor> _cache = new(StringComparer.Ordinal);
 
-    public ExtraForwards(ICamModel model, Tensor input, string layer, CancellationToken cancellationToken = default)
+    /// <summary>Extra passes of <paramref name="model"/> at <paramref name="layer"/> for the batch <paramref name="input"/>.</summary>
+    /// <param name="pacing">Chunk sizes, progress and the yield between chunks (default: none of the latter two).</param>
+    public ExtraForwards(ICamModel model, Tensor input, string layer, CancellationToken cancellationToken = default, ForwardPacing? pacing = null)
     {
         _model = model;
         Input = input;
         _layer = layer;
         _cancellationToken = cancellationToken;
+        _pacing = pacing ?? new ForwardPacing(0);
     }
+
+    /// <summary>How many of <paramref name="remaining"/> perturbed copies should go through the model in the next chunk.</summary>
+    public int NextChunkSize(long remaining) => _pacing.NextChunkSize(remaining);
 
     /// <summary>The N×3×H×W batch being explained (borrowed).</summary>
     public Tensor Input { get; }
 
     /// <summary>Logits of <paramref name="input"/> (M×3×H×W), no gradients; the caller owns the result.</summary>
-    public Tensor Logits(Tensor input)
+    public Tensor Logits(Tensor input) => Chunk(input, () =>
     {
-        _cancellationToken.ThrowIfCancellationRequested();
         using ModelRun run = _model.Run(input, _layer, trackGradients: false);
         return run.Logits.alias();
-    }
+    });
 
     /// <summary>Logits of <paramref name="input"/> with the layer's output replaced; the caller owns the result.</summary>
     public Tensor LogitsWithLayerOutput(Tensor input, Tensor output)
     {
-        _cancellationToken.ThrowIfCancellationRequested();
-        return _model is ILayerOutputReplacement replaceable
-            ? replaceable.LogitsWithLayerOutput(input, _layer, output)
-            : throw new InvalidOperationException(
-                $"Model '{_model.Name}' cannot run with a layer's output replaced, which this method needs; use another method.");
+        ILayerOutputReplacement replaceable = _model as ILayerOutputReplacement ?? throw new InvalidOperationException(
+            $"Model '{_model.Name}' cannot run with a layer's output replaced, which this method needs; use another method.");
+        return Chunk(input, () => replaceable.LogitsWithLayerOutput(input, _layer, output));
+    }
+
+    private Tensor Chunk(Tensor input, Func<Tensor> forward)
+    {
+        _pacing.BeforeChunk(_cancellationToken);
+        long started = Stopwatch.GetTimestamp();
+        Tensor logits = forward();
+        _pacing.AfterChunk(input.shape[0], Stopwatch.GetElapsedTime(started));
+        return logits;
     }
 
     /// <summary>
@@ -62,6 +73,7 @@ public sealed class ExtraForwards : IDisposable
         return value;
     }
 
+    /// <summary>Frees the cached tensors.</summary>
     public void Dispose()
     {
         foreach (Tensor tensor in _cache.Values)

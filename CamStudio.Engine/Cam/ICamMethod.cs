@@ -20,17 +20,23 @@ public interface ICamMethod
     /// <summary>The paper the equation comes from, in one line.</summary>
     string Paper { get; }
 
+    /// <summary>What the method needs from the model and the engine (see <see cref="MethodRequirements"/>).</summary>
+    MethodRequirements Requirements { get; }
+
     /// <summary>Needs ∂score/∂A for the explained class (<see cref="CamInputs.Gradients"/>).</summary>
-    bool NeedsGradients { get; }
+    bool NeedsGradients => Requirements.HasFlag(MethodRequirements.Gradients);
 
     /// <summary>Needs the global-average-pooling + linear head after the layer (<see cref="CamInputs.Head"/>).</summary>
-    bool NeedsHead { get; }
+    bool NeedsHead => Requirements.HasFlag(MethodRequirements.LinearHead);
 
     /// <summary>False when the map does not depend on the class (Eigen-CAM): computed once per photo.</summary>
     bool IsClassSpecific { get; }
 
     /// <summary>Runs extra forward passes (<see cref="CamInputs.Forwards"/>): Score-CAM, Ablation-CAM. Not cheap.</summary>
-    bool NeedsExtraForwards => false;
+    bool NeedsExtraForwards => Requirements.HasFlag(MethodRequirements.ExtraForwards);
+
+    /// <summary>How many extra forward passes one photo costs at a layer of <paramref name="channels"/> channels (0 without <see cref="MethodRequirements.ExtraForwards"/>), for progress.</summary>
+    long ExtraForwardsPerPhoto(long channels) => 0;
 
     /// <summary>Raw maps, N×h×w, as the paper defines them (ReLU included where the paper has one), not normalised.</summary>
     Tensor Compute(CamInputs inputs);
@@ -44,12 +50,15 @@ public interface ICamMethod
 /// <param name="Forwards">Extra forward passes, when the method needs them.</param>
 public sealed record CamInputs(Tensor Activations, Tensor? Gradients, Tensor ClassIndices, LinearHead? Head, ExtraForwards? Forwards = null)
 {
+    /// <summary>The extra forward passes, or an error naming <paramref name="method"/>.</summary>
     public ExtraForwards RequireForwards(string method) =>
         Forwards ?? throw new InvalidOperationException($"{method} needs extra forward passes, but none were provided.");
 
+    /// <summary>The gradients, or an error naming <paramref name="method"/>.</summary>
     public Tensor RequireGradients(string method) =>
         Gradients ?? throw new InvalidOperationException($"{method} needs gradients, but none were computed.");
 
+    /// <summary>The linear head, or an error naming <paramref name="method"/>.</summary>
     public LinearHead RequireHead(string method) =>
         Head ?? throw new InvalidOperationException($"{method} needs the linear head after the layer, but there is none.");
 }

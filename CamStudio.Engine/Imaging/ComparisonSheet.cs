@@ -108,7 +108,7 @@ public static class ComparisonSheet
                 for (int c = 0; c < columns; c++)
                 {
                     CamMap? map = maps[r][c];
-                    using Image<Rgb24> cell = map is null ? Greyed(cellPhoto) : HeatmapRenderer.Overlay(cellPhoto, map, overlay, mapRegion);
+                    using Image<Rgb24> cell = map is null ? Greyed(cellPhoto) : HeatmapRenderer.OverlayRegion(cellPhoto, map, overlay, mapRegion);
                     Rectangle at = layout.Cell(r, c);
                     sheet.Mutate(ctx => ctx.DrawImage(cell, new Point(at.X, at.Y), 1f));
                 }

@@ -1,4 +1,5 @@
 using CamStudio.Engine.Cam;
+using CamStudio.Engine.Maps;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Advanced;
 using SixLabors.ImageSharp.Formats.Png;
@@ -12,23 +13,23 @@ namespace CamStudio.Engine.Imaging;
 /// </summary>
 public static class HeatmapRenderer
 {
-    /// <summary>A new image the size of <paramref name="photo"/>: Alpha·colour(map) + (1 − Alpha)·photo.</summary>
-    public static Image<Rgb24> Overlay(Image<Rgb24> photo, CamMap map, OverlayOptions? options = null)
+    /// <summary>
+    /// A new image the size of <paramref name="photo"/> (the photo the map was made for, at any display size): within
+    /// the map's placement (the region the model saw) Alpha·colour(map) + (1 − Alpha)·photo, outside it the photo as it is.
+    /// </summary>
+    public static Image<Rgb24> Overlay(Image<Rgb24> photo, PlacedMap map, OverlayOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(photo);
         ArgumentNullException.ThrowIfNull(map);
-        options ??= OverlayOptions.Default;
-        Image<Rgb24> result = photo.Clone();
-        Paint(result, new Rectangle(0, 0, photo.Width, photo.Height), map, options, options.Alpha);
-        return result;
+        MapPlacement p = map.Placement;
+        const double slack = 1e-9;
+        if (!(p.Left >= 0 && p.Top >= 0 && p.Width > 0 && p.Height > 0 && p.Left + p.Width <= 1 + slack && p.Top + p.Height <= 1 + slack))
+            throw new ArgumentException($"Placement {p} must be a non-empty part of the photo (fractions within [0, 1]).", nameof(map));
+        return OverlayRegion(photo, map.Map, options, p.On(photo.Width, photo.Height));
     }
 
-    /// <summary>
-    /// Like <see cref="Overlay(Image{Rgb24}, CamMap, OverlayOptions?)"/>, but the map covers only
-    /// <paramref name="region"/> of the photo (e.g. <see cref="PhotoPreprocessor.InputRegion"/> for a centre-cropped
-    /// model input); the photo outside it is left as it is.
-    /// </summary>
-    public static Image<Rgb24> Overlay(Image<Rgb24> photo, CamMap map, OverlayOptions? options, Rectangle region)
+    /// <summary>The overlay of <paramref name="map"/> on <paramref name="region"/> of the photo only (the comparison sheet's cells).</summary>
+    internal static Image<Rgb24> OverlayRegion(Image<Rgb24> photo, CamMap map, OverlayOptions? options, Rectangle region)
     {
         ArgumentNullException.ThrowIfNull(photo);
         ArgumentNullException.ThrowIfNull(map);
@@ -38,16 +39,6 @@ public static class HeatmapRenderer
         Image<Rgb24> result = photo.Clone();
         Paint(result, region, map, options, options.Alpha);
         return result;
-    }
-
-    /// <summary>
-    /// The overlay on the part of the photo the model saw for <paramref name="spec"/>: all of it when the model
-    /// stretches, the centre-crop region (<see cref="PhotoPreprocessor.InputRegion"/>) when it crops.
-    /// </summary>
-    public static Image<Rgb24> Overlay(Image<Rgb24> photo, CamMap map, OverlayOptions? options, PreprocessingSpec spec)
-    {
-        ArgumentNullException.ThrowIfNull(photo);
-        return Overlay(photo, map, options, PhotoPreprocessor.InputRegion(photo.Width, photo.Height, spec));
     }
 
     /// <summary>The coloured map alone, upsampled to <paramref name="width"/>×<paramref name="height"/> (Alpha is ignored).</summary>

@@ -1,3 +1,4 @@
+using CamStudio.Engine.Maps;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Advanced;
 using SixLabors.ImageSharp.PixelFormats;
@@ -77,7 +78,7 @@ public static class PhotoPreprocessor
     /// <summary>
     /// The part of the original photo the model sees: all of it for <see cref="ResizeMode.Stretch"/>, the centred
     /// crop mapped back to photo pixels for <see cref="ResizeMode.CenterCrop"/>. A map of the model's input belongs
-    /// on this region (see <see cref="HeatmapRenderer.Overlay(Image{Rgb24}, Cam.CamMap, OverlayOptions?, Rectangle)"/>).
+    /// on this region (see <see cref="Placement"/>).
     /// </summary>
     public static Rectangle InputRegion(int photoWidth, int photoHeight, PreprocessingSpec spec)
     {
@@ -93,6 +94,14 @@ public static class PhotoPreprocessor
         int bottom = Math.Min(photoHeight, (int)Math.Round(crop.Bottom * sy));
         return new Rectangle(left, top, Math.Max(1, right - left), Math.Max(1, bottom - top));
     }
+
+    /// <summary>Where a map of the model's input belongs on a <paramref name="photoWidth"/>×<paramref name="photoHeight"/> photo (<see cref="InputRegion"/> as fractions).</summary>
+    public static MapPlacement Placement(int photoWidth, int photoHeight, PreprocessingSpec spec) =>
+        MapPlacement.Of(InputRegion(photoWidth, photoHeight, spec), photoWidth, photoHeight);
+
+    /// <summary><paramref name="map"/> (of a model with <paramref name="spec"/>) placed on a <paramref name="photoWidth"/>×<paramref name="photoHeight"/> photo.</summary>
+    public static PlacedMap Place(Cam.CamMap map, int photoWidth, int photoHeight, PreprocessingSpec spec) =>
+        new(map, Placement(photoWidth, photoHeight, spec), spec.InputWidth, spec.InputHeight);
 
     private static void WriteChannelsFirst(Image<Rgb24> photo, PreprocessingSpec spec, Span<float> target)
     {

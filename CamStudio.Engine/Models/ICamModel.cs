@@ -39,6 +39,9 @@ public interface ICamModel : IDisposable
     /// </summary>
     LinearHead? HeadAfter(string layer);
 
+    /// <summary>What the model can do for CAM methods (gradients, layer-output replacement).</summary>
+    ModelCapabilities Capabilities { get; }
+
     /// <summary>
     /// Runs a forward pass on <paramref name="input"/> (N×3×H×W on <see cref="Device"/>) and captures the
     /// output of <paramref name="layer"/>. With <paramref name="trackGradients"/>, autograd records the graph

@@ -93,6 +93,9 @@ public sealed class ModuleCamModel : ICamModel, ILayerOutputReplacement
     public string AutoLayer => _autoLayer ?? throw new InvalidOperationException(
         $"Model '{Name}' has no layer with a spatial (N×C×H×W, H×W > 1) output, so it has nothing to map.");
 
+    /// <summary>Autograd through the module, and layer outputs replaced by a forward hook.</summary>
+    public ModelCapabilities Capabilities => ModelCapabilities.Gradients | ModelCapabilities.LayerOutputReplacement;
+
     /// <summary>
     /// The last <c>Linear</c> layer (execution order) with in_features = C of <paramref name="layer"/> and one output
     /// per class, provided the probe run confirms logits ≈ W·GAP(A) + b (relative tolerance 1e-4); otherwise null.

@@ -5,8 +5,8 @@ namespace CamStudio.Engine.Runtime;
 /// </summary>
 /// <remarks>
 /// TorchSharp's grad mode and dispose scopes are per thread, and libtorch already uses every core for one
-/// operation, so all torch work of the app goes through one executor: callers await <see cref="RunAsync{T}"/>
-/// and never touch tensors themselves. The queue is bounded: when it is full, <see cref="RunAsync{T}"/> waits
+/// operation, so all torch work of the app goes through one executor: callers await <see cref="RunAsync{T}(Func{CancellationToken, T}, WorkPriority, CancellationToken)"/>
+/// and never touch tensors themselves. The queue is bounded: when it is full, <see cref="RunAsync{T}(Func{CancellationToken, T}, WorkPriority, CancellationToken)"/> waits
 /// (asynchronously) for a free place instead of growing without limit. Work whose token is cancelled while it
 /// is queued is dropped without running; once running, the work itself decides when to observe the token.
 /// </remarks>
@@ -22,6 +22,10 @@ public sealed class TorchExecutor : IAsyncDisposable, IDisposable
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Thread _thread;
     private bool _disposed;
+
+    // Torch thread only: the work running now (for its owner and priority), and whether it runs inline.
+    private WorkItem? _running;
+    private bool _inline;
 
     /// <param name="capacity">How many pieces of work may wait in the queues together.</param>
     /// <param name="threadName">Name of the torch thread (shows in debuggers and dumps).</param>
@@ -54,9 +58,22 @@ public sealed class TorchExecutor : IAsyncDisposable, IDisposable
     /// Queues <paramref name="work"/> and completes with its result or exception. Cancelled while queued: the task
     /// is cancelled at once and the work never runs. The work receives the token to observe while it runs.
     /// </summary>
-    public async Task<T> RunAsync<T>(
+    public Task<T> RunAsync<T>(
         Func<CancellationToken, T> work,
         WorkPriority priority = WorkPriority.Interactive,
+        CancellationToken cancellationToken = default) =>
+        RunAsync(work, priority, owner: null, WorkCost.Long, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="RunAsync{T}(Func{CancellationToken, T}, WorkPriority, CancellationToken)"/>, for work of
+    /// <paramref name="owner"/> (a session, a job; null: nobody in particular) that costs <paramref name="cost"/>:
+    /// <see cref="WorkCost.Quick"/> work may run between the chunks of other owners' long work.
+    /// </summary>
+    public async Task<T> RunAsync<T>(
+        Func<CancellationToken, T> work,
+        WorkPriority priority,
+        string? owner,
+        WorkCost cost,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(work);
@@ -75,7 +92,7 @@ public sealed class TorchExecutor : IAsyncDisposable, IDisposable
             }
         }
 
-        var item = new WorkItem<T>(work, cancellationToken);
+        var item = new WorkItem<T>(work, cancellationToken) { Owner = owner, Cost = cost, Priority = priority };
         lock (_gate)
         {
             if (_disposed)
@@ -90,7 +107,7 @@ public sealed class TorchExecutor : IAsyncDisposable, IDisposable
         return await item.Task.ConfigureAwait(false);
     }
 
-    /// <summary>Queues work without a result; see <see cref="RunAsync{T}"/>.</summary>
+    /// <summary>Queues work without a result; see <see cref="RunAsync{T}(Func{CancellationToken, T}, WorkPriority, CancellationToken)"/>.</summary>
     public Task RunAsync(
         Action<CancellationToken> work,
         WorkPriority priority = WorkPriority.Interactive,
@@ -102,6 +119,69 @@ public sealed class TorchExecutor : IAsyncDisposable, IDisposable
             work(ct);
             return true;
         }, priority, cancellationToken);
+    }
+
+    /// <summary>
+    /// Called by long work on the torch thread between its chunks: runs, inline and in queue order, the quick work
+    /// (<see cref="WorkCost.Quick"/>) of OTHER owners queued right now, so one session's Score-CAM does not make
+    /// another's Grad-CAM wait for all of it. Interactive work is taken always, batch work only when the running work
+    /// is batch work itself. Each runs in its own dispose scope with grad mode enabled as on a fresh thread, and grad
+    /// mode is restored after; failures go to that work's own caller. Returns how many ran. Does nothing when not on
+    /// the torch thread, outside a piece of work, or inside work already running inline (no nesting).
+    /// </summary>
+    /// <remarks>
+    /// Why inline rather than splitting long work into queued chunk items: a method's chunks live inside its dispose
+    /// scopes and its per-explanation cache on this thread's stack, which a queue of separate items could only keep by
+    /// moving every intermediate tensor out and back in. Inline quick work leaves that stack untouched: it opens and
+    /// closes its own scope above it, and never yields itself.
+    /// </remarks>
+    public int RunQuickWorkOfOthers()
+    {
+        if (!IsTorchThread || _running is null || _inline)
+            return 0;
+        WorkItem running = _running;
+        var taken = new List<WorkItem>();
+        lock (_gate)
+        {
+            if (_disposed)
+                return 0;
+            TakeQuick(_interactive, running.Owner, taken);
+            if (running.Priority == WorkPriority.Batch)
+                TakeQuick(_batch, running.Owner, taken);
+        }
+        if (taken.Count == 0)
+            return 0;
+        _freePlaces.Release(taken.Count);
+        _inline = true;
+        try
+        {
+            foreach (WorkItem item in taken)
+            {
+                _running = item;
+                using IDisposable gradMode = TorchSharp.torch.enable_grad();
+                using TorchSharp.DisposeScope scope = TorchSharp.torch.NewDisposeScope();
+                item.Execute();
+            }
+        }
+        finally
+        {
+            _running = running;
+            _inline = false;
+        }
+        return taken.Count;
+    }
+
+    private static void TakeQuick(Queue<WorkItem> queue, string? owner, List<WorkItem> taken)
+    {
+        int count = queue.Count;
+        for (int i = 0; i < count; i++)
+        {
+            WorkItem item = queue.Dequeue();
+            if (item.Cost == WorkCost.Quick && !string.Equals(item.Owner, owner, StringComparison.Ordinal))
+                taken.Add(item);
+            else
+                queue.Enqueue(item);
+        }
     }
 
     /// <summary>Stops taking work, cancels what is still queued, and waits for the running work to finish.</summary>
@@ -154,9 +234,19 @@ public sealed class TorchExecutor : IAsyncDisposable, IDisposable
                 }
                 _freePlaces.Release();
                 if (shuttingDown)
+                {
                     item.Abandon();
-                else
+                    continue;
+                }
+                _running = item;
+                try
+                {
                     item.Execute();
+                }
+                finally
+                {
+                    _running = null;
+                }
             }
         }
         finally
@@ -167,6 +257,12 @@ public sealed class TorchExecutor : IAsyncDisposable, IDisposable
 
     private abstract class WorkItem
     {
+        public string? Owner { get; init; }
+
+        public WorkCost Cost { get; init; }
+
+        public WorkPriority Priority { get; init; }
+
         /// <summary>Runs the work unless it was cancelled while queued; never throws.</summary>
         public abstract void Execute();
 

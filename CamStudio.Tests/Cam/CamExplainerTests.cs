@@ -45,7 +45,7 @@ public sealed class CamExplainerTests
     [Fact]
     public void ABatchOfResNetPhotosEqualsThePhotosRunOneByOne()
     {
-        using ModuleCamModel model = TorchVisionModels.CreateCamModel("resnet18", preprocessing: Engine.Imaging.PreprocessingSpec.ImageNet(64), device: torch.CPU);
+        using ModuleCamModel model = TorchVisionModels.CreateCamModel("resnet18", preprocessing: CamStudio.Engine.Imaging.PreprocessingSpec.ImageNet(64), device: torch.CPU);
         using Tensor batch = TinyCnn.RandomBatch(3, 64, seed: 32);
         var request = new ExplainRequest(["gradcam", "gradcam++", "eigencam", "cam"], new ClassSelection.Indices([1, 500]));
 

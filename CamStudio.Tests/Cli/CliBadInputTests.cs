@@ -67,17 +67,6 @@ public sealed class CliBadInputTests : IDisposable
     }
 
     [Fact]
-    public void AblationCamOnAnOnnxModelIsRefusedBeforeAnyPhotoIsRead()
-    {
-        CliRun run = CliRun.Invoke(_models.ModelsDir, "explain", SharedResources.Image("cat.bmp"), "--method", "gradcam,ablationcam", "--out", OutDir);
-
-        Assert.Equal(2, run.ExitCode);
-        Assert.Equal("camstudio: Method ablationcam needs to rerun the model with a layer's output replaced, which model 'mobilenetv2' (OnnxCamModel) cannot do; use another method, or a torchvision model.",
-            Assert.Single(run.ErrorLines));
-        Assert.False(Directory.Exists(OutDir));
-    }
-
-    [Fact]
     public void OutputPathThatIsAFileIsRefused()
     {
         string file = _temp.WriteText("taken", "keep me");

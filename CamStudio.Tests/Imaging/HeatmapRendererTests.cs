@@ -1,5 +1,6 @@
 using CamStudio.Engine.Cam;
 using CamStudio.Engine.Imaging;
+using CamStudio.Engine.Maps;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 
@@ -10,13 +11,19 @@ public sealed class HeatmapRendererTests
     // A 2×1 map [0, 1]: on its own range the left photo column gets t = 0 and the right one t = 1.
     private static readonly CamMap LeftLowRightHigh = new(2, 1, [0f, 1f]);
 
+    /// <summary>A map placed on the whole photo (a stretching model).</summary>
+    private static PlacedMap Whole(CamMap map) => new(map, MapPlacement.WholePhoto, map.Width, map.Height);
+
+    private static PlacedMap OnRegion(CamMap map, Rectangle region, int photoWidth, int photoHeight) =>
+        new(map, MapPlacement.Of(region, photoWidth, photoHeight), map.Width, map.Height);
+
     [Fact]
     public void OverlayHasThePhotosSize()
     {
         using var photo = TestImages.Noise(451, 300);
         var map = new CamMap(7, 7, TestImages.RandomMap(49, 3));
 
-        using Image<Rgb24> overlay = HeatmapRenderer.Overlay(photo, map);
+        using Image<Rgb24> overlay = HeatmapRenderer.Overlay(photo, Whole(map));
 
         Assert.Equal((451, 300), (overlay.Width, overlay.Height));
     }
@@ -28,17 +35,17 @@ public sealed class HeatmapRendererTests
         var map = new CamMap(7, 7, TestImages.RandomMap(49, 5));
         var crop = PreprocessingSpec.ImageNet() with { Resize = ResizeMode.CenterCrop };
 
-        using Image<Rgb24> bySpec = HeatmapRenderer.Overlay(photo, map, null, crop);
-        using Image<Rgb24> stretched = HeatmapRenderer.Overlay(photo, map, null, PreprocessingSpec.ImageNet());
+        using Image<Rgb24> bySpec = HeatmapRenderer.Overlay(photo, PhotoPreprocessor.Place(map, photo.Width, photo.Height, crop));
+        using Image<Rgb24> stretched = HeatmapRenderer.Overlay(photo, PhotoPreprocessor.Place(map, photo.Width, photo.Height, PreprocessingSpec.ImageNet()));
 
         // A 300×100 photo centre-cropped to a square keeps columns 100–199: the sides stay as they were.
         Assert.Equal(photo[10, 50], bySpec[10, 50]);
         Assert.Equal(photo[290, 50], bySpec[290, 50]);
         Assert.NotEqual(photo[150, 50], bySpec[150, 50]);
-        using Image<Rgb24> byRegion = HeatmapRenderer.Overlay(photo, map, null, new Rectangle(100, 0, 100, 100));
+        using Image<Rgb24> byRegion = HeatmapRenderer.Overlay(photo, OnRegion(map, new Rectangle(100, 0, 100, 100), 300, 100));
         Assert.Equal(byRegion[150, 50], bySpec[150, 50]);
         // A stretching model gets the whole-photo overlay.
-        using Image<Rgb24> whole = HeatmapRenderer.Overlay(photo, map);
+        using Image<Rgb24> whole = HeatmapRenderer.Overlay(photo, Whole(map));
         Assert.Equal(whole[10, 50], stretched[10, 50]);
     }
 
@@ -48,7 +55,7 @@ public sealed class HeatmapRendererTests
         using var photo = TestImages.Noise(33, 21);
         var map = new CamMap(7, 7, TestImages.RandomMap(49, 4));
 
-        using Image<Rgb24> overlay = HeatmapRenderer.Overlay(photo, map, new OverlayOptions { Alpha = 0f });
+        using Image<Rgb24> overlay = HeatmapRenderer.Overlay(photo, Whole(map), new OverlayOptions { Alpha = 0f });
 
         for (int y = 0; y < photo.Height; y++)
             for (int x = 0; x < photo.Width; x++)
@@ -60,7 +67,7 @@ public sealed class HeatmapRendererTests
     {
         using var photo = TestImages.Noise(10, 4);
 
-        using Image<Rgb24> overlay = HeatmapRenderer.Overlay(photo, LeftLowRightHigh, new OverlayOptions { Alpha = 1f });
+        using Image<Rgb24> overlay = HeatmapRenderer.Overlay(photo, Whole(LeftLowRightHigh), new OverlayOptions { Alpha = 1f });
 
         for (int y = 0; y < 4; y++)
         {
@@ -75,7 +82,7 @@ public sealed class HeatmapRendererTests
         using var photo = TestImages.Solid(6, 6, new Rgb24(200, 100, 50));
         var flat = new CamMap(3, 3, new float[9]); // a flat map normalises to 0 → jet(0) = (0, 0, 128)
 
-        using Image<Rgb24> overlay = HeatmapRenderer.Overlay(photo, flat, new OverlayOptions { Alpha = 0.5f });
+        using Image<Rgb24> overlay = HeatmapRenderer.Overlay(photo, Whole(flat), new OverlayOptions { Alpha = 0.5f });
 
         // 0.5·(0, 0, 128) + 0.5·(200, 100, 50) = (100, 50, 89)
         Assert.Equal(new Rgb24(100, 50, 89), overlay[3, 3]);
@@ -88,8 +95,8 @@ public sealed class HeatmapRendererTests
         var weak = new CamMap(2, 1, [0f, 0.5f]);
         var options = new OverlayOptions { Alpha = 1f, Colormap = Colormap.Gray };
 
-        using Image<Rgb24> own = HeatmapRenderer.Overlay(photo, weak, options);
-        using Image<Rgb24> shared = HeatmapRenderer.Overlay(photo, weak, options with { Range = new ValueRange(0f, 1f) });
+        using Image<Rgb24> own = HeatmapRenderer.Overlay(photo, Whole(weak), options);
+        using Image<Rgb24> shared = HeatmapRenderer.Overlay(photo, Whole(weak), options with { Range = new ValueRange(0f, 1f) });
 
         Assert.Equal(new Rgb24(255, 255, 255), own[9, 0]);      // own max → top of the colormap
         Assert.Equal(new Rgb24(128, 128, 128), shared[9, 0]);   // 0.5 of the shared range → middle entry
@@ -104,13 +111,13 @@ public sealed class HeatmapRendererTests
         Rectangle region = PhotoPreprocessor.InputRegion(300, 100, spec);
         Assert.Equal(new Rectangle(100, 0, 100, 100), region); // the middle square of a 3:1 photo
 
-        using Image<Rgb24> overlay = HeatmapRenderer.Overlay(photo, LeftLowRightHigh, new OverlayOptions { Alpha = 1f }, region);
+        using Image<Rgb24> overlay = HeatmapRenderer.Overlay(photo, OnRegion(LeftLowRightHigh, region, 300, 100), new OverlayOptions { Alpha = 1f });
 
         Assert.Equal(photo[99, 50], overlay[99, 50]);
         Assert.Equal(photo[200, 50], overlay[200, 50]);
         Assert.Equal(new Rgb24(0, 0, 128), overlay[100, 50]);
         Assert.Equal(new Rgb24(128, 0, 0), overlay[199, 50]);
-        Assert.Throws<ArgumentException>(() => HeatmapRenderer.Overlay(photo, LeftLowRightHigh, null, new Rectangle(250, 0, 100, 100)));
+        Assert.Throws<ArgumentException>(() => HeatmapRenderer.Overlay(photo, OnRegion(LeftLowRightHigh, new Rectangle(250, 0, 100, 100), 300, 100)));
     }
 
     [Fact]

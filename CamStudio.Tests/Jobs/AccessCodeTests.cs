@@ -95,7 +95,7 @@ public sealed class AccessCodeTests : IDisposable
         string cookie = Assert.Single(response.Headers.GetValues("Set-Cookie"));
         Assert.StartsWith(AccessCodeMiddleware.CookieName + "=", cookie);
         Assert.Contains("httponly", cookie, StringComparison.OrdinalIgnoreCase);
-        Assert.DoesNotContain(JobsAppFactory.Code, cookie); // the cookie holds a digest, not the code
+        Assert.DoesNotContain(JobsAppFactory.Code, cookie); // the cookie holds a protected session id, not the code
         string pair = cookie.Split(';')[0];
 
         foreach (var (url, method) in new[] { ("jobs?x=1", "GET"), ("api/jobs", "GET"), (Negotiate, "POST") })
@@ -110,22 +110,41 @@ public sealed class AccessCodeTests : IDisposable
     [Fact]
     public async Task TheFormSetsTheCookieForTheReturnUrlAndRefusesForeignRedirects()
     {
-        using var client = Client(lan: true);
-        using var good = await client.PostAsync("access", new FormUrlEncodedContent(new Dictionary<string, string>
-        {
-            ["code"] = $" {JobsAppFactory.Code} ",
-            ["returnUrl"] = "/jobs",
-        }));
+        using var browser = new LanBrowser(_app.ServerAddress, LanPeer);
+        using var good = await browser.SignInAsync($" {JobsAppFactory.Code} ", "/jobs");
         Assert.Equal(HttpStatusCode.Redirect, good.StatusCode);
         Assert.Equal("/jobs", good.Headers.Location?.OriginalString);
         Assert.Contains(good.Headers.GetValues("Set-Cookie"), c => c.StartsWith(AccessCodeMiddleware.CookieName));
+        using (var page = await browser.Client.GetAsync("jobs"))
+            Assert.Equal(HttpStatusCode.OK, page.StatusCode);
 
-        using var foreign = await client.PostAsync("access", new FormUrlEncodedContent(new Dictionary<string, string>
-        {
-            ["code"] = JobsAppFactory.Code,
-            ["returnUrl"] = "//evil.example/",
-        }));
+        using var other = new LanBrowser(_app.ServerAddress, LanPeer);
+        using var foreign = await other.SignInAsync(JobsAppFactory.Code, "//evil.example/");
         Assert.Equal("/", foreign.Headers.Location?.OriginalString);
+    }
+
+    [Fact]
+    public async Task AServerWithAShortCodeRefusesToStartAndSaysWhy()
+    {
+        string data = Path.Combine(_app.DataDirectory, "short-code");
+        var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => WebAppProcess.StartAsync(data, TestModels.Directory,
+            new Dictionary<string, string> { ["CamStudio:AccessCode"] = "abc123" }));
+        Assert.Contains("exited with 2", refused.Message);
+        Assert.Contains("CamStudio cannot start: The access code set in CamStudio:AccessCode or --access-code has 6 characters; it needs at least 8", refused.Message);
+        Assert.DoesNotContain("   at ", refused.Message); // no stack trace
+    }
+
+    [Theory]
+    [InlineData("short")]
+    [InlineData("1234567")]
+    public void AChosenCodeShorterThanEightCharactersIsRefused(string code)
+    {
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["CamStudio:AccessCode"] = code }).Build();
+        var refused = Assert.Throws<CamStudio.Web.Hosting.StartupRefusedException>(() => AccessCode.FromConfiguration(configuration));
+        Assert.Contains("at least 8", refused.Message);
+        Assert.Equal("12345678", AccessCode.FromConfiguration(new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["CamStudio:AccessCode"] = "12345678" }).Build()).Code);
     }
 
     [Fact]

@@ -166,8 +166,9 @@ public sealed partial class PhotoIntakeTests : IDisposable
     {
         // Streams without a declared length (uploads): only the bytes actually read can trip the limit.
         IncomingPhoto Endless(string name) => new(name, () => new MemoryStream(new byte[600_000]));
-        var ex = await Assert.ThrowsAsync<JobInputException>(() => Intake(o => o.MaxExtractedBytes = 1_000_000)
+        var ex = await Assert.ThrowsAsync<JobLimitException>(() => Intake(o => o.MaxExtractedBytes = 1_000_000)
             .TakeFilesAsync([Endless("a.png"), Endless("b.png"), Endless("c.png")], _input, CancellationToken.None));
+        Assert.Equal(413, ex.StatusCode);
         Assert.Contains("more than 1000000 bytes", ex.Message);
         Assert.Contains("b.png", ex.Message);
         // a.png was complete; b.png's partial copy was removed (the caller deletes the job folder on refusal).

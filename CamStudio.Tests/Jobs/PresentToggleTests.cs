@@ -1,4 +1,6 @@
 using Bunit;
+using CamStudio.Tests.Web.Support;
+using CamStudio.Web.Access;
 using CamStudio.Web.Components.Present;
 using CamStudio.Web.Jobs.Present;
 using Microsoft.Extensions.DependencyInjection;
@@ -19,6 +21,7 @@ public sealed class PresentToggleTests : IAsyncLifetime
         _context.Services.AddLogging();
         _context.Services.AddSignalR();
         _context.Services.AddSingleton<PresenterSession>();
+        _context.Services.AddStudioCaller(StudioCaller.Host);
         _context.JSInterop.Mode = JSRuntimeMode.Loose;
         _session = _context.Services.GetRequiredService<PresenterSession>();
     }
@@ -63,5 +66,45 @@ public sealed class PresentToggleTests : IAsyncLifetime
         Assert.True(_session.IsPresenting);
         await _context.DisposeComponentsAsync();
         Assert.False(_session.IsPresenting);
+    }
+}
+
+/// <summary>The Present switch of a LAN session while another session presents: it says so and publishes nothing.</summary>
+public sealed class PresentToggleOfAnotherSessionTests : IAsyncLifetime
+{
+    private readonly BunitContext _context = new();
+    private readonly PresenterSession _session;
+
+    public PresentToggleOfAnotherSessionTests()
+    {
+        _context.Services.AddMudServices();
+        _context.Services.AddLogging();
+        _context.Services.AddSignalR();
+        _context.Services.AddSingleton<PresenterSession>();
+        _context.Services.AddStudioCaller(new StudioCaller("s-bob", IsHost: false));
+        _context.JSInterop.Mode = JSRuntimeMode.Loose;
+        _session = _context.Services.GetRequiredService<PresenterSession>();
+    }
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public Task DisposeAsync() => _context.DisposeAsync().AsTask();
+
+    private static PresenterState State(string photo) => new(photo, null, "mobilenetv2", ["tabby"], ["gradcam"], "layer", "jet", 0.5f, false,
+        [new PresentedOverlay("gradcam", 281, "tabby", 0.5f, [0x89, 0x50])]);
+
+    [Fact]
+    public async Task TurningItOnWhileAliceIsPresentingChangesNothingAndSaysWhy()
+    {
+        long version = _session.Publish(State("alice.jpg"), new StudioCaller("s-alice", IsHost: false));
+        var cut = _context.Render<PresentToggle>(p => p.Add(t => t.State, State("bob.jpg")));
+
+        cut.Find("input").Change(true);
+
+        Assert.Equal("alice.jpg", _session.Current.PhotoName);
+        Assert.Equal(version, _session.Current.Version);
+        Assert.Contains("Someone else is presenting", cut.Find("[data-present-busy]").TextContent);
+        await _context.DisposeComponentsAsync(); // leaving Bob's explorer does not end Alice's presentation
+        Assert.Equal("s-alice", _session.Controller);
     }
 }

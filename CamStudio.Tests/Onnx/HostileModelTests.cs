@@ -226,7 +226,7 @@ public sealed class HostileModelTests : IDisposable
         Assert.Equal(1, model.MaxBatchSize);
 
         long before = LiveTensors.OnThisThread();
-        var request = new ExplainRequest(["gradcam", "scorecam"], new ClassSelection.TopK(1));
+        var request = new ExplainRequest(["gradcam", "scorecam", "ablationcam"], new ClassSelection.TopK(1));
         using (var scope = NewDisposeScope())
         {
             Tensor photos = torch.linspace(-1, 1, 3 * 3 * 224 * 224).reshape(3, 3, 224, 224).mul(torch.tensor(new float[] { 1, -2, 3 }).reshape(3, 1, 1, 1)).sin();

@@ -1,16 +1,21 @@
 using System.Security.Cryptography;
 using System.Text;
+using CamStudio.Web.Hosting;
 
 namespace CamStudio.Web.Access;
 
 /// <summary>
 /// The code LAN viewers need (setting <c>CamStudio:AccessCode</c> or <c>--access-code</c>); generated at start
-/// (<c>XXXX-XXXX</c>) when none is set. Codes are compared through their SHA-256 in constant time.
+/// (<c>XXXX-XXXX</c>) when none is set. Codes are compared through their SHA-256 in constant time. A chosen code
+/// has at least <see cref="MinLength"/> characters: with the per-address throttle (10 wrong codes a minute) a
+/// short one would still be guessed in days.
 /// </summary>
 public sealed class AccessCode
 {
     // No 0/O, 1/I/L: codes are read aloud and typed on phones.
     private const string Alphabet = "ABCDEFGHJKMNPQRSTUVWXYZ23456789";
+
+    public const int MinLength = 8;
 
     private readonly byte[] _digest;
 
@@ -18,6 +23,8 @@ public sealed class AccessCode
     {
         if (string.IsNullOrWhiteSpace(code))
             throw new ArgumentException("An access code cannot be empty.", nameof(code));
+        if (code.Trim().Length < MinLength)
+            throw new ArgumentException($"The access code must have at least {MinLength} characters (it has {code.Trim().Length}).", nameof(code));
         Code = code.Trim();
         Generated = generated;
         _digest = Digest(Code);
@@ -28,15 +35,18 @@ public sealed class AccessCode
     /// <summary>True when no code was configured and this one was made at start.</summary>
     public bool Generated { get; }
 
-    /// <summary>The cookie value: a digest of the code, so the cookie never holds the code itself.</summary>
-    public string CookieValue => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes("camstudio-cookie:" + Code)));
-
     public static AccessCode FromConfiguration(IConfiguration configuration)
     {
         string? configured = configuration["CamStudio:AccessCode"];
         if (string.IsNullOrWhiteSpace(configured))
             configured = configuration["access-code"]; // --access-code on the command line
-        return string.IsNullOrWhiteSpace(configured) ? new AccessCode(Generate(), generated: true) : new AccessCode(configured, generated: false);
+        if (string.IsNullOrWhiteSpace(configured))
+            return new AccessCode(Generate(), generated: true);
+        if (configured.Trim().Length < MinLength)
+            throw new StartupRefusedException(
+                $"The access code set in CamStudio:AccessCode or --access-code has {configured.Trim().Length} characters; it needs at least {MinLength}. " +
+                "Choose a longer one, or set none to get a generated code.");
+        return new AccessCode(configured, generated: false);
     }
 
     public static string Generate()
@@ -50,15 +60,6 @@ public sealed class AccessCode
     /// <summary>Constant-time check of a code typed or sent by a client (case and surrounding spaces ignored).</summary>
     public bool Matches(string? candidate) =>
         candidate is not null && CryptographicOperations.FixedTimeEquals(Digest(candidate.Trim()), _digest);
-
-    public bool MatchesCookie(string? cookie)
-    {
-        if (cookie is null)
-            return false;
-        byte[] expected = Encoding.ASCII.GetBytes(CookieValue);
-        byte[] actual = Encoding.ASCII.GetBytes(cookie);
-        return actual.Length == expected.Length && CryptographicOperations.FixedTimeEquals(actual, expected);
-    }
 
     private static byte[] Digest(string code) => SHA256.HashData(Encoding.UTF8.GetBytes(code.ToUpperInvariant()));
 }

@@ -1,16 +1,21 @@
 using System.Net;
 using System.Text.Encodings.Web;
+using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Extensions.Options;
 
 namespace CamStudio.Web.Access;
 
 /// <summary>
-/// Serves loopback clients as they are; every other client must show the access code: once as <c>?code=…</c>
-/// (sets an HttpOnly cookie and redirects to the same URL without it), as header <c>X-CamStudio-Code</c>, or by
-/// the cookie. Without it: 401 problem details for <c>/api</c>, <c>/hubs</c> and <c>/_blazor</c>; a small form
-/// for everything else. The form posts to <c>/access</c>.
+/// Decides who sends each request (<see cref="StudioCaller"/>, set as the request's principal). A genuine loopback
+/// connection is the host. Every other client must show the access code: once in the sign-in form or as
+/// <c>?code=…</c> on a page (a new browser session: a signed HttpOnly cookie, then a redirect to a local path),
+/// or with every request as header <c>X-CamStudio-Code</c> or <c>?code=</c> on API and hub URLs (the address's
+/// script session). Wrong codes are throttled per address (<see cref="WrongCodeLimiter"/>). Without the code:
+/// 401 problem details for <c>/api</c>, <c>/hubs</c> and <c>/_blazor</c>; the sign-in form for everything else.
 /// </summary>
-public sealed class AccessCodeMiddleware(RequestDelegate next, AccessCode accessCode)
+public sealed class AccessCodeMiddleware(
+    RequestDelegate next, AccessCode accessCode, StudioSessions sessions, WrongCodeLimiter limiter, IAntiforgery antiforgery, IOptions<AccessOptions> options)
 {
     public const string CookieName = "CamStudio.Access";
     public const string HeaderName = "X-CamStudio-Code";
@@ -18,8 +23,9 @@ public sealed class AccessCodeMiddleware(RequestDelegate next, AccessCode access
 
     public async Task InvokeAsync(HttpContext context)
     {
-        if (IsLoopback(context.Connection.RemoteIpAddress))
+        if (IsHost(context.Connection.RemoteIpAddress))
         {
+            context.User = StudioCaller.Host.ToPrincipal();
             await next(context);
             return;
         }
@@ -29,62 +35,121 @@ public sealed class AccessCodeMiddleware(RequestDelegate next, AccessCode access
             await HandleFormAsync(context);
             return;
         }
-        if (accessCode.MatchesCookie(request.Cookies[CookieName]) || accessCode.Matches(request.Headers[HeaderName].FirstOrDefault()))
+        if (sessions.FromCookie(request.Cookies[CookieName]) is { } session)
         {
-            await next(context);
+            await AdmitAsync(context, session);
             return;
         }
+        string address = AddressOf(context);
+        string? headerCode = request.Headers[HeaderName].FirstOrDefault();
         string? queryCode = request.Query["code"].FirstOrDefault();
-        if (queryCode is not null && accessCode.Matches(queryCode))
+        if (headerCode is null && queryCode is null)
         {
-            SetCookie(context);
-            if (IsMachineEndpoint(request.Path) || !HttpMethods.IsGet(request.Method))
-            {
-                // Scripts and SignalR (negotiate, then the websocket) carry ?code= on every request.
-                await next(context);
-                return;
-            }
-            var query = QueryHelpers.ParseQuery(request.QueryString.Value).Where(kv => kv.Key != "code")
-                .SelectMany(kv => kv.Value.Select(v => new KeyValuePair<string, string?>(kv.Key, v)));
-            context.Response.Redirect(QueryHelpers.AddQueryString(request.PathBase + request.Path, query));
+            await RefuseAsync(context, wrongCode: false);
             return;
         }
-        await RefuseAsync(context, wrongCode: queryCode is not null);
+        switch (limiter.Check(accessCode, headerCode ?? queryCode, address))
+        {
+            case CodeCheck.Throttled:
+                await ThrottleAsync(context);
+                return;
+            case CodeCheck.Wrong:
+                await RefuseAsync(context, wrongCode: true);
+                return;
+        }
+        if (headerCode is not null || IsMachineEndpoint(request.Path) || !HttpMethods.IsGet(request.Method))
+        {
+            // Scripts and SignalR clients (negotiate, then the websocket) send the code with every request.
+            await AdmitAsync(context, sessions.ScriptSession(address, request.Headers.UserAgent));
+            return;
+        }
+        // A page opened with ?code= (a link the host shared): a browser session, then the same page without the code.
+        StartBrowserSession(context);
+        var query = QueryHelpers.ParseQuery(request.QueryString.Value).Where(kv => kv.Key != "code")
+            .SelectMany(kv => kv.Value.Select(v => new KeyValuePair<string, string?>(kv.Key, v)));
+        context.Response.Redirect(LocalRedirect.OrRoot(QueryHelpers.AddQueryString(request.PathBase + request.Path, query)));
     }
 
-    private static bool IsLoopback(IPAddress? address) => address is null || IPAddress.IsLoopback(address);
+    /// <summary>
+    /// Only a genuine loopback connection is the host. A connection without an address (a Unix socket, a same-host
+    /// proxy) is not, unless the user said a trusted proxy sits there (<see cref="AccessOptions.TrustedProxy"/>;
+    /// its <c>X-Forwarded-For</c> has then already replaced the address of the clients it forwards).
+    /// </summary>
+    private bool IsHost(IPAddress? address) => address is null ? options.Value.TrustedProxy : IPAddress.IsLoopback(address);
+
+    private static string AddressOf(HttpContext context) => context.Connection.RemoteIpAddress?.ToString() ?? "no-address";
+
+    private Task AdmitAsync(HttpContext context, StudioSessionInfo session)
+    {
+        context.User = new StudioCaller(session.Id, IsHost: false).ToPrincipal();
+        return next(context);
+    }
 
     private static bool IsMachineEndpoint(PathString path) =>
         path.StartsWithSegments("/api") || path.StartsWithSegments("/hubs") || path.StartsWithSegments("/_blazor");
 
-    private void SetCookie(HttpContext context) =>
-        context.Response.Cookies.Append(CookieName, accessCode.CookieValue, new CookieOptions
+    private void StartBrowserSession(HttpContext context)
+    {
+        var (_, cookie) = sessions.StartBrowserSession(AddressOf(context), context.Request.Headers.UserAgent);
+        context.Response.Cookies.Append(CookieName, cookie, new CookieOptions
         {
             HttpOnly = true,
+            // Lax, not Strict: a link to the studio from a chat keeps the session (and its jobs); cross-site posts and
+            // websockets carry no cookie under Lax, and are refused by their Origin anyway (RequestOriginCheck).
             SameSite = SameSiteMode.Lax,
             Secure = context.Request.IsHttps,
             IsEssential = true,
-            MaxAge = TimeSpan.FromDays(30),
+            MaxAge = options.Value.SessionLifetime,
         });
+    }
 
     private async Task HandleFormAsync(HttpContext context)
     {
-        IFormCollection form = await context.Request.ReadFormAsync(context.RequestAborted);
-        string returnUrl = form["returnUrl"].FirstOrDefault() is { } r && r.StartsWith('/') && !r.StartsWith("//", StringComparison.Ordinal) && !r.StartsWith("/\\", StringComparison.Ordinal) ? r : "/";
-        if (accessCode.Matches(form["code"].FirstOrDefault()))
+        try
         {
-            SetCookie(context);
-            context.Response.Redirect(returnUrl);
+            await antiforgery.ValidateRequestAsync(context);
+        }
+        catch (AntiforgeryValidationException)
+        {
+            // A form posted from another site (or a stale page): show a fresh form rather than an error page.
+            await WriteFormAsync(context, "/", "The form had expired. Enter the code again.", StatusCodes.Status400BadRequest);
             return;
         }
-        await WriteFormAsync(context, returnUrl, wrongCode: true);
+        IFormCollection form = await context.Request.ReadFormAsync(context.RequestAborted);
+        string returnUrl = LocalRedirect.OrRoot(form["returnUrl"].FirstOrDefault());
+        switch (limiter.Check(accessCode, form["code"].FirstOrDefault(), AddressOf(context)))
+        {
+            case CodeCheck.Right:
+                StartBrowserSession(context);
+                context.Response.Redirect(returnUrl);
+                return;
+            case CodeCheck.Wrong:
+                await WriteFormAsync(context, returnUrl, "That code is not right. Try again.", StatusCodes.Status401Unauthorized);
+                return;
+            default:
+                context.Response.Headers.RetryAfter = "60";
+                await WriteFormAsync(context, returnUrl, "Too many wrong codes from this device. Wait a minute, then try again.", StatusCodes.Status429TooManyRequests);
+                return;
+        }
     }
 
-    private static async Task RefuseAsync(HttpContext context, bool wrongCode)
+    private async Task ThrottleAsync(HttpContext context)
+    {
+        context.Response.Headers.RetryAfter = "60";
+        if (IsMachineEndpoint(context.Request.Path))
+        {
+            await Results.Problem(title: "Too many wrong access codes",
+                detail: "This address sent too many wrong codes in the last minute. Wait a minute, then try again.",
+                statusCode: StatusCodes.Status429TooManyRequests).ExecuteAsync(context);
+            return;
+        }
+        await WriteFormAsync(context, ReturnUrlOf(context.Request), "Too many wrong codes from this device. Wait a minute, then try again.", StatusCodes.Status429TooManyRequests);
+    }
+
+    private async Task RefuseAsync(HttpContext context, bool wrongCode)
     {
         if (IsMachineEndpoint(context.Request.Path))
         {
-            context.Response.StatusCode = StatusCodes.Status401Unauthorized;
             await Results.Problem(
                 title: "Access code required",
                 detail: wrongCode
@@ -93,23 +158,23 @@ public sealed class AccessCodeMiddleware(RequestDelegate next, AccessCode access
                 statusCode: StatusCodes.Status401Unauthorized).ExecuteAsync(context);
             return;
         }
-        string returnUrl = context.Request.Path + QueryStringWithout(context.Request, "code");
-        await WriteFormAsync(context, returnUrl, wrongCode);
+        await WriteFormAsync(context, ReturnUrlOf(context.Request), wrongCode ? "That code is not right. Try again." : null, StatusCodes.Status401Unauthorized);
     }
 
-    private static string QueryStringWithout(HttpRequest request, string key)
+    private static string ReturnUrlOf(HttpRequest request)
     {
-        var rest = QueryHelpers.ParseQuery(request.QueryString.Value).Where(kv => kv.Key != key)
+        var rest = QueryHelpers.ParseQuery(request.QueryString.Value).Where(kv => kv.Key != "code")
             .SelectMany(kv => kv.Value.Select(v => new KeyValuePair<string, string?>(kv.Key, v)));
-        return QueryHelpers.AddQueryString("", rest);
+        return LocalRedirect.OrRoot(QueryHelpers.AddQueryString(request.PathBase + request.Path, rest));
     }
 
-    private static async Task WriteFormAsync(HttpContext context, string returnUrl, bool wrongCode)
+    private async Task WriteFormAsync(HttpContext context, string returnUrl, string? error, int status)
     {
-        context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+        AntiforgeryTokenSet tokens = antiforgery.GetAndStoreTokens(context);
+        context.Response.StatusCode = status;
         context.Response.ContentType = "text/html; charset=utf-8";
         context.Response.Headers.CacheControl = "no-store";
-        string message = wrongCode ? "<p class=\"error\">That code is not right. Try again.</p>" : "";
+        string message = error is null ? "" : $"<p class=\"error\">{HtmlEncoder.Default.Encode(error)}</p>";
         await context.Response.WriteAsync($$"""
             <!DOCTYPE html>
             <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -122,6 +187,7 @@ public sealed class AccessCodeMiddleware(RequestDelegate next, AccessCode access
             <form method="post" action="{{FormPath}}">
             <input name="code" autocomplete="off" autofocus placeholder="XXXX-XXXX" aria-label="Access code">
             <input type="hidden" name="returnUrl" value="{{HtmlEncoder.Default.Encode(returnUrl)}}">
+            <input type="hidden" name="{{HtmlEncoder.Default.Encode(tokens.FormFieldName)}}" value="{{HtmlEncoder.Default.Encode(tokens.RequestToken ?? "")}}">
             <button type="submit">Enter</button>
             </form>
             </body></html>

@@ -1,8 +1,10 @@
 using System.Globalization;
 using CamStudio.Engine.Cam;
 using CamStudio.Web.Services;
+using CamStudio.Web.Hosting;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
 
 namespace CamStudio.Web.Api;
 
@@ -45,7 +47,7 @@ public static class StudioApi
         return routes;
     }
 
-    private static async Task<IResult> ExplainAsync(HttpContext context, IStudioEngine engine, ILoggerFactory loggers, CancellationToken cancellationToken)
+    private static async Task<IResult> ExplainAsync(HttpContext context, IStudioEngine engine, IOptions<StudioOptions> options, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         ILogger logger = loggers.CreateLogger(typeof(StudioApi));
         PhotoLimits limits = engine.Limits;
@@ -65,11 +67,16 @@ public static class StudioApi
         {
             return TooLarge(null, limits);
         }
-        catch (InvalidDataException ex)
+        catch (InvalidDataException ex) when (ex.Message.Contains("length limit", StringComparison.OrdinalIgnoreCase))
         {
-            return ex.Message.Contains("length limit", StringComparison.OrdinalIgnoreCase)
-                ? TooLarge(null, limits)
-                : Problem(StatusCodes.Status400BadRequest, "Malformed form", $"The multipart form could not be read: {ex.Message}");
+            return TooLarge(null, limits);
+        }
+        catch (Exception ex) when (ex is InvalidDataException or IOException or InvalidOperationException or BadHttpRequestException or FormatException)
+        {
+            // Garbage multipart (no boundary, truncated parts, bad headers) is the client's error, never a 500.
+            logger.LogInformation("Explain request with an unreadable form: {Message}", ex.Message.ReplaceLineEndings(" "));
+            return Problem(StatusCodes.Status400BadRequest, "Malformed form",
+                "The request body is not a readable multipart/form-data form (send the photo as a file field named 'image', e.g. curl -F image=@photo.jpg).");
         }
 
         IFormFile? image = form.Files.GetFile("image");
@@ -126,6 +133,14 @@ public static class StudioApi
             if (ParseClasses(Field(form, "classes"), details) is { Error: { } classError })
                 return Invalid("classes", classError);
             ClassSelection classes = ParseClasses(Field(form, "classes"), details).Selection!;
+            // Every map carries a full-size overlay and its raw map: the count is bounded before anything is computed.
+            int mapCount = methods.Count * ClassCount(classes);
+            int maxMaps = options.Value.MaxMapsPerResponse;
+            if (mapCount > maxMaps)
+                return Results.ValidationProblem(
+                    new Dictionary<string, string[]> { ["classes"] = [$"{methods.Count} method(s) × {ClassCount(classes)} class(es) = {mapCount} maps; one response carries at most {maxMaps} (CamStudio:MaxMapsPerResponse)."] },
+                    detail: $"The request asks for {mapCount} maps; one response carries at most {maxMaps} (CamStudio:MaxMapsPerResponse). Ask for fewer methods or classes, or use a batch job.",
+                    title: "Too many maps", statusCode: StatusCodes.Status422UnprocessableEntity);
 
             StudioPhoto photo;
             await using (Stream upload = image.OpenReadStream())
@@ -157,10 +172,20 @@ public static class StudioApi
         }
         catch (Exception ex)
         {
-            logger.LogError(ex, "Explain request failed for {File}", image.FileName);
-            return Problem(StatusCodes.Status500InternalServerError, "Engine failure", $"The engine failed on {image.FileName}: {ex.Message}");
+            // The body names the photo and an id to find the log entry; the exception's type, text and any server
+            // path stay in the log.
+            string errorId = context.TraceIdentifier;
+            logger.LogError(ex, "Explain request failed for {File} (error id {ErrorId})", image.FileName, errorId);
+            return Problem(StatusCodes.Status500InternalServerError, "Engine failure", $"The engine failed on {image.FileName}; see the server log (id {errorId}).");
         }
     }
+
+    private static int ClassCount(ClassSelection classes) => classes switch
+    {
+        ClassSelection.TopK top => top.K,
+        ClassSelection.Indices indices => indices.Classes.Count,
+        _ => 1,
+    };
 
     /// <summary>
     /// The <c>classes</c> field (syntax: <see cref="ClassSelectionParser"/>; top1 when absent), at most

@@ -1,3 +1,4 @@
+using CamStudio.Engine;
 using CamStudio.Engine.Models.Catalog;
 using CamStudio.Engine.Runtime;
 using CamStudio.Web.Services;
@@ -23,7 +24,8 @@ public static class CamEngineServiceCollectionExtensions
     /// What the studio and batch jobs share, registered by both with TryAdd (the same registrations, whichever runs
     /// first): the app's one torch thread (<see cref="TorchExecutor"/>, queue of <c>CamStudio:QueueCapacity</c>), the
     /// model catalog on the models folder (<c>CAMSTUDIO_MODELS</c>, else <c>CamStudio:ModelsDirectory</c>, else the
-    /// per-user folder) and the one cache of loaded models (<see cref="LoadedModels"/>).
+    /// per-user folder), the one cache of loaded models (<see cref="LoadedModels"/>) and the one <see cref="CamEngine"/>
+    /// over them (default model: <c>CamStudio:DefaultModel</c>) that every front end asks.
     /// </summary>
     internal static IServiceCollection AddSharedEngineCore(this IServiceCollection services, IConfiguration configuration)
     {
@@ -37,6 +39,8 @@ public static class CamEngineServiceCollectionExtensions
                 logger.LogInformation("Loaded model {Model} ({Layers} layers, auto layer {Auto}) in {Ms} ms on {Device}",
                     loaded.Name, loaded.Model.Layers.Count, loaded.Model.AutoLayer, (long)took.TotalMilliseconds, TorchRuntime.Describe(loaded.Model.Device)));
         });
+        services.TryAddSingleton(sp => new CamEngine(sp.GetRequiredService<TorchExecutor>(), sp.GetRequiredService<LoadedModels>(),
+            sp.GetRequiredService<IOptions<StudioOptions>>().Value.DefaultModel));
         return services;
     }
 }

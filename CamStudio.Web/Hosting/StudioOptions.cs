@@ -19,6 +19,9 @@ public sealed class StudioOptions
 
     public int MaxPhotos { get; set; } = PhotoLimits.Default.MaxPhotos;
 
+    /// <summary>Most maps (methods × classes) one <c>POST /api/explain</c> may ask for: each carries a full-size overlay.</summary>
+    public int MaxMapsPerResponse { get; set; } = 16;
+
     /// <summary>How many pieces of work may wait for the torch thread; beyond that, callers wait for a place.</summary>
     public int QueueCapacity { get; set; } = 64;
 

@@ -1,3 +1,4 @@
+using CamStudio.Web.Access;
 using CamStudio.Web.Api;
 using CamStudio.Web.Components;
 using CamStudio.Web.Services;
@@ -15,6 +16,7 @@ public static class StudioServiceCollectionExtensions
         services.AddMudServices();
         services.AddProblemDetails();
         services.AddScoped<StudioSession>();
+        services.AddScoped<CircuitCaller>();
         return services;
     }
 
@@ -26,7 +28,8 @@ public static class StudioServiceCollectionExtensions
         app.UseStatusCodePages();
         app.UseAntiforgery();
         app.MapStaticAssets();
-        app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+        // Blazor adds its own frame-ancestors policy; it says what SecurityHeaders says (no framing at all).
+        app.MapRazorComponents<App>().AddInteractiveServerRenderMode(o => o.ContentSecurityFrameAncestorsPolicy = "'none'");
         app.MapStudioApi();
         return app;
     }

@@ -34,7 +34,10 @@ public sealed class EnginePhotoBatchExplainer : IPhotoBatchExplainer
         _executor = executor;
         _models = models;
         _options = options.Value;
-        _decoder = new PhotoDecoder(ImageLimits.Default with { MaxBytes = Math.Min(ImageLimits.DefaultMaxBytes, _options.MaxPhotoBytes) });
+        // One pixel limit for the API, the studio and jobs: the value the studio's options bind (CamStudio:MaxPixels).
+        long maxPixels = configuration.GetSection(CamStudio.Web.Hosting.StudioOptions.SectionName).Get<CamStudio.Web.Hosting.StudioOptions>()?.MaxPixels
+            ?? CamStudio.Web.Services.PhotoLimits.Default.MaxPixels;
+        _decoder = new PhotoDecoder(ImageLimits.Default with { MaxBytes = Math.Min(ImageLimits.DefaultMaxBytes, _options.MaxPhotoBytes), MaxPixels = maxPixels });
         string? configured = configuration["CamStudio:DefaultModel"];
         _defaultModel = string.IsNullOrWhiteSpace(configured) ? ModelCatalog.DefaultModelName : configured;
     }
@@ -68,8 +71,11 @@ public sealed class EnginePhotoBatchExplainer : IPhotoBatchExplainer
             throw new JobInputException(ex.Message);
         }
         var methods = settings.Methods.Select(m => CamMethods.Get(m).Id).Distinct().ToList();
-        if (methods.Any(m => CamMethods.Get(m).NeedsHead) && model.HeadAfter(layer) is null)
-            throw new JobInputException($"Method 'cam' needs global average pooling and one linear layer after layer '{layer}' of model '{model.Name}'; use gradcam instead.");
+        // HeadAfter may run the model: on the torch thread.
+        string? notApplicable = await _executor.RunAsync(_ => methods.Select(m => MethodApplicability.WhyNot(CamMethods.Get(m), model, layer))
+            .FirstOrDefault(reason => reason is not null), WorkPriority.Interactive, cancellationToken);
+        if (notApplicable is not null)
+            throw new JobInputException(notApplicable);
         return new PreparedJob(loaded.Name, loaded.Sha256, layer, methods, classes, model.Labels);
     }
 
@@ -144,7 +150,7 @@ public sealed class EnginePhotoBatchExplainer : IPhotoBatchExplainer
         byte[] thumbnail = [];
         for (int m = 0; m < explanation.Maps.Count; m++)
         {
-            using Image<Rgb24> overlay = HeatmapRenderer.Overlay(shown, explanation.Maps[m].Map, null, spec);
+            using Image<Rgb24> overlay = HeatmapRenderer.Overlay(shown, PhotoPreprocessor.Place(explanation.Maps[m].Map, photo.Width, photo.Height, spec));
             overlays.Add(HeatmapRenderer.EncodePng(overlay));
             if (m == 0)
             {

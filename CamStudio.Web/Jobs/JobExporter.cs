@@ -97,9 +97,15 @@ public sealed class JobExporter(JobStore store, JobFiles files)
         csv.Append("\r\n");
     }
 
-    /// <summary>Quotes a field when it holds a comma, quote, line break or edge spaces; inner quotes are doubled.</summary>
+    /// <summary>
+    /// Quotes a field when it holds a comma, quote, line break or edge spaces; inner quotes are doubled. A field that a
+    /// spreadsheet would run as a formula (it starts with = + - @, a tab or a carriage return) gets a leading
+    /// apostrophe first (OWASP "CSV injection"): a photo named <c>=HYPERLINK(…).jpg</c> stays text.
+    /// </summary>
     internal static string Quote(string field)
     {
+        if (field.Length > 0 && field[0] is '=' or '+' or '-' or '@' or '\t' or '\r')
+            field = "'" + field;
         bool needsQuotes = field.IndexOfAny([',', '"', '\r', '\n']) >= 0 || (field.Length > 0 && (field[0] == ' ' || field[^1] == ' '));
         return needsQuotes ? "\"" + field.Replace("\"", "\"\"") + "\"" : field;
     }

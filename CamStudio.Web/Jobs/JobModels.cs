@@ -47,7 +47,13 @@ public sealed record JobInfo(
     int Runs,
     IReadOnlyList<IntakeIssue> Skipped)
 {
+    /// <summary>Entries left out in all; only the first <see cref="JobOptions.MaxSkippedReasons"/> are in <see cref="Skipped"/>.</summary>
+    public int SkippedCount { get; init; } = Skipped.Count;
+
     public int Finished => Done + Failed;
+
+    /// <summary>The session that made the job (<see cref="CamStudio.Web.Access.StudioCaller.HostSessionId"/> for the host's and older jobs).</summary>
+    public string Owner { get; init; } = CamStudio.Web.Access.StudioCaller.HostSessionId;
 }
 
 /// <summary>An input entry that was not taken into the job, and why.</summary>
@@ -102,5 +108,25 @@ public sealed record JobProgress(
     string? Error,
     long? FinishedAtUnixMs = null);
 
+/// <summary>A job that is not accepted (or not continued): the HTTP status, a title and a message saying why.</summary>
+public class JobRefusedException(int statusCode, string title, string message) : Exception(message)
+{
+    public int StatusCode { get; } = statusCode;
+
+    public string Title { get; } = title;
+}
+
 /// <summary>Bad job input: the whole job is rejected (HTTP 400) with this message.</summary>
-public sealed class JobInputException(string message) : Exception(message);
+public sealed class JobInputException(string message) : JobRefusedException(StatusCodes.Status400BadRequest, "The job was not accepted", message);
+
+/// <summary>The data folder's disk is (nearly) full: HTTP 507 at intake, a failed job while running.</summary>
+public sealed class DiskFullException(string message) : JobRefusedException(StatusCodes.Status507InsufficientStorage, "Disk full", message);
+
+/// <summary>An upload, a job or a session passes a size or count limit (HTTP 413, or 403 for the number of jobs).</summary>
+public sealed class JobLimitException(int statusCode, string title, string message) : JobRefusedException(statusCode, title, message);
+
+/// <summary>The request body broke off or is not what it claims (truncated multipart, bad framing): HTTP 400.</summary>
+public sealed class UnreadableUploadException(string message) : JobRefusedException(StatusCodes.Status400BadRequest, "Unreadable upload", message);
+
+/// <summary>Jobs are off: the data folder cannot be written (read-only, missing rights); the message names the folder.</summary>
+public sealed class JobsUnavailableException(string message) : JobRefusedException(StatusCodes.Status503ServiceUnavailable, "Jobs are off", message);

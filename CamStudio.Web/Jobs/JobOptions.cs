@@ -17,8 +17,35 @@ public sealed class JobOptions
     /// <summary>Largest single photo (bytes), uploaded or extracted.</summary>
     public long MaxPhotoBytes { get; set; } = 50L * 1024 * 1024;
 
-    /// <summary>Largest total of bytes written when extracting one archive (counted on the actual bytes, not headers).</summary>
-    public long MaxExtractedBytes { get; set; } = 2L * 1024 * 1024 * 1024;
+    /// <summary>Largest total of photo bytes one job may store (counted on the actual bytes written, not headers).</summary>
+    public long MaxExtractedBytes { get; set; } = 1L * 1024 * 1024 * 1024;
+
+    /// <summary>
+    /// Largest ratio of inflated to compressed bytes of one ZIP entry (photo formats barely compress; zero-filled
+    /// "photos" inflate a thousandfold). Entries below <see cref="CompressionRatioFloorBytes"/> are not judged.
+    /// </summary>
+    public int MaxCompressionRatio { get; set; } = 100;
+
+    /// <summary>Entries that inflate to fewer bytes than this are never refused for their compression ratio.</summary>
+    public long CompressionRatioFloorBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>Free space the data folder's disk keeps: intake and result writes stop before they would go below it.</summary>
+    public long DiskReserveBytes { get; set; } = 1L * 1024 * 1024 * 1024;
+
+    /// <summary>Most bytes the jobs of one LAN session may store (input photos and results); 0 = no limit.</summary>
+    public long SessionQuotaBytes { get; set; } = 4L * 1024 * 1024 * 1024;
+
+    /// <summary>Most jobs one LAN session may keep (finished ones count until deleted); 0 = no limit.</summary>
+    public int SessionMaxJobs { get; set; } = 20;
+
+    /// <summary>Most bytes the host's own jobs may store; 0 = no limit (the default: it is the host's disk).</summary>
+    public long HostQuotaBytes { get; set; }
+
+    /// <summary>Most jobs the host may keep; 0 = no limit.</summary>
+    public int HostMaxJobs { get; set; }
+
+    /// <summary>Skipped entries stored with their reason (the rest are only counted).</summary>
+    public int MaxSkippedReasons { get; set; } = 100;
 
     /// <summary>Largest request body accepted by <c>POST /api/jobs</c>.</summary>
     public long MaxUploadBytes { get; set; } = 2L * 1024 * 1024 * 1024;

@@ -19,22 +19,35 @@ public sealed class JobRunner : BackgroundService
     private readonly IPhotoBatchExplainer _explainer;
     private readonly JobProgressPublisher _publisher;
     private readonly JobOptions _options;
+    private readonly JobDisk _disk;
     private readonly ILogger<JobRunner> _logger;
     private readonly SemaphoreSlim _wake = new(0);
-    private readonly ConcurrentDictionary<string, CancellationTokenSource> _running = new();
+    private readonly ConcurrentDictionary<string, RunningJob> _running = new();
+    private readonly ConcurrentDictionary<string, bool> _purging = new();
+    private volatile string? _waitingReason;
 
-    public JobRunner(JobStore store, JobFiles files, IPhotoBatchExplainer explainer, JobProgressPublisher publisher, IOptions<JobOptions> options, ILogger<JobRunner> logger)
+    public JobRunner(JobStore store, JobFiles files, IPhotoBatchExplainer explainer, JobProgressPublisher publisher, JobDisk disk,
+        IOptions<JobOptions> options, ILogger<JobRunner> logger)
     {
         _store = store;
         _files = files;
         _explainer = explainer;
         _publisher = publisher;
+        _disk = disk;
         _options = options.Value;
         _logger = logger;
     }
 
+    /// <summary>Why queued jobs are not running now (a full disk, an unwritable data folder), or null.</summary>
+    public string? WaitingReason => _waitingReason;
+
     /// <summary>Tells the runner a job was queued.</summary>
     public void Wake() => _wake.Release();
+
+    /// <summary>Room above the reserve a job needs to start (a few photos' results and the database's journal).</summary>
+    private const long MinimumRoomToRun = 4L * 1024 * 1024;
+
+    private sealed record RunningJob(CancellationTokenSource Cancel, TaskCompletionSource Stopped);
 
     /// <summary>Cancels a queued or running job. A running job stops after its current batch. False when already final.</summary>
     public async Task<bool> CancelAsync(string jobId)
@@ -42,29 +55,65 @@ public sealed class JobRunner : BackgroundService
         JobInfo? job = _store.GetJob(jobId);
         if (job is null || job.State.IsFinal())
             return false;
-        if (_running.TryGetValue(jobId, out var cts))
+        if (_running.TryGetValue(jobId, out var running))
         {
-            await cts.CancelAsync();
+            await running.Cancel.CancelAsync();
             return true;
         }
-        if (_store.Finish(jobId, JobState.Cancelled, "Cancelled before it started.", DateTimeOffset.UtcNow))
-            await _publisher.PublishAsync(Snapshot(_store.GetJob(jobId)!));
+        await FinishAsync(jobId, JobState.Cancelled, "Cancelled before it started.");
         return true;
+    }
+
+    /// <summary>
+    /// Deletes a job for good: a running job is cancelled first (and awaited), then its rows and its folder go.
+    /// False when there was no such job.
+    /// </summary>
+    public async Task<bool> PurgeAsync(string jobId)
+    {
+        _purging[jobId] = true;
+        try
+        {
+            if (_running.TryGetValue(jobId, out var running))
+            {
+                await running.Cancel.CancelAsync();
+                await running.Stopped.Task.WaitAsync(TimeSpan.FromSeconds(60));
+            }
+            bool deleted = _store.DeleteJob(jobId);
+            string folder = _files.JobDirectory(jobId);
+            if (Directory.Exists(folder))
+                Directory.Delete(folder, recursive: true);
+            if (deleted)
+                _logger.LogInformation("Job {JobId} deleted with its files", jobId);
+            return deleted;
+        }
+        finally
+        {
+            _purging.TryRemove(jobId, out _);
+        }
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await Task.Yield();
-        RemoveOrphanFolders();
-        foreach (string id in _store.MarkRunningAsInterrupted())
-            _logger.LogWarning("Job {JobId} was running when the previous process stopped: marked interrupted, it will resume", id);
+        bool started = false;
         while (!stoppingToken.IsCancellationRequested)
         {
-            foreach (string id in _store.PendingJobIds())
+            // Nothing may escape this loop: an exception leaving ExecuteAsync stops the whole host, explorer included.
+            try
             {
-                if (stoppingToken.IsCancellationRequested)
-                    break;
-                await RunJobAsync(id, stoppingToken);
+                started = started || await StartUpAsync();
+                if (started)
+                    await RunPendingAsync(stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception ex)
+            {
+                string errorId = ErrorIds.New();
+                _logger.LogError(ex, "The job runner failed (error id {ErrorId}); it tries again in a few seconds", errorId);
+                SetWaiting($"Jobs wait: the job runner failed (see the server log, id {errorId}); it tries again in a few seconds.");
             }
             try
             {
@@ -74,6 +123,74 @@ public sealed class JobRunner : BackgroundService
             {
                 break;
             }
+        }
+    }
+
+    /// <summary>Once per process, when the store works: stale intakes removed, jobs of a dead process marked interrupted.</summary>
+    private async Task<bool> StartUpAsync()
+    {
+        if (_store.UnavailableReason is { } reason)
+        {
+            SetWaiting(reason);
+            return false;
+        }
+        RemoveOrphanFolders();
+        try
+        {
+            foreach (string id in await StoreRetry.RunAsync(_store.MarkRunningAsInterrupted, _logger, "interrupted jobs"))
+                _logger.LogWarning("Job {JobId} was running when the previous process stopped: marked interrupted, it will resume", id);
+        }
+        catch (Exception ex) when (StoreRetry.IsStorageError(ex))
+        {
+            // Left "running" they are still picked up below, exactly as interrupted ones: nothing is lost.
+            _logger.LogWarning("Could not mark interrupted jobs ({Message}); they resume anyway", StoreRetry.OneLine(ex.Message));
+        }
+        return true;
+    }
+
+    private async Task RunPendingAsync(CancellationToken stoppingToken)
+    {
+        foreach (string id in _store.PendingJobIds())
+        {
+            if (stoppingToken.IsCancellationRequested)
+                break;
+            // On a full disk jobs wait (they are not failed): they start once there is room again.
+            if (_disk.FullReason(MinimumRoomToRun) is { } full)
+            {
+                SetWaiting($"Jobs wait: {full}.");
+                return;
+            }
+            SetWaiting(null);
+            await RunJobAsync(id, stoppingToken);
+        }
+        SetWaiting(_disk.FullReason(MinimumRoomToRun) is { } stillFull ? $"Jobs wait: {stillFull}." : null);
+    }
+
+    /// <summary>Records why jobs wait; logs each change once (not every few seconds).</summary>
+    private void SetWaiting(string? reason)
+    {
+        if (reason == _waitingReason)
+            return;
+        _waitingReason = reason;
+        if (reason is null)
+            _logger.LogInformation("Jobs run again");
+        else
+            _logger.LogWarning("{Reason}", reason);
+    }
+
+    /// <summary>Sets a final state, retried on storage errors; when it still cannot be written the job stays resumable.</summary>
+    private async Task FinishAsync(string id, JobState state, string? reason)
+    {
+        try
+        {
+            if (await StoreRetry.RunAsync(() => _store.Finish(id, state, reason, DateTimeOffset.UtcNow), _logger, $"the state of job {id}")
+                && _store.GetJob(id) is { } job)
+                await _publisher.PublishAsync(Snapshot(job));
+        }
+        catch (Exception ex) when (StoreRetry.IsStorageError(ex))
+        {
+            _logger.LogError("Job {JobId} could not be marked {State} ({Message}); it stays resumable and runs again once the data folder can be written",
+                id, state.ToText(), StoreRetry.OneLine(ex.Message));
         }
     }
 
@@ -95,9 +212,9 @@ public sealed class JobRunner : BackgroundService
                 Directory.Delete(folder, recursive: true);
                 _logger.LogInformation("Removed {Folder}: an unfinished intake of a previous process", folder);
             }
-            catch (IOException ex)
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
-                _logger.LogWarning(ex, "Could not remove the stale intake folder {Folder}", folder);
+                _logger.LogWarning("Could not remove the stale intake folder {Folder}: {Message}", folder, StoreRetry.OneLine(ex.Message));
             }
         }
     }
@@ -105,9 +222,12 @@ public sealed class JobRunner : BackgroundService
     private async Task RunJobAsync(string id, CancellationToken stoppingToken)
     {
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-        _running[id] = cts;
+        var running = new RunningJob(cts, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        _running[id] = running;
         try
         {
+            if (_purging.ContainsKey(id))
+                return;
             JobInfo? job = _store.GetJob(id);
             if (job is null || job.State.IsFinal())
                 return;
@@ -120,20 +240,36 @@ public sealed class JobRunner : BackgroundService
         }
         catch (OperationCanceledException)
         {
-            if (_store.Finish(id, JobState.Cancelled, "Cancelled.", DateTimeOffset.UtcNow))
-                await _publisher.PublishAsync(Snapshot(_store.GetJob(id)!));
+            await FinishAsync(id, JobState.Cancelled, "Cancelled.");
             _logger.LogInformation("Job {JobId} cancelled", id);
+        }
+        catch (Exception ex) when (JobDisk.IsDiskFull(ex))
+        {
+            string reason = ex is DiskFullException ? ex.Message : $"disk full: {StoreRetry.OneLine(ex.Message)}";
+            _logger.LogWarning("Job {JobId} failed: {Reason}", id, reason);
+            await FinishAsync(id, JobState.Failed, reason);
+        }
+        catch (JobRefusedException ex)
+        {
+            _logger.LogWarning("Job {JobId} failed: {Reason}", id, ex.Message);
+            await FinishAsync(id, JobState.Failed, ex.Message);
+        }
+        catch (Exception ex) when (StoreRetry.IsStorageError(ex))
+        {
+            // The job's own rows could not be written even after retries: it is left as it is, and resumes later.
+            _logger.LogError("Job {JobId} paused: its progress could not be written ({Message}); it resumes once the data folder can be written",
+                id, StoreRetry.OneLine(ex.Message));
         }
         catch (Exception ex)
         {
-            _logger.LogError(ex, "Job {JobId} failed", id);
-            string reason = ex is JobInputException ? ex.Message : $"{ex.GetType().Name}: {ex.Message}";
-            if (_store.Finish(id, JobState.Failed, reason, DateTimeOffset.UtcNow))
-                await _publisher.PublishAsync(Snapshot(_store.GetJob(id)!));
+            string errorId = ErrorIds.New();
+            _logger.LogError(ex, "Job {JobId} failed (error id {ErrorId})", id, errorId);
+            await FinishAsync(id, JobState.Failed, $"The job failed unexpectedly; see the server log (id {errorId}).");
         }
         finally
         {
             _running.TryRemove(id, out _);
+            running.Stopped.TrySetResult();
         }
     }
 
@@ -145,7 +281,8 @@ public sealed class JobRunner : BackgroundService
         Directory.CreateDirectory(results);
         int partial = JobFiles.RemovePartialFiles(results);
         int? firstPhoto = pending.Count > 0 ? pending[0].Index : null;
-        int run = _store.StartRun(job.Id, prepared.ModelName, prepared.ModelSha256, firstPhoto, DateTimeOffset.UtcNow);
+        int run = await StoreRetry.RunAsync(() => _store.StartRun(job.Id, prepared.ModelName, prepared.ModelSha256, firstPhoto, DateTimeOffset.UtcNow),
+            _logger, $"the start of job {job.Id}");
         if (run > 1)
             _logger.LogWarning("Job {JobId} resumed (run {Run}) at photo {FirstPhoto}: {Finished} of {Total} photos were already finished; {Partial} half-written files removed",
                 job.Id, run, firstPhoto, job.Finished, job.Total, partial);
@@ -171,8 +308,9 @@ public sealed class JobRunner : BackgroundService
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
-                _logger.LogWarning(ex, "Batch of job {JobId} failed", job.Id);
-                outcomes = [.. batch.Select(_ => new PhotoOutcome.Failed($"{ex.GetType().Name}: {ex.Message}"))];
+                string errorId = ErrorIds.New();
+                _logger.LogWarning(ex, "Batch of job {JobId} failed (error id {ErrorId})", job.Id, errorId);
+                outcomes = [.. batch.Select(_ => new PhotoOutcome.Failed($"The engine failed on this photo's batch; see the server log (id {errorId})."))];
             }
             for (int i = 0; i < batch.Count; i++)
             {
@@ -180,7 +318,7 @@ public sealed class JobRunner : BackgroundService
                 PhotoOutcome outcome = outcomes[i] is PhotoOutcome.Failed failure
                     ? new PhotoOutcome.Failed(Reason(failure.Reason, fileName, paths[i]))
                     : outcomes[i];
-                JobPrediction? top1 = SaveOutcome(job.Id, run, index, fileName, outcome, results);
+                JobPrediction? top1 = await SaveOutcomeAsync(job.Id, run, index, fileName, outcome, results);
                 computedThisRun++;
                 if (outcome is PhotoOutcome.Explained) done++; else failed++;
                 long elapsed = clock.ElapsedMilliseconds;
@@ -193,22 +331,41 @@ public sealed class JobRunner : BackgroundService
             }
         }
         cancellationToken.ThrowIfCancellationRequested();
-        if (_store.Finish(job.Id, JobState.Completed, null, DateTimeOffset.UtcNow))
+        if (await StoreRetry.RunAsync(() => _store.Finish(job.Id, JobState.Completed, null, DateTimeOffset.UtcNow), _logger, $"the end of job {job.Id}"))
         {
             _logger.LogInformation("Job {JobId} completed: {Done} explained, {Failed} failed, {Elapsed} ms in this run", job.Id, done, failed, clock.ElapsedMilliseconds);
             await _publisher.PublishAsync(Snapshot(_store.GetJob(job.Id)!) with { ElapsedMs = clock.ElapsedMilliseconds });
         }
     }
 
-    /// <summary>Writes a photo's files, then commits its row. Returns its top-1 prediction.</summary>
-    private JobPrediction? SaveOutcome(string jobId, int run, int index, string fileName, PhotoOutcome outcome, string results)
+    /// <summary>
+    /// Writes a photo's files, then commits its row (retried). Returns its top-1 prediction. A full disk (the reserve
+    /// reached, or a write failing with ENOSPC) throws <see cref="DiskFullException"/>: the job fails with "disk full".
+    /// </summary>
+    private async Task<JobPrediction?> SaveOutcomeAsync(string jobId, int run, int index, string fileName, PhotoOutcome outcome, string results)
     {
         if (outcome is PhotoOutcome.Failed failure)
         {
-            _store.SaveResult(jobId, index, run, PhotoState.Failed, failure.Reason, null, [], [], null, DateTimeOffset.UtcNow);
+            await StoreRetry.RunAsync(() => { _store.SaveResult(jobId, index, run, PhotoState.Failed, failure.Reason, null, [], [], null, DateTimeOffset.UtcNow); return true; },
+                _logger, $"photo {index} of job {jobId}");
             return null;
         }
         var explained = (PhotoOutcome.Explained)outcome;
+        long bytes = explained.ThumbnailPng.Length + explained.OverlayPngs.Sum(p => (long)p.Length)
+            + explained.Explanation.Maps.Sum(m => 128L + 4L * m.Map.Height * m.Map.Width);
+        _disk.EnsureRoom(bytes, $"the results of {fileName}");
+        try
+        {
+            return await WriteResultAsync(jobId, run, index, fileName, explained, results);
+        }
+        catch (IOException ex) when (JobDisk.IsDiskFull(ex))
+        {
+            throw new DiskFullException($"disk full: writing the results of {fileName} failed ({StoreRetry.OneLine(ex.Message)}).");
+        }
+    }
+
+    private async Task<JobPrediction?> WriteResultAsync(string jobId, int run, int index, string fileName, PhotoOutcome.Explained explained, string results)
+    {
         string stem = $"{index:D4}_{SafeStem(fileName)}";
         Directory.CreateDirectory(Path.Combine(results, "maps"));
         Directory.CreateDirectory(Path.Combine(results, "overlays"));
@@ -229,7 +386,8 @@ public sealed class JobRunner : BackgroundService
         string thumbnail = $"thumbs/{index:D4}.png";
         JobFiles.WriteAtomically(JobFiles.Inside(results, thumbnail), explained.ThumbnailPng);
         JobPrediction? top1 = predictions.Count > 0 ? predictions[0] : null;
-        _store.SaveResult(jobId, index, run, PhotoState.Done, null, top1, predictions, maps, thumbnail, DateTimeOffset.UtcNow);
+        await StoreRetry.RunAsync(() => { _store.SaveResult(jobId, index, run, PhotoState.Done, null, top1, predictions, maps, thumbnail, DateTimeOffset.UtcNow); return true; },
+            _logger, $"photo {index} of job {jobId}");
         return top1;
     }
 

@@ -12,12 +12,20 @@ namespace CamStudio.Web.Jobs;
 public sealed class JobStore
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    private static readonly TimeSpan RetryReadyAfter = TimeSpan.FromSeconds(5);
     private readonly string _connectionString;
+    private readonly Lock _readyGate = new();
+    private bool _ready;
+    private string? _unavailable;
+    private DateTime _lastAttemptUtc;
 
+    /// <summary>
+    /// Never throws for a data folder that cannot be written (read-only, full, no rights): jobs are then off, the
+    /// studio still starts, and <see cref="UnavailableReason"/> says why, naming the folder. Opening is retried.
+    /// </summary>
     public JobStore(string dataDirectory)
     {
         DataDirectory = dataDirectory;
-        Directory.CreateDirectory(dataDirectory);
         DatabasePath = Path.Combine(dataDirectory, "jobs.db");
         _connectionString = new SqliteConnectionStringBuilder
         {
@@ -27,16 +35,61 @@ public sealed class JobStore
             Pooling = true,
             DefaultTimeout = 30,
         }.ToString();
-        Initialise();
+        TryMakeReady();
     }
 
     public string DataDirectory { get; }
 
     public string DatabasePath { get; }
 
+    /// <summary>Why jobs are off (the data folder cannot be written), or null when the store works.</summary>
+    public string? UnavailableReason => TryMakeReady() ? null : _unavailable;
+
+    /// <summary>Opens (and if needed creates) the database; remembers why not, and tries again after a few seconds.</summary>
+    private bool TryMakeReady()
+    {
+        lock (_readyGate)
+        {
+            if (_ready)
+                return true;
+            if (_unavailable is not null && DateTime.UtcNow - _lastAttemptUtc < RetryReadyAfter)
+                return false;
+            _lastAttemptUtc = DateTime.UtcNow;
+            try
+            {
+                Directory.CreateDirectory(DataDirectory);
+                // A read-only folder may still hold a readable database: jobs need to write, so probe that first.
+                // A full disk is not "off": the database still reads, and jobs wait for room (JobRunner, JobDisk).
+                string probe = Path.Combine(DataDirectory, ".write-probe");
+                try
+                {
+                    File.WriteAllBytes(probe, [1]);
+                }
+                catch (IOException ex) when (JobDisk.IsDiskFull(ex))
+                {
+                }
+                finally
+                {
+                    File.Delete(probe);
+                }
+                Initialise();
+                _ready = true;
+                _unavailable = null;
+                return true;
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or SqliteException)
+            {
+                _unavailable = JobDisk.IsDiskFull(ex)
+                    ? $"Jobs are off: the disk of the data folder {DataDirectory} is full ({ex.Message})."
+                    : $"Jobs are off: the data folder {DataDirectory} cannot be written ({ex.Message}). Make it writable or set CAMSTUDIO_DATA to another folder, then restart.";
+                return false;
+            }
+        }
+    }
+
     private void Initialise()
     {
-        using var connection = Open();
+        using var connection = OpenConnection();
         Execute(connection, "PRAGMA journal_mode=WAL;");
         Execute(connection, """
             CREATE TABLE IF NOT EXISTS jobs (
@@ -54,7 +107,8 @@ public sealed class JobStore
                 finished_utc TEXT,
                 error TEXT,
                 runs INTEGER NOT NULL DEFAULT 0,
-                skipped TEXT NOT NULL DEFAULT '[]');
+                skipped TEXT NOT NULL DEFAULT '[]',
+                skipped_count INTEGER NOT NULL DEFAULT 0);
             CREATE TABLE IF NOT EXISTS photos (
                 job_id TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
                 idx INTEGER NOT NULL,
@@ -84,9 +138,28 @@ public sealed class JobStore
                 resumed INTEGER NOT NULL,
                 PRIMARY KEY (job_id, run));
             """);
+        AddColumnIfMissing(connection, "jobs", "skipped_count", "INTEGER NOT NULL DEFAULT 0");
+        // Jobs stored before owners existed stay NULL, which reads as the host's (only the host could start jobs
+        // from its folders, and LAN viewers shared everything before).
+        AddColumnIfMissing(connection, "jobs", "owner", "TEXT");
+    }
+
+    /// <summary>Upgrades a database made by an older version (CREATE TABLE IF NOT EXISTS keeps its old columns).</summary>
+    private static void AddColumnIfMissing(SqliteConnection connection, string table, string column, string definition)
+    {
+        using var info = Command(connection, $"SELECT 1 FROM pragma_table_info('{table}') WHERE name = $column", ("$column", column));
+        if (info.ExecuteScalar() is null)
+            Execute(connection, $"ALTER TABLE {table} ADD COLUMN {column} {definition};");
     }
 
     private SqliteConnection Open()
+    {
+        if (!TryMakeReady())
+            throw new JobsUnavailableException(_unavailable!);
+        return OpenConnection();
+    }
+
+    private SqliteConnection OpenConnection()
     {
         var connection = new SqliteConnection(_connectionString);
         connection.Open();
@@ -118,18 +191,20 @@ public sealed class JobStore
         reader.IsDBNull(ordinal) ? null : DateTimeOffset.Parse(reader.GetString(ordinal), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
 
     /// <summary>Stores a new queued job with its photos (input files must already be in place).</summary>
-    public void CreateJob(string id, JobSettings settings, IReadOnlyList<(string FileName, string InputFile)> photos, IReadOnlyList<IntakeIssue> skipped, DateTimeOffset createdUtc)
+    /// <param name="owner">The <see cref="CamStudio.Web.Access.StudioCaller.SessionId"/> that made the job; null = the host.</param>
+    /// <param name="skippedCount">Every entry left out (<paramref name="skipped"/> holds the first ones); null = skipped.Count.</param>
+    public void CreateJob(string id, JobSettings settings, IReadOnlyList<(string FileName, string InputFile)> photos, IReadOnlyList<IntakeIssue> skipped, DateTimeOffset createdUtc, string? owner = null, int? skippedCount = null)
     {
         using var connection = Open();
         using var transaction = connection.BeginTransaction();
         using (var command = Command(connection, """
-            INSERT INTO jobs (id, state, model, methods, classes, layer, total, created_utc, skipped)
-            VALUES ($id, $state, $model, $methods, $classes, $layer, $total, $created, $skipped)
+            INSERT INTO jobs (id, state, model, methods, classes, layer, total, created_utc, skipped, skipped_count, owner)
+            VALUES ($id, $state, $model, $methods, $classes, $layer, $total, $created, $skipped, $skippedCount, $owner)
             """,
             ("$id", id), ("$state", JobState.Queued.ToText()), ("$model", settings.Model),
             ("$methods", JsonSerializer.Serialize(settings.Methods, Json)), ("$classes", settings.Classes),
             ("$layer", settings.Layer), ("$total", photos.Count), ("$created", Time(createdUtc)),
-            ("$skipped", JsonSerializer.Serialize(skipped, Json))))
+            ("$skipped", JsonSerializer.Serialize(skipped, Json)), ("$skippedCount", skippedCount ?? skipped.Count), ("$owner", owner)))
         {
             command.Transaction = transaction;
             command.ExecuteNonQuery();
@@ -154,26 +229,36 @@ public sealed class JobStore
 
     private const string JobColumns = """
         j.id, j.state, j.model, j.methods, j.classes, j.layer, j.model_name, j.model_sha256, j.total,
-        j.created_utc, j.started_utc, j.finished_utc, j.error, j.runs, j.skipped,
+        j.created_utc, j.started_utc, j.finished_utc, j.error, j.runs, j.skipped, j.skipped_count,
         (SELECT COUNT(*) FROM photos p WHERE p.job_id = j.id AND p.state = 'done'),
-        (SELECT COUNT(*) FROM photos p WHERE p.job_id = j.id AND p.state = 'failed')
+        (SELECT COUNT(*) FROM photos p WHERE p.job_id = j.id AND p.state = 'failed'),
+        j.owner
         """;
 
-    private static JobInfo ReadJob(SqliteDataReader r) => new(
-        Id: r.GetString(0),
-        State: JobStates.Parse(r.GetString(1)),
-        Settings: new JobSettings(r.GetString(2), JsonSerializer.Deserialize<string[]>(r.GetString(3), Json) ?? [], r.GetString(4), r.GetString(5)),
-        ModelName: r.IsDBNull(6) ? null : r.GetString(6),
-        ModelSha256: r.IsDBNull(7) ? null : r.GetString(7),
-        Total: r.GetInt32(8),
-        Done: r.GetInt32(15),
-        Failed: r.GetInt32(16),
-        CreatedUtc: ReadTime(r, 9)!.Value,
-        StartedUtc: ReadTime(r, 10),
-        FinishedUtc: ReadTime(r, 11),
-        Error: r.IsDBNull(12) ? null : r.GetString(12),
-        Runs: r.GetInt32(13),
-        Skipped: JsonSerializer.Deserialize<IntakeIssue[]>(r.GetString(14), Json) ?? []);
+    private static JobInfo ReadJob(SqliteDataReader r)
+    {
+        IntakeIssue[] skipped = JsonSerializer.Deserialize<IntakeIssue[]>(r.GetString(14), Json) ?? [];
+        return new JobInfo(
+            Id: r.GetString(0),
+            State: JobStates.Parse(r.GetString(1)),
+            Settings: new JobSettings(r.GetString(2), JsonSerializer.Deserialize<string[]>(r.GetString(3), Json) ?? [], r.GetString(4), r.GetString(5)),
+            ModelName: r.IsDBNull(6) ? null : r.GetString(6),
+            ModelSha256: r.IsDBNull(7) ? null : r.GetString(7),
+            Total: r.GetInt32(8),
+            Done: r.GetInt32(16),
+            Failed: r.GetInt32(17),
+            CreatedUtc: ReadTime(r, 9)!.Value,
+            StartedUtc: ReadTime(r, 10),
+            FinishedUtc: ReadTime(r, 11),
+            Error: r.IsDBNull(12) ? null : r.GetString(12),
+            Runs: r.GetInt32(13),
+            Skipped: skipped)
+        {
+            // Rows of older versions kept every reason and no count.
+            SkippedCount = Math.Max(r.GetInt32(15), skipped.Length),
+            Owner = r.IsDBNull(18) ? CamStudio.Web.Access.StudioCaller.HostSessionId : r.GetString(18),
+        };
+    }
 
     public JobInfo? GetJob(string id)
     {
@@ -183,16 +268,52 @@ public sealed class JobStore
         return reader.Read() ? ReadJob(reader) : null;
     }
 
-    /// <summary>All jobs, newest first.</summary>
-    public IReadOnlyList<JobInfo> ListJobs(int limit = 200)
+    /// <summary>One page of jobs, or of one owner's jobs (NULL owners are the host's), newest first.</summary>
+    public IReadOnlyList<JobInfo> ListJobs(int limit = 200, string? ownedBy = null, int offset = 0)
     {
         using var connection = Open();
-        using var command = Command(connection, $"SELECT {JobColumns} FROM jobs j ORDER BY j.created_utc DESC LIMIT $limit", ("$limit", limit));
+        using var command = ownedBy is null
+            ? Command(connection, $"SELECT {JobColumns} FROM jobs j ORDER BY j.created_utc DESC, j.id LIMIT $limit OFFSET $offset",
+                ("$limit", limit), ("$offset", offset))
+            : Command(connection, $"SELECT {JobColumns} FROM jobs j WHERE COALESCE(j.owner, $host) = $owner ORDER BY j.created_utc DESC, j.id LIMIT $limit OFFSET $offset",
+                ("$limit", limit), ("$offset", offset), ("$owner", ownedBy), ("$host", CamStudio.Web.Access.StudioCaller.HostSessionId));
         using var reader = command.ExecuteReader();
         var jobs = new List<JobInfo>();
         while (reader.Read())
             jobs.Add(ReadJob(reader));
         return jobs;
+    }
+
+    /// <summary>How many jobs are stored, or of one owner (NULL owners are the host's).</summary>
+    public int CountJobs(string? ownedBy = null)
+    {
+        using var connection = Open();
+        using var command = ownedBy is null
+            ? Command(connection, "SELECT COUNT(*) FROM jobs")
+            : Command(connection, "SELECT COUNT(*) FROM jobs WHERE COALESCE(owner, $host) = $owner",
+                ("$owner", ownedBy), ("$host", CamStudio.Web.Access.StudioCaller.HostSessionId));
+        return Convert.ToInt32(command.ExecuteScalar(), CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>The ids of one owner's jobs (for its storage quota).</summary>
+    public IReadOnlyList<string> JobIdsOf(string owner)
+    {
+        using var connection = Open();
+        using var command = Command(connection, "SELECT id FROM jobs WHERE COALESCE(owner, $host) = $owner",
+            ("$owner", owner), ("$host", CamStudio.Web.Access.StudioCaller.HostSessionId));
+        using var reader = command.ExecuteReader();
+        var ids = new List<string>();
+        while (reader.Read())
+            ids.Add(reader.GetString(0));
+        return ids;
+    }
+
+    /// <summary>Removes a job's rows (photos, results and runs go with it). False when there was none.</summary>
+    public bool DeleteJob(string id)
+    {
+        using var connection = Open();
+        using var command = Command(connection, "DELETE FROM jobs WHERE id = $id", ("$id", id));
+        return command.ExecuteNonQuery() == 1;
     }
 
     /// <summary>True when a job with this id is stored (whatever its state).</summary>

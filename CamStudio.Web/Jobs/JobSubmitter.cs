@@ -1,41 +1,77 @@
+using CamStudio.Web.Access;
+
 namespace CamStudio.Web.Jobs;
 
-/// <summary>Creates jobs: checks the settings against the model, takes the photos in, stores the job, wakes the runner.</summary>
-public sealed class JobSubmitter(JobStore store, JobFiles files, PhotoIntake intake, IPhotoBatchExplainer explainer, JobRunner runner, ILogger<JobSubmitter> logger)
+/// <summary>
+/// Creates jobs: opens an intake within the caller's quota and the disk's room, takes the photos in, checks the
+/// settings against the model, stores the job, wakes the runner.
+/// </summary>
+public sealed class JobSubmitter(JobStore store, JobFiles files, PhotoIntake intake, JobQuota quota, IPhotoBatchExplainer explainer, JobRunner runner, ILogger<JobSubmitter> logger)
 {
-    public Task<JobInfo> SubmitFilesAsync(JobSettings settings, IReadOnlyList<IncomingPhoto> photos, CancellationToken cancellationToken) =>
-        SubmitAsync(settings, input => intake.TakeFilesAsync(photos, input, cancellationToken), cancellationToken);
+    public Task<JobInfo> SubmitFilesAsync(StudioCaller caller, JobSettings settings, IReadOnlyList<IncomingPhoto> photos, CancellationToken cancellationToken) =>
+        SubmitAsync(caller, settings, async writer =>
+        {
+            foreach (IncomingPhoto photo in photos)
+                await writer.Writer.AddPhotoAsync(photo.Name, photo.Open, cancellationToken);
+        }, cancellationToken);
 
-    public Task<JobInfo> SubmitArchiveAsync(JobSettings settings, Stream archive, string archiveName, CancellationToken cancellationToken) =>
-        SubmitAsync(settings, input => intake.TakeArchiveAsync(archive, archiveName, input, cancellationToken), cancellationToken);
+    public Task<JobInfo> SubmitArchiveAsync(StudioCaller caller, JobSettings settings, Stream archive, string archiveName, CancellationToken cancellationToken) =>
+        SubmitAsync(caller, settings, job => job.Writer.AddArchiveAsync(archive, archiveName, cancellationToken), cancellationToken);
 
-    /// <summary>A folder on the server: callers must allow this only for the host itself (loopback).</summary>
-    public Task<JobInfo> SubmitFolderAsync(JobSettings settings, string folder, CancellationToken cancellationToken) =>
-        SubmitAsync(settings, input => intake.TakeFolderAsync(folder, input, cancellationToken), cancellationToken);
+    /// <summary>A folder on the server: only the host may read the server's disk (callers show their own refusal first).</summary>
+    public Task<JobInfo> SubmitFolderAsync(StudioCaller caller, JobSettings settings, string folder, CancellationToken cancellationToken) =>
+        caller.IsHost
+            ? SubmitAsync(caller, settings, job => job.Writer.AddFolderAsync(folder, cancellationToken), cancellationToken)
+            : throw new UnauthorizedAccessException("Jobs from server folders are for the host only.");
 
-    private async Task<JobInfo> SubmitAsync(JobSettings settings, Func<string, Task<IntakeResult>> take, CancellationToken cancellationToken)
+    /// <summary>Settings first (nothing is written for a job that would be refused anyway), then the photos.</summary>
+    public async Task<JobInfo> SubmitAsync(StudioCaller caller, JobSettings settings, Func<JobIntake, Task> take, CancellationToken cancellationToken)
+    {
+        await CheckSettingsAsync(settings, cancellationToken);
+        using JobIntake job = Begin(caller);
+        await take(job);
+        return await CommitAsync(job, settings, cancellationToken);
+    }
+
+    /// <summary>Unknown model, layer, method or class names are refused before the photos are queued.</summary>
+    public async Task CheckSettingsAsync(JobSettings settings, CancellationToken cancellationToken)
     {
         if (settings.Methods.Count == 0)
             throw new JobInputException("No CAM method was chosen (e.g. methods=gradcam).");
-        // Unknown model, layer, method or class names are refused now, not after the photos are queued.
         await explainer.PrepareAsync(settings, cancellationToken);
+    }
+
+    /// <summary>
+    /// A new, empty job of <paramref name="caller"/> (streamed uploads fill it before their settings are known).
+    /// Throws when jobs are off, the caller's job count or quota is reached, or the disk has no room.
+    /// </summary>
+    public JobIntake Begin(StudioCaller caller)
+    {
+        if (store.UnavailableReason is { } off)
+            throw new JobsUnavailableException(off);
+        QuotaLease lease = quota.Open(caller);
         string id = JobFiles.NewId();
-        string jobDirectory = files.JobDirectory(id);
+        return new JobIntake(id, caller, files.JobDirectory(id), intake.Begin(files.InputDirectory(id), lease.Budget), lease);
+    }
+
+    /// <summary>Checks the settings (again: cheap once the model is loaded) and stores the job; the intake's folder is kept.</summary>
+    public async Task<JobInfo> CommitAsync(JobIntake job, JobSettings settings, CancellationToken cancellationToken)
+    {
+        await CheckSettingsAsync(settings, cancellationToken);
+        IntakeResult taken = job.Writer.Finish();
         try
         {
-            IntakeResult intake = await take(files.InputDirectory(id));
-            store.CreateJob(id, settings, intake.Photos, intake.Skipped, DateTimeOffset.UtcNow);
+            store.CreateJob(job.Id, settings, taken.Photos, taken.Skipped, DateTimeOffset.UtcNow, job.Caller.IsHost ? null : job.Caller.SessionId, taken.SkippedCount);
         }
-        catch
+        catch (Exception ex) when (JobDisk.IsDiskFull(ex))
         {
-            if (Directory.Exists(jobDirectory))
-                Directory.Delete(jobDirectory, recursive: true);
-            throw;
+            throw new DiskFullException($"disk full: the job could not be stored ({StoreRetry.OneLine(ex.Message)}).");
         }
-        JobInfo job = store.GetJob(id)!;
-        logger.LogInformation("Job {JobId} queued: {Total} photos, {Skipped} entries skipped", id, job.Total, job.Skipped.Count);
+        job.Committed = true;
+        JobInfo stored = store.GetJob(job.Id)!;
+        logger.LogInformation("Job {JobId} queued for {Owner}: {Total} photos, {Skipped} entries skipped", job.Id, stored.Owner, stored.Total, stored.SkippedCount);
         runner.Wake();
-        return job;
+        return stored;
     }
 
     /// <summary>Reads form-style settings: methods and classes are comma-separated, empty values take defaults.</summary>

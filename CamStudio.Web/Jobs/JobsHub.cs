@@ -1,10 +1,12 @@
+using CamStudio.Web.Access;
 using Microsoft.AspNetCore.SignalR;
 
 namespace CamStudio.Web.Jobs;
 
 /// <summary>
 /// <c>/hubs/jobs</c>: <c>Follow(jobId)</c> joins the job's group (and returns its current progress);
-/// <c>Unfollow(jobId)</c> leaves it. Messages: <c>JobProgress</c>.
+/// <c>Unfollow(jobId)</c> leaves it. Messages: <c>JobProgress</c>. A session follows only its own jobs (the host all):
+/// another session's job is "no job", exactly like a missing one.
 /// </summary>
 public sealed class JobsHub(JobStore store) : Hub
 {
@@ -21,7 +23,16 @@ public sealed class JobsHub(JobStore store) : Hub
         return Groups.RemoveFromGroupAsync(Context.ConnectionId, JobProgressPublisher.GroupOf(jobId));
     }
 
-    private JobInfo Find(string jobId) =>
-        (JobFiles.IsValidId(jobId) ? store.GetJob(jobId) : null)
-        ?? throw new HubException($"There is no job '{jobId}'.");
+    private JobInfo Find(string jobId)
+    {
+        if (store.UnavailableReason is { } off)
+            throw new HubException(off);
+        return (JobFiles.IsValidId(jobId) ? store.GetJob(jobId) : null) is { } job && Caller.CanAccess(job.Owner)
+            ? job
+            : throw new HubException($"There is no job '{jobId}'.");
+    }
+
+    // The connection's principal was set by the access middleware on the negotiate/connect request.
+    private StudioCaller Caller => StudioCaller.FromPrincipal(Context.User)
+        ?? throw new HubException("This connection has no CamStudio caller.");
 }

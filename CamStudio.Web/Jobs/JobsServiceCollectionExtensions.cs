@@ -1,15 +1,15 @@
-using CamStudio.Web.Access;
 using CamStudio.Web.Hosting;
 using CamStudio.Web.Jobs.Present;
+using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace CamStudio.Web.Jobs;
 
-/// <summary>Wiring of batch jobs, presenter mode and LAN access (three calls in Program.cs).</summary>
+/// <summary>Wiring of batch jobs and presenter mode.</summary>
 public static class JobsServiceCollectionExtensions
 {
-    /// <summary>Registers the job store, runner, intake, export, hubs, presenter session and the access code.</summary>
+    /// <summary>Registers the job store, runner, intake, export, hubs and the presenter session.</summary>
     public static IServiceCollection AddCamStudioJobs(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<JobOptions>()
@@ -18,10 +18,15 @@ public static class JobsServiceCollectionExtensions
                 ? JobOptions.ResolveDataDirectory(configuration)
                 : Path.GetFullPath(o.DataDirectory))
             .Validate(o => o.BatchSize is >= 1 and <= 256, "CamStudio:Jobs:BatchSize must be between 1 and 256.")
-            .Validate(o => o.MaxPhotos >= 1, "CamStudio:Jobs:MaxPhotos must be at least 1.");
+            .Validate(o => o.MaxPhotos >= 1, "CamStudio:Jobs:MaxPhotos must be at least 1.")
+            .Validate(o => o.DiskReserveBytes >= 0 && o.MaxCompressionRatio >= 1 && o.MaxSkippedReasons >= 0,
+                "CamStudio:Jobs:DiskReserveBytes must not be negative, MaxCompressionRatio at least 1, MaxSkippedReasons not negative.");
         services.TryAddSingleton(sp => new JobStore(sp.GetRequiredService<IOptions<JobOptions>>().Value.DataDirectory));
         services.TryAddSingleton(sp => new JobFiles(sp.GetRequiredService<IOptions<JobOptions>>().Value.DataDirectory));
         services.TryAddSingleton(sp => new PhotoIntake(sp.GetRequiredService<IOptions<JobOptions>>().Value));
+        services.TryAddSingleton<IDiskSpace, DriveDiskSpace>();
+        services.TryAddSingleton(sp => new JobDisk(sp.GetRequiredService<IDiskSpace>(), sp.GetRequiredService<IOptions<JobOptions>>().Value));
+        services.TryAddSingleton<JobQuota>();
         services.TryAddSingleton<JobExporter>();
         services.TryAddSingleton<JobPhotos>();
         services.TryAddSingleton<JobSubmitter>();
@@ -32,33 +37,11 @@ public static class JobsServiceCollectionExtensions
         services.AddSharedEngineCore(configuration);
         services.TryAddSingleton<IPhotoBatchExplainer, EnginePhotoBatchExplainer>();
         services.TryAddSingleton<PresenterSession>();
-        services.TryAddSingleton(_ => AccessCode.FromConfiguration(configuration));
         services.AddProblemDetails();
         services.AddHttpContextAccessor();
-        services.AddSignalR().AddHubOptions<PresenterHub>(o => o.MaximumReceiveMessageSize = 32 * 1024 * 1024);
+        services.AddSignalR(o => o.AddFilter<HubFailureFilter>()).AddHubOptions<PresenterHub>(o => o.MaximumReceiveMessageSize = 32 * 1024 * 1024);
+        services.AddLogging(logging => logging.AddFilter(HubFailureFilter.DispatcherCategory, LogLevel.Critical));
         return services;
-    }
-
-    /// <summary>
-    /// The access-code gate for non-loopback clients. Call it early (before static files and endpoints) so it
-    /// covers pages, the API and every hub; logs the code when it was generated.
-    /// </summary>
-    public static WebApplication UseCamStudioAccess(this WebApplication app)
-    {
-        AccessCode code = app.Services.GetRequiredService<AccessCode>();
-        if (code.Generated)
-        {
-            // Shown once at start so the host can read it out; set CamStudio:AccessCode or --access-code to fix one.
-            Console.WriteLine($"Access code for LAN viewers: {code.Code}");
-            app.Logger.LogWarning("Access code for LAN viewers: {AccessCode} (generated at start)", code.Code);
-        }
-        else
-        {
-            // A configured code is a secret the host already knows: it is not written to the logs.
-            app.Logger.LogInformation("LAN viewers need the configured access code (CamStudio:AccessCode or --access-code)");
-        }
-        app.UseMiddleware<AccessCodeMiddleware>();
-        return app;
     }
 
     /// <summary>Maps <c>/api/jobs</c>, <c>/hubs/jobs</c>, <c>/hubs/present</c> and the presenter's image URLs.</summary>

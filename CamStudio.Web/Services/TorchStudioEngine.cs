@@ -112,10 +112,11 @@ public sealed class TorchStudioEngine : IStudioEngine
         {
             token.ThrowIfCancellationRequested();
             string layer = LayerNames.Resolve(loaded, checkedRequest.Layer);
-            if (checkedRequest.Methods.Any(m => CamMethods.Get(m).NeedsHead) && loaded.HeadAfter(layer) is null)
-                throw new StudioInputException(
-                    $"Method 'cam' needs global average pooling and one linear layer after layer '{layer}' of {name}; pick the auto layer or another method (e.g. gradcam).")
-                { Title = "Method not applicable" };
+            foreach (string method in checkedRequest.Methods)
+            {
+                if (MethodApplicability.WhyNot(CamMethods.Get(method), loaded, layer) is { } reason)
+                    throw new StudioInputException(reason) { Title = "Method not applicable" };
+            }
             return CamExplainer.Explain(loaded, [input], checkedRequest, token)[0];
         }, queue, cancellationToken);
     }
@@ -164,7 +165,9 @@ public sealed class TorchStudioEngine : IStudioEngine
         OverlayOptions options = Options(style);
         return Task.Run(() =>
         {
-            using Image<Rgb24> overlay = HeatmapRenderer.Overlay(fullResolution ? photo.Pixels : photo.Display, map, options);
+            // The studio does not pass the model's placement yet (its move to CamEngine will): the whole photo, as before.
+            var placed = new CamStudio.Engine.Maps.PlacedMap(map, CamStudio.Engine.Maps.MapPlacement.WholePhoto, map.Width, map.Height);
+            using Image<Rgb24> overlay = HeatmapRenderer.Overlay(fullResolution ? photo.Pixels : photo.Display, placed, options);
             return HeatmapRenderer.EncodePng(overlay);
         }, cancellationToken);
     }

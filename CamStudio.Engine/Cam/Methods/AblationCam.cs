@@ -12,10 +12,11 @@ public sealed class AblationCam : ICamMethod
     public string Id => "ablationcam";
     public string DisplayName => "Ablation-CAM";
     public string Paper => "Desai & Ramaswamy 2020, Ablation-CAM: Visual Explanations for Deep Convolutional Network via Gradient-free Localization (WACV)";
-    public bool NeedsGradients => false;
-    public bool NeedsHead => false;
+    public MethodRequirements Requirements => MethodRequirements.LayerOutputReplacement | MethodRequirements.ExtraForwards;
     public bool IsClassSpecific => true;
-    public bool NeedsExtraForwards => true;
+
+    /// <summary>The photo as it is, then one pass per channel.</summary>
+    public long ExtraForwardsPerPhoto(long channels) => channels + 1;
 
     public Tensor Compute(CamInputs inputs)
     {
@@ -42,9 +43,9 @@ public sealed class AblationCam : ICamMethod
         using var scope = torch.NewDisposeScope();
         long channels = activation.shape[0];
         var chunks = new List<Tensor> { forwards.LogitsWithLayerOutput(photo.unsqueeze(0), activation.unsqueeze(0)) };
-        for (long start = 0; start < channels; start += ExtraForwards.ChunkSize)
+        for (long start = 0, count; start < channels; start += count)
         {
-            long count = Math.Min(ExtraForwards.ChunkSize, channels - start);
+            count = forwards.NextChunkSize(channels - start);
             Tensor ablated = activation.unsqueeze(0).repeat(count, 1, 1, 1);
             for (long j = 0; j < count; j++)
                 ablated[j, start + j].zero_();

@@ -9,8 +9,7 @@ public sealed class ClassicCam : ICamMethod
     public string Id => "cam";
     public string DisplayName => "CAM";
     public string Paper => "Zhou et al. 2016, Learning Deep Features for Discriminative Localization (CVPR)";
-    public bool NeedsGradients => false;
-    public bool NeedsHead => true;
+    public MethodRequirements Requirements => MethodRequirements.LinearHead;
     public bool IsClassSpecific => true;
 
     public Tensor Compute(CamInputs inputs)

@@ -17,8 +17,7 @@ public sealed class EigenCam : ICamMethod
     public string Id => "eigencam";
     public string DisplayName => "Eigen-CAM";
     public string Paper => "Muhammad & Yeasin 2020, Eigen-CAM: Class Activation Map using Principal Components (IJCNN)";
-    public bool NeedsGradients => false;
-    public bool NeedsHead => false;
+    public MethodRequirements Requirements => MethodRequirements.None;
     public bool IsClassSpecific => false;
 
     public Tensor Compute(CamInputs inputs)

@@ -9,8 +9,7 @@ public sealed class GradCam : ICamMethod
     public string Id => "gradcam";
     public string DisplayName => "Grad-CAM";
     public string Paper => "Selvaraju et al. 2017, Grad-CAM: Visual Explanations from Deep Networks via Gradient-based Localization (ICCV)";
-    public bool NeedsGradients => true;
-    public bool NeedsHead => false;
+    public MethodRequirements Requirements => MethodRequirements.Gradients;
     public bool IsClassSpecific => true;
 
     public Tensor Compute(CamInputs inputs)

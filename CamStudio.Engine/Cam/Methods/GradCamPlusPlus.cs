@@ -15,8 +15,7 @@ public sealed class GradCamPlusPlus : ICamMethod
     public string Id => "gradcam++";
     public string DisplayName => "Grad-CAM++";
     public string Paper => "Chattopadhyay et al. 2018, Grad-CAM++: Improved Visual Explanations for Deep Convolutional Networks (WACV)";
-    public bool NeedsGradients => true;
-    public bool NeedsHead => false;
+    public MethodRequirements Requirements => MethodRequirements.Gradients;
     public bool IsClassSpecific => true;
 
     public Tensor Compute(CamInputs inputs)

@@ -9,8 +9,7 @@ public sealed class HiResCam : ICamMethod
     public string Id => "hirescam";
     public string DisplayName => "HiResCAM";
     public string Paper => "Draelos & Carin 2020, Use HiResCAM instead of Grad-CAM for faithful explanations of convolutional neural networks (arXiv:2011.08891)";
-    public bool NeedsGradients => true;
-    public bool NeedsHead => false;
+    public MethodRequirements Requirements => MethodRequirements.Gradients;
     public bool IsClassSpecific => true;
 
     public Tensor Compute(CamInputs inputs)

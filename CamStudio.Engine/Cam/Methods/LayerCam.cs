@@ -9,8 +9,7 @@ public sealed class LayerCam : ICamMethod
     public string Id => "layercam";
     public string DisplayName => "LayerCAM";
     public string Paper => "Jiang et al. 2021, LayerCAM: Exploring Hierarchical Class Activation Maps for Localization (IEEE TIP)";
-    public bool NeedsGradients => true;
-    public bool NeedsHead => false;
+    public MethodRequirements Requirements => MethodRequirements.Gradients;
     public bool IsClassSpecific => true;
 
     public Tensor Compute(CamInputs inputs)

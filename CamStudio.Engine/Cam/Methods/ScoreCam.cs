@@ -13,10 +13,11 @@ public sealed class ScoreCam : ICamMethod
     public string Id => "scorecam";
     public string DisplayName => "Score-CAM";
     public string Paper => "Wang et al. 2020, Score-CAM: Score-Weighted Visual Explanations for Convolutional Neural Networks (CVPR Workshops)";
-    public bool NeedsGradients => false;
-    public bool NeedsHead => false;
+    public MethodRequirements Requirements => MethodRequirements.ExtraForwards;
     public bool IsClassSpecific => true;
-    public bool NeedsExtraForwards => true;
+
+    /// <summary>One pass per channel.</summary>
+    public long ExtraForwardsPerPhoto(long channels) => channels;
 
     public Tensor Compute(CamInputs inputs)
     {
@@ -46,9 +47,9 @@ public sealed class ScoreCam : ICamMethod
         Tensor high = masks.amax([1, 2], keepdim: true);
         masks = (masks - low) / (high - low + 1e-8);
         var chunks = new List<Tensor>();
-        for (long start = 0; start < channels; start += ExtraForwards.ChunkSize)
+        for (long start = 0, count; start < channels; start += count)
         {
-            long count = Math.Min(ExtraForwards.ChunkSize, channels - start);
+            count = forwards.NextChunkSize(channels - start);
             Tensor masked = photo.unsqueeze(0) * masks.narrow(0, start, count).unsqueeze(1);
             chunks.Add(forwards.Logits(masked));
         }

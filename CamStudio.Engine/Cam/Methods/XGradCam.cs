@@ -11,8 +11,7 @@ public sealed class XGradCam : ICamMethod
     public string Id => "xgradcam";
     public string DisplayName => "XGrad-CAM";
     public string Paper => "Fu et al. 2020, Axiom-based Grad-CAM: Towards Accurate Visualization and Explanation of CNNs (BMVC)";
-    public bool NeedsGradients => true;
-    public bool NeedsHead => false;
+    public MethodRequirements Requirements => MethodRequirements.Gradients;
     public bool IsClassSpecific => true;
 
     public Tensor Compute(CamInputs inputs)

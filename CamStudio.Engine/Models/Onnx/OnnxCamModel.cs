@@ -1,3 +1,4 @@
+using CamStudio.Engine.Cam;
 using CamStudio.Engine.Imaging;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -12,7 +13,7 @@ namespace CamStudio.Engine.Models.Onnx;
 /// Entry point: <see cref="Load"/>. The constructor probes the graph once with a batch of one to learn every tensor's shape,
 /// choose <see cref="AutoLayer"/> and find (and numerically verify) a GAP → linear classifier head.
 /// </remarks>
-public sealed class OnnxCamModel : ICamModel
+public sealed class OnnxCamModel : ICamModel, ILayerOutputReplacement
 {
     private static readonly HashSet<string> PassThroughOps = ["Flatten", "Reshape", "Squeeze", "Unsqueeze", "QuantizeLinear", "DequantizeLinear", "Identity", "Dropout", "Cast"];
 
@@ -92,6 +93,9 @@ public sealed class OnnxCamModel : ICamModel
     /// <summary>1 when the graph runs one photo at a time (see <see cref="OnnxBatchProbe"/>); the explainer then slices its batches.</summary>
     public int MaxBatchSize { get; }
 
+    /// <summary>Autograd through the graph (quantised tensors hold their real values), and any tensor's value substituted.</summary>
+    public ModelCapabilities Capabilities => ModelCapabilities.Gradients | ModelCapabilities.LayerOutputReplacement;
+
     public LinearHead? HeadAfter(string layer)
     {
         RequireLayer(layer);
@@ -131,6 +135,35 @@ public sealed class OnnxCamModel : ICamModel
             activations.Add(one.Activation.alias());
         }
         return new ModelRun(torch.cat(logits, 0).MoveToOuterDisposeScope(), torch.cat(activations, 0).MoveToOuterDisposeScope());
+    }
+
+    /// <summary>Logits with graph tensor <paramref name="layer"/> given as <paramref name="output"/> instead of computed; no gradients.</summary>
+    public Tensor LogitsWithLayerOutput(Tensor input, string layer, Tensor output)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        RequireLayer(layer);
+        if (input.dim() == 4 && input.shape[0] > MaxBatchSize && output.dim() >= 1 && output.shape[0] == input.shape[0])
+            return LogitsWithLayerOutputPhotoByPhoto(input, layer, output);
+        ValidateInput(input);
+        long[] own = _layersByName[layer].Shape;
+        // Checked here, before native code sees it: the graph's kernels assume the layer's own shape.
+        if (output.dim() != own.Length || output.shape[0] != input.shape[0] || !output.shape.Skip(1).SequenceEqual(own.Skip(1)))
+            throw new ArgumentException($"Layer '{layer}' of {Name} outputs N×{string.Join("×", own.Skip(1))}, so it cannot be replaced by " +
+                $"{string.Join("×", output.shape)} for a batch of {input.shape[0]}.", nameof(output));
+        using var scope = NewDisposeScope();
+        using IDisposable noGrad = torch.no_grad();
+        using GraphRun run = _graph.Execute(input, capture: null, gradientsFromCapture: false, replacement: (layer, output));
+        return LogitsOf(run.Output).alias().MoveToOuterDisposeScope();
+    }
+
+    /// <summary>A batch-1-only graph with a replaced layer (Ablation-CAM's copies): one run each, concatenated.</summary>
+    private Tensor LogitsWithLayerOutputPhotoByPhoto(Tensor input, string layer, Tensor output)
+    {
+        using var scope = NewDisposeScope();
+        var logits = new List<Tensor>();
+        for (long i = 0; i < input.shape[0]; i++)
+            logits.Add(LogitsWithLayerOutput(input.narrow(0, i, 1), layer, output.narrow(0, i, 1)));
+        return torch.cat(logits, 0).MoveToOuterDisposeScope();
     }
 
     public void Dispose()
@@ -260,8 +293,9 @@ public sealed class OnnxCamModel : ICamModel
         bias = bias?.reshape(ClassCount);
         if (!HeadReproducesLogits(layer, weight, bias))
             return null;
-        Tensor w = weight.contiguous().MoveToOuterDisposeScope();
-        Tensor? b = bias?.contiguous().MoveToOuterDisposeScope();
+        // Owned by the model (disposed with it), not by whatever dispose scope the first caller happened to be in.
+        Tensor w = weight.contiguous().DetachFromDisposeScope();
+        Tensor? b = bias?.contiguous().DetachFromDisposeScope();
         _headTensors.Add(w);
         if (b is not null)
             _headTensors.Add(b);

@@ -85,9 +85,15 @@ public sealed class OnnxGraphModule : nn.Module<Tensor, Tensor>
     /// autograd records from it to the outputs only. <paramref name="observe"/> sees every runtime tensor as it is produced.
     /// Tensors are freed as soon as no later node reads them.
     /// </summary>
+    /// <remarks>
+    /// With <paramref name="replacement"/>, that tensor takes the given value instead of being computed, and the nodes
+    /// that only fed it are skipped (what Ablation-CAM needs: the rest of the graph run on a changed layer output).
+    /// With <paramref name="budget"/> (the load-time probe), each node is refused before it runs if its outputs would not fit.
+    /// </remarks>
     internal GraphRun Execute(Tensor input, string? capture, bool gradientsFromCapture, Action<string, Tensor>? observe = null,
-        OnnxMemoryBudget? budget = null)
+        (string Name, Tensor Value)? replacement = null, OnnxMemoryBudget? budget = null)
     {
+        bool[]? runs = replacement is { } r ? NodesNeededWith(r.Name) : null;
         var values = new Dictionary<string, Tensor>();
         var keep = new HashSet<string>(Outputs);
         if (capture is not null)
@@ -96,9 +102,13 @@ public sealed class OnnxGraphModule : nn.Module<Tensor, Tensor>
         using var scope = NewDisposeScope();
         Tensor graphInput = Produced(Input.Name, input.alias());
         values[Input.Name] = graphInput;
+        if (replacement is { } given)
+            values[given.Name] = Produced(given.Name, given.Value.alias());
         for (int i = 0; i < _nodes.Count; i++)
         {
             OnnxGraphNode node = _nodes[i];
+            if (runs is not null && !runs[i])
+                continue;
             var arguments = new Tensor?[node.Inputs.Length];
             for (int j = 0; j < arguments.Length; j++)
             {
@@ -135,6 +145,12 @@ public sealed class OnnxGraphModule : nn.Module<Tensor, Tensor>
             {
                 if (node.Outputs[k].Length == 0)
                     continue;
+                if (replacement is { } replaced && node.Outputs[k] == replaced.Name)
+                {
+                    // The node ran for another output; the replaced one keeps the given value.
+                    results[k].Dispose();
+                    continue;
+                }
                 values[node.Outputs[k]] = Produced(node.Outputs[k], results[k]);
             }
             foreach (string name in node.Inputs.Distinct())
@@ -164,6 +180,29 @@ public sealed class OnnxGraphModule : nn.Module<Tensor, Tensor>
             throw new OnnxImportException($"{FileName} has no tensor named '{capture}'.");
         Tensor[] outputs = Outputs.Select(o => values.GetValueOrDefault(o) ?? _constants[o]).Select(t => t.alias().MoveToOuterDisposeScope()).ToArray();
         return new GraphRun(outputs, captured?.alias().MoveToOuterDisposeScope());
+    }
+
+    /// <summary>
+    /// Which nodes must run when <paramref name="replaced"/> is given rather than computed: those some graph output
+    /// needs other than through the replaced tensor (so the layers before an ablated one are not run for nothing).
+    /// </summary>
+    private bool[] NodesNeededWith(string replaced)
+    {
+        var needed = new HashSet<string>(Outputs);
+        var runs = new bool[_nodes.Count];
+        for (int i = _nodes.Count - 1; i >= 0; i--)
+        {
+            OnnxGraphNode node = _nodes[i];
+            if (!node.Outputs.Any(o => o.Length > 0 && o != replaced && needed.Contains(o)))
+                continue;
+            runs[i] = true;
+            foreach (string name in node.Inputs)
+            {
+                if (name.Length > 0)
+                    needed.Add(name);
+            }
+        }
+        return runs;
     }
 
     protected override void Dispose(bool disposing)

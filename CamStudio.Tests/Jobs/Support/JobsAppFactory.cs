@@ -24,15 +24,25 @@ public sealed class JobsAppFactory : WebApplicationFactory<JobStore>
     public const string LanPeerHeader = "X-Test-Lan-Peer";
     public const string Code = "TEST-C0DE";
 
+    /// <summary><see cref="LanPeerHeader"/> value for a connection without an address (a Unix socket, a same-host proxy).</summary>
+    public const string NoAddress = "none";
+
     private readonly bool _kestrel;
     private readonly int _batchSize;
 
-    public JobsAppFactory(bool kestrel = false, int batchSize = 2, IPhotoBatchExplainer? explainer = null, IPAddress? listenOn = null)
+    private readonly IReadOnlyDictionary<string, string> _settings;
+    private readonly bool _ownsData; // a data folder passed in (a restarted server) is the caller's to delete
+
+    public JobsAppFactory(bool kestrel = false, int batchSize = 2, IPhotoBatchExplainer? explainer = null, IPAddress? listenOn = null,
+        IReadOnlyDictionary<string, string>? settings = null, string? dataDirectory = null)
     {
+        _settings = settings ?? new Dictionary<string, string>();
+        _ownsData = dataDirectory is null;
         _kestrel = kestrel;
         _batchSize = batchSize;
-        DataDirectory = Path.Combine(Path.GetTempPath(), "camstudio-jobs-tests", Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(DataDirectory);
+        DataDirectory = dataDirectory ?? Path.Combine(Path.GetTempPath(), "camstudio-jobs-tests", Guid.NewGuid().ToString("N"));
+        if (_ownsData)
+            Directory.CreateDirectory(DataDirectory);
         Explainer = new GatedExplainer { Inner = explainer };
         if (kestrel)
             UseKestrel(options => options.Listen(listenOn ?? IPAddress.Loopback, 0));
@@ -41,6 +51,15 @@ public sealed class JobsAppFactory : WebApplicationFactory<JobStore>
     public string DataDirectory { get; }
 
     public GatedExplainer Explainer { get; }
+
+    /// <summary>Replaces the real disk's free space (set before the first client), e.g. <see cref="FakeDiskSpace"/>.</summary>
+    public IDiskSpace? Disk { get; set; }
+
+    /// <summary>Changes job options after the test defaults (set before the first client).</summary>
+    public Action<JobOptions>? ConfigureJobs { get; set; }
+
+    /// <summary>Every line the app logged (category, level, message), for tests that check what is logged.</summary>
+    public LogCollector Logs { get; } = new();
 
     /// <summary>http://127.0.0.1:port/ (or the address given to listen on) once the Kestrel server has started.</summary>
     public Uri ServerAddress
@@ -60,13 +79,21 @@ public sealed class JobsAppFactory : WebApplicationFactory<JobStore>
         builder.UseEnvironment("Development");
         builder.UseSetting("CamStudio:AccessCode", Code);
         builder.UseSetting("CamStudio:DataDirectory", DataDirectory);
+        foreach (var (key, value) in _settings)
+            builder.UseSetting(key, value);
         builder.ConfigureTestServices(services =>
         {
             services.PostConfigure<JobOptions>(o =>
             {
                 o.DataDirectory = DataDirectory;
                 o.BatchSize = _batchSize;
+                ConfigureJobs?.Invoke(o);
             });
+            if (Disk is not null)
+            {
+                services.RemoveAll<IDiskSpace>();
+                services.AddSingleton(Disk);
+            }
             services.RemoveAll<ModelCatalog>();
             services.AddSingleton(_ => new ModelCatalog(TestModels.Directory));
             services.RemoveAll<IPhotoBatchExplainer>();
@@ -77,21 +104,22 @@ public sealed class JobsAppFactory : WebApplicationFactory<JobStore>
                 return Explainer;
             });
             services.AddSingleton<IStartupFilter, LanPeerStartupFilter>();
+            services.AddSingleton<Microsoft.Extensions.Logging.ILoggerProvider>(Logs);
         });
     }
 
     protected override void Dispose(bool disposing)
     {
         base.Dispose(disposing);
-        if (disposing)
+        if (disposing && _ownsData)
         {
             try
             {
                 Directory.Delete(DataDirectory, recursive: true);
             }
-            catch (IOException)
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
-                // SQLite may still hold the WAL for a moment; the temp folder is cleaned by the OS.
+                // SQLite may still hold the WAL for a moment, or the folder is a read-only test mount; temp folders are cleaned by the OS.
             }
         }
     }
@@ -103,7 +131,7 @@ public sealed class JobsAppFactory : WebApplicationFactory<JobStore>
             app.Use(async (context, nextMiddleware) =>
             {
                 if (context.Request.Headers.TryGetValue(LanPeerHeader, out var peer) || context.Request.Query.TryGetValue("testLanPeer", out peer))
-                    context.Connection.RemoteIpAddress = IPAddress.Parse(peer.ToString());
+                    context.Connection.RemoteIpAddress = peer.ToString() == NoAddress ? null : IPAddress.Parse(peer.ToString());
                 else
                     context.Connection.RemoteIpAddress ??= IPAddress.Loopback;
                 await nextMiddleware(context);

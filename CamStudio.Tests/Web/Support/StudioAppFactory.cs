@@ -4,6 +4,7 @@ using CamStudio.Engine.Models.Catalog;
 using CamStudio.Engine.Runtime;
 using CamStudio.Tests.Support;
 using CamStudio.Web.Hosting;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
@@ -65,7 +66,25 @@ public class StudioAppFactory : WebApplicationFactory<StudioOptions>
             // CAMSTUDIO_MODELS (set by scripts/test.sh) would win over app settings, so the catalog is replaced outright.
             services.RemoveAll<ModelCatalog>();
             services.AddSingleton(new ModelCatalog(ModelsDirectory));
+            services.AddSingleton<IStartupFilter, InMemoryClientIsTheHost>();
         });
+    }
+
+    /// <summary>
+    /// The in-memory test server gives requests no remote address, which the app (rightly) does not take for the
+    /// host; these tests play the host, so their requests come from loopback.
+    /// </summary>
+    private sealed class InMemoryClientIsTheHost : IStartupFilter
+    {
+        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+        {
+            app.Use((context, nextMiddleware) =>
+            {
+                context.Connection.RemoteIpAddress ??= IPAddress.Loopback;
+                return nextMiddleware(context);
+            });
+            next(app);
+        };
     }
 
     public override async ValueTask DisposeAsync()

@@ -1,4 +1,5 @@
 using Bunit;
+using CamStudio.Web.Access;
 using CamStudio.Web.Jobs.Present;
 using CamStudio.Web.Services;
 using Microsoft.Extensions.DependencyInjection;
@@ -25,6 +26,7 @@ public abstract class StudioTestContext : BunitContext, IAsyncLifetime
         // The explorer's Present switch publishes through the presenter session (SignalR hub context).
         Services.AddSignalR();
         Services.AddSingleton<PresenterSession>();
+        Services.AddStudioCaller(StudioCaller.Host);
     }
 
     // MudBlazor registers services that only implement IAsyncDisposable, so the container must be disposed asynchronously.

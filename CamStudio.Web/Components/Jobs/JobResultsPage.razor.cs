@@ -1,9 +1,13 @@
+using CamStudio.Web.Access;
 using CamStudio.Web.Jobs;
 using Microsoft.AspNetCore.Components;
 
 namespace CamStudio.Web.Components.Jobs;
 
-/// <summary><c>/jobs/{id}</c>: the gallery of a job (thumbnails, predictions, filter by predicted class, failures), export, explorer links.</summary>
+/// <summary>
+/// <c>/jobs/{id}</c>: the gallery of a job (thumbnails, predictions, filter by predicted class, failures), export,
+/// explorer links, and deleting a finished job.
+/// </summary>
 public sealed partial class JobResultsPage : IDisposable
 {
     private const string FailedFilter = "\u0000failed";
@@ -11,13 +15,16 @@ public sealed partial class JobResultsPage : IDisposable
     private IReadOnlyList<JobPhoto> _photos = [];
     private IReadOnlyList<string> _classNames = [];
     private string _filter = "";
-    private bool _interactive;
+    private bool _interactive, _deleted;
+    private string? _off;
     private IDisposable? _subscription;
 
     [Parameter] public string JobId { get; set; } = "";
 
     [Inject] private JobStore Store { get; set; } = default!;
     [Inject] private JobProgressPublisher Publisher { get; set; } = default!;
+    [Inject] private JobRunner Runner { get; set; } = default!;
+    [Inject] private CircuitCaller Caller { get; set; } = default!;
 
     /// <summary>
     /// The explorer link for a photo of this job. The explorer (owned by the studio page) reads <c>job</c> and
@@ -59,9 +66,23 @@ public sealed partial class JobResultsPage : IDisposable
 
     private void Load()
     {
-        _job = JobFiles.IsValidId(JobId) ? Store.GetJob(JobId) : null;
+        _off = Store.UnavailableReason;
+        if (_off is not null || _deleted)
+            return;
+        // Another session's job reads as "no such job", as in the API.
+        _job = JobFiles.IsValidId(JobId) && Store.GetJob(JobId) is { } job && Caller.Value.CanAccess(job.Owner) ? job : null;
         _photos = _job is null ? [] : Store.ListPhotos(JobId);
         _classNames = [.. _photos.Where(p => p.Top1Name is not null).Select(p => p.Top1Name!).Distinct().Order()];
+    }
+
+    private async Task DeleteAsync()
+    {
+        if (_job is not { } job || !job.State.IsFinal() || !Caller.Value.CanAccess(job.Owner))
+            return;
+        await Runner.PurgeAsync(job.Id);
+        _deleted = true;
+        _job = null;
+        _photos = [];
     }
 
     public void Dispose() => _subscription?.Dispose();

@@ -1,4 +1,4 @@
-using System.Net;
+using CamStudio.Web.Access;
 using CamStudio.Web.Jobs;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Forms;
@@ -8,7 +8,9 @@ namespace CamStudio.Web.Components.Jobs;
 
 /// <summary>
 /// <c>/jobs</c>: start a job (photos, a ZIP, or a server folder for the host), the queue with live progress bars,
-/// ETA and thumbnails as photos finish, and cancel. Progress comes from <see cref="JobProgressPublisher"/> in-process.
+/// ETA and thumbnails as photos finish, cancel and delete; a page of <see cref="JobsApi.DefaultPageSize"/> jobs at a
+/// time. Uploads go straight into the job's folder (no temp copies). When jobs are off or waiting (read-only data
+/// folder, full disk) the page says why. Progress comes from <see cref="JobProgressPublisher"/> in-process.
 /// </summary>
 public sealed partial class JobsPage : IDisposable
 {
@@ -21,6 +23,8 @@ public sealed partial class JobsPage : IDisposable
     private IBrowserFile? _archive;
     private string? _folder, _model, _classes, _layer, _error, _chosen;
     private bool _submitting, _interactive, _isLocal;
+    private int _page = 1, _totalJobs;
+    private string? _notice;
     private IDisposable? _subscription;
     private CancellationTokenSource _lifetime = new();
 
@@ -29,16 +33,20 @@ public sealed partial class JobsPage : IDisposable
     [Inject] private JobRunner Runner { get; set; } = default!;
     [Inject] private JobProgressPublisher Publisher { get; set; } = default!;
     [Inject] private Microsoft.Extensions.Options.IOptions<JobOptions> Options { get; set; } = default!;
-    [Inject] private IHttpContextAccessor HttpContextAccessor { get; set; } = default!;
+    [Inject] private CircuitCaller Caller { get; set; } = default!;
     [Inject] private ILogger<JobsPage> Logger { get; set; } = default!;
 
     private bool CanSubmit => _photos.Count > 0 || _archive is not null || !string.IsNullOrWhiteSpace(_folder);
 
     protected override void OnInitialized()
     {
-        // The circuit's connection: loopback only for the host itself (folder jobs read the server's disk).
-        _isLocal = HttpContextAccessor.HttpContext?.Connection.RemoteIpAddress is { } address && IPAddress.IsLoopback(address);
-        _jobs = [.. Store.ListJobs()];
+        // Folder jobs read the server's disk: only the host gets the folder field.
+        _isLocal = Caller.Value.IsHost;
+        _notice = Store.UnavailableReason;
+        if (_notice is not null)
+            return; // jobs are off: the page shows why, and nothing else can be read
+        _notice = Runner.WaitingReason;
+        Reload();
         foreach (JobInfo job in _jobs.Where(j => j.Finished > 0))
             _thumbs[job.Id] = [.. Store.ListPhotos(job.Id).Where(p => p.ThumbnailFile is not null).Select(p => (p.Index, p.FileName))];
         _subscription = Publisher.Subscribe(OnProgress);
@@ -56,6 +64,8 @@ public sealed partial class JobsPage : IDisposable
     /// <summary>Called on the runner's thread: the page's state changes only on the renderer's context.</summary>
     private void OnProgress(JobProgress progress) => _ = InvokeAsync(() =>
     {
+        if (_jobs.All(j => j.Id != progress.JobId) && !(Store.GetJob(progress.JobId) is { } job && Caller.Value.CanAccess(job.Owner)))
+            return; // another session's job: not shown here
         _live[progress.JobId] = progress;
         if (progress.Photo is int photo && progress.Error is null)
         {
@@ -64,7 +74,7 @@ public sealed partial class JobsPage : IDisposable
             list.Add((photo, $"{progress.File}: {progress.Top1Name} ({progress.Top1Prob:P0})"));
         }
         if (progress.State != "running" || _jobs.All(j => j.Id != progress.JobId))
-            _jobs = [.. Store.ListJobs()];
+            Reload();
         StateHasChanged();
     });
 
@@ -108,69 +118,93 @@ public sealed partial class JobsPage : IDisposable
         _submitting = true;
         _error = null;
         _submitted = null;
-        string temp = Path.Combine(Path.GetTempPath(), "camstudio-upload-" + Guid.NewGuid().ToString("N"));
         try
         {
             JobSettings settings = JobSubmitter.ParseSettings(_model, _methods, _classes, _layer);
             CancellationToken token = _lifetime.Token;
-            if (_archive is not null)
+            if (_archive is null && _photos.Count == 0 && !(_isLocal && !string.IsNullOrWhiteSpace(_folder)))
+                return;
+            await Submitter.CheckSettingsAsync(settings, token);
+            using (JobIntake intake = Submitter.Begin(Caller.Value))
             {
-                Directory.CreateDirectory(temp);
-                string path = Path.Combine(temp, "upload.zip");
-                await using (var target = File.Create(path))
-                await using (var source = _archive.OpenReadStream(Options.Value.MaxUploadBytes, token))
-                    await source.CopyToAsync(target, token);
-                await using var archive = File.OpenRead(path);
-                _submitted = await Submitter.SubmitArchiveAsync(settings, archive, _archive.Name, token);
-            }
-            else if (_photos.Count > 0)
-            {
-                Directory.CreateDirectory(temp);
-                var incoming = new List<IncomingPhoto>();
-                for (int i = 0; i < _photos.Count; i++)
+                if (_archive is not null)
                 {
-                    string path = Path.Combine(temp, i.ToString(System.Globalization.CultureInfo.InvariantCulture));
-                    await using (var target = File.Create(path))
-                    await using (var source = _photos[i].OpenReadStream(Options.Value.MaxPhotoBytes, token))
-                        await source.CopyToAsync(target, token);
-                    incoming.Add(new IncomingPhoto(_photos[i].Name, () => File.OpenRead(path)));
+                    await using var source = _archive.OpenReadStream(Options.Value.MaxUploadBytes, token);
+                    await intake.AddUploadedArchiveAsync(source, _archive.Name, token);
                 }
-                _submitted = await Submitter.SubmitFilesAsync(settings, incoming, token);
-            }
-            else if (_isLocal && !string.IsNullOrWhiteSpace(_folder))
-            {
-                _submitted = await Submitter.SubmitFolderAsync(settings, _folder.Trim(), token);
+                else if (_photos.Count > 0)
+                {
+                    foreach (IBrowserFile photo in _photos)
+                    {
+                        await using var source = photo.OpenReadStream(Options.Value.MaxPhotoBytes, token);
+                        await intake.Writer.AddPhotoAsync(photo.Name, source, token);
+                    }
+                }
+                else
+                {
+                    await intake.Writer.AddFolderAsync(_folder!.Trim(), token);
+                }
+                _submitted = await Submitter.CommitAsync(intake, settings, token);
             }
             _photos = [];
             _archive = null;
             _chosen = null;
-            _jobs = [.. Store.ListJobs()];
+            Reload();
         }
-        catch (JobInputException ex)
+        catch (JobRefusedException ex)
         {
             _error = ex.Message;
         }
-        catch (IOException ex)
-        {
-            _error = $"The upload could not be read: {ex.Message}";
-        }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            Logger.LogError(ex, "Starting a job failed");
-            _error = $"The job could not be started: {ex.Message}";
+            string errorId = ErrorIds.New();
+            Logger.LogError(ex, "Starting a job failed (error id {ErrorId})", errorId);
+            _error = $"The job could not be started; see the server log (id {errorId}).";
         }
         finally
         {
             _submitting = false;
-            if (Directory.Exists(temp))
-                Directory.Delete(temp, recursive: true);
         }
+    }
+
+    private IReadOnlyList<JobInfo> VisibleJobs() => JobsApi.VisibleJobs(Caller.Value, Store, _page, JobsApi.DefaultPageSize);
+
+    private int PageCount => Math.Max(1, (_totalJobs + JobsApi.DefaultPageSize - 1) / JobsApi.DefaultPageSize);
+
+    /// <summary>The current page of jobs, the total for the pager, and why jobs wait (if they do).</summary>
+    private void Reload()
+    {
+        _notice = Store.UnavailableReason ?? Runner.WaitingReason;
+        if (Store.UnavailableReason is not null)
+            return;
+        _totalJobs = JobsApi.CountVisibleJobs(Caller.Value, Store);
+        _page = Math.Min(_page, PageCount);
+        _jobs = [.. VisibleJobs()];
+    }
+
+    private void OnPageChanged(int page)
+    {
+        _page = page;
+        Reload();
     }
 
     private async Task CancelAsync(string jobId)
     {
+        if (Store.GetJob(jobId) is not { } job || !Caller.Value.CanAccess(job.Owner))
+            return;
         await Runner.CancelAsync(jobId);
-        _jobs = [.. Store.ListJobs()];
+        Reload();
+    }
+
+    /// <summary>Deletes a finished job with its files (the host may delete any, a session its own).</summary>
+    private async Task DeleteAsync(string jobId)
+    {
+        if (Store.GetJob(jobId) is not { } job || !Caller.Value.CanAccess(job.Owner))
+            return;
+        await Runner.PurgeAsync(jobId);
+        _thumbs.Remove(jobId);
+        _live.Remove(jobId);
+        Reload();
     }
 
     internal static string FormatDuration(long milliseconds) =>

@@ -109,7 +109,9 @@ public sealed partial class Home : IDisposable
             return;
         try
         {
-            JobPhoto? photo = store.ListPhotos(jobId).FirstOrDefault(p => p.Index == index);
+            // Another session's job is "no photo", as in the API.
+            bool mine = JobFiles.IsValidId(jobId) && store.GetJob(jobId) is { } job && Services.GetRequiredService<CamStudio.Web.Access.CircuitCaller>().Value.CanAccess(job.Owner);
+            JobPhoto? photo = mine ? store.ListPhotos(jobId).FirstOrDefault(p => p.Index == index) : null;
             string? input = photo is null ? null : store.InputFileOf(jobId, index);
             if (photo is null || input is null)
             {

@@ -1,3 +1,4 @@
+using CamStudio.Web.Access;
 using Microsoft.AspNetCore.SignalR;
 
 namespace CamStudio.Web.Jobs.Present;
@@ -5,7 +6,8 @@ namespace CamStudio.Web.Jobs.Present;
 /// <summary>
 /// <c>/hubs/present</c>. Followers call <c>Follow()</c> (returns the current <see cref="PresenterUpdate"/>, then
 /// receive <c>PresenterUpdate</c> messages). A presenter that is not the in-process explorer (a script, a test)
-/// calls <c>Publish(state)</c> / <c>Stop()</c>; the explorer calls <see cref="PresenterSession"/> directly.
+/// calls <c>Publish(state)</c> / <c>Stop()</c>; the explorer calls <see cref="PresenterSession"/> directly. Only the
+/// session presenting (or the host) may publish or stop; others get a hub error saying so.
 /// </summary>
 public sealed class PresenterHub(PresenterSession session) : Hub
 {
@@ -21,8 +23,28 @@ public sealed class PresenterHub(PresenterSession session) : Hub
     {
         if (state.Overlays.Any(o => o.Png.Length == 0))
             throw new HubException("Every overlay needs its PNG bytes.");
-        return session.Publish(state);
+        try
+        {
+            return session.Publish(state, Caller);
+        }
+        catch (PresenterBusyException ex)
+        {
+            throw new HubException(ex.Message);
+        }
     }
 
-    public void Stop() => session.Stop();
+    public void Stop()
+    {
+        try
+        {
+            session.Stop(Caller);
+        }
+        catch (PresenterBusyException ex)
+        {
+            throw new HubException(ex.Message);
+        }
+    }
+
+    private StudioCaller Caller => StudioCaller.FromPrincipal(Context.User)
+        ?? throw new HubException("This connection has no CamStudio caller.");
 }

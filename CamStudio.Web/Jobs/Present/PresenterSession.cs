@@ -1,3 +1,4 @@
+using CamStudio.Web.Access;
 using Microsoft.AspNetCore.SignalR;
 
 namespace CamStudio.Web.Jobs.Present;
@@ -41,6 +42,8 @@ public sealed record PresentedOverlayInfo(string Method, int ClassIndex, string 
 /// The one live presentation of this server. The presenter's explorer calls <see cref="Publish"/> with the overlays
 /// it already rendered; the server keeps them once and tells followers (Blazor <c>/present</c> pages through
 /// <see cref="Subscribe"/>, other clients through <c>/hubs/present</c>) the new version and the image URLs.
+/// The session that starts a presentation controls it until it stops; any other session that tries to publish or
+/// stop gets <see cref="PresenterBusyException"/> and can only follow. The host may always take over or stop.
 /// </summary>
 public sealed class PresenterSession(IHubContext<PresenterHub> hub, ILogger<PresenterSession> logger)
 {
@@ -50,6 +53,7 @@ public sealed class PresenterSession(IHubContext<PresenterHub> hub, ILogger<Pres
     private readonly Lock _gate = new();
     private readonly List<Action<PresenterUpdate>> _subscribers = [];
     private PresenterState? _state;
+    private string? _controller;
     private long _version;
 
     public PresenterUpdate Current
@@ -70,30 +74,72 @@ public sealed class PresenterSession(IHubContext<PresenterHub> hub, ILogger<Pres
         }
     }
 
+    /// <summary>The session presenting now, or null.</summary>
+    public string? Controller
+    {
+        get
+        {
+            lock (_gate)
+                return _controller;
+        }
+    }
+
     /// <summary>Shows <paramref name="state"/> to every follower. Returns the new version.</summary>
-    public long Publish(PresenterState state)
+    /// <exception cref="PresenterBusyException">Another session is presenting (and <paramref name="by"/> is not the host).</exception>
+    public long Publish(PresenterState state, StudioCaller by)
     {
         ArgumentNullException.ThrowIfNull(state);
         PresenterUpdate update;
         lock (_gate)
         {
+            EnsureMayControl(by);
             _state = state;
+            _controller = by.SessionId;
             update = Describe(_state, ++_version);
         }
         Broadcast(update);
         return update.Version;
     }
 
-    /// <summary>Ends the presentation; followers see "nobody is presenting".</summary>
-    public void Stop()
+    /// <summary>Ends the presentation; followers see "nobody is presenting". Nothing happens when nobody presents.</summary>
+    /// <exception cref="PresenterBusyException">Another session is presenting (and <paramref name="by"/> is not the host).</exception>
+    public void Stop(StudioCaller by)
     {
         PresenterUpdate update;
         lock (_gate)
         {
-            _state = null;
-            update = Describe(null, ++_version);
+            if (_state is null)
+                return;
+            EnsureMayControl(by);
+            update = EndLocked();
         }
         Broadcast(update);
+    }
+
+    /// <summary>Ends the presentation only if <paramref name="by"/> is presenting (an explorer that closes).</summary>
+    public void Release(StudioCaller by)
+    {
+        PresenterUpdate update;
+        lock (_gate)
+        {
+            if (_state is null || _controller != by.SessionId)
+                return;
+            update = EndLocked();
+        }
+        Broadcast(update);
+    }
+
+    private PresenterUpdate EndLocked()
+    {
+        _state = null;
+        _controller = null;
+        return Describe(null, ++_version);
+    }
+
+    private void EnsureMayControl(StudioCaller by)
+    {
+        if (_state is not null && _controller != by.SessionId && !by.IsHost)
+            throw new PresenterBusyException("Someone else is presenting; you can follow on /present. Only the one who started the presentation (or the host) can change or stop it.");
     }
 
     /// <summary>The photo or an overlay of version <paramref name="version"/>; null when that version is gone.</summary>
@@ -166,3 +212,6 @@ public sealed class PresenterSession(IHubContext<PresenterHub> hub, ILogger<Pres
         }
     }
 }
+
+/// <summary>A session tried to publish or stop while another session presents.</summary>
+public sealed class PresenterBusyException(string message) : InvalidOperationException(message);

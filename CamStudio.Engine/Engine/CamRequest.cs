@@ -1,0 +1,32 @@
+using CamStudio.Engine.Cam;
+using CamStudio.Engine.Runtime;
+
+namespace CamStudio.Engine;
+
+/// <summary>What a front end asks the engine to explain, as the user gave it; <see cref="CamEngine.PlanAsync"/> checks and resolves it.</summary>
+public sealed record CamRequest
+{
+    /// <summary>Model name (catalog or added to the engine); null or blank: the engine's default model.</summary>
+    public string? Model { get; init; }
+
+    /// <summary>Method ids, e.g. "gradcam" (case-insensitive; duplicates count once).</summary>
+    public IReadOnlyList<string> Methods { get; init; } = [];
+
+    /// <summary>Methods given as objects (e.g. written by the user), run after those named in <see cref="Methods"/>.</summary>
+    public IReadOnlyList<ICamMethod> MethodObjects { get; init; } = [];
+
+    /// <summary>Classes as text (<see cref="ClassSelectionParser"/>: "top1", "top3", "281;tabby"); used when <see cref="ClassSelection"/> is null. Null: top1.</summary>
+    public string? Classes { get; init; }
+
+    /// <summary>Classes already parsed; wins over <see cref="Classes"/>.</summary>
+    public ClassSelection? ClassSelection { get; init; }
+
+    /// <summary>Layer name, or "auto"; null: the model's default layer (the manifest's, else auto).</summary>
+    public string? Layer { get; init; }
+
+    /// <summary>Which queue the work waits in.</summary>
+    public WorkPriority Priority { get; init; } = WorkPriority.Interactive;
+
+    /// <summary>Who asks (a session, a job, a CLI run): quick work of other owners runs between the chunks of this owner's slow methods.</summary>
+    public string Owner { get; init; } = "";
+}

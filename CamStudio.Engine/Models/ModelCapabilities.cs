@@ -1,0 +1,15 @@
+namespace CamStudio.Engine.Models;
+
+/// <summary>What a model can do for CAM methods beyond a forward pass; the linear head is per layer (<see cref="ICamModel.HeadAfter"/>).</summary>
+[Flags]
+public enum ModelCapabilities
+{
+    /// <summary>A forward pass with a captured layer, nothing more.</summary>
+    None = 0,
+
+    /// <summary>Autograd from a captured layer to the logits (gradient methods).</summary>
+    Gradients = 1,
+
+    /// <summary>Rerunning with a layer's output replaced (<see cref="Cam.ILayerOutputReplacement"/>, Ablation-CAM).</summary>
+    LayerOutputReplacement = 2,
+}

@@ -1,0 +1,114 @@
+using CamStudio.Engine;
+using CamStudio.Engine.Cam;
+using CamStudio.Engine.Maps;
+using CamStudio.Tests.Support;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+
+namespace CamStudio.Tests.Engine;
+
+/// <summary>Every method the engine lists, on every kind of model, through <see cref="CamEngine"/>: it works, or it is not listed as available.</summary>
+[Collection(TorchCollection.Name)]
+public sealed class CamEngineMethodsTests(EngineFixture fixture) : IClassFixture<EngineFixture>
+{
+    private readonly CamEngine _engine = fixture.Engine;
+
+    public static TheoryData<string, string> Cases()
+    {
+        var data = new TheoryData<string, string>();
+        foreach (string model in new[] { EngineFixture.Tiny, EngineFixture.TinyTwoHead, EngineFixture.TinyNoReplace, EngineFixture.FloatOnnx, EngineFixture.Default })
+        {
+            foreach (ICamMethod method in CamMethods.All)
+                data.Add(model, method.Id);
+        }
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public async Task AListedMethodExplainsAPhotoAndAnUnlistedOneIsRefusedWithTheSameReason(string model, string method)
+    {
+        string layer = await LayerForAsync(model, method);
+        MethodAvailability availability = (await _engine.MethodsForAsync(model, layer)).Single(m => m.Id == method);
+        var request = new CamRequest { Model = model, Methods = [method], Layer = layer, Classes = "top1" };
+        if (!availability.IsAvailable)
+        {
+            Assert.False(string.IsNullOrWhiteSpace(availability.Reason));
+            var error = await Assert.ThrowsAsync<CamRequestException>(() => _engine.PlanAsync(request));
+            Assert.Equal(CamRequestErrorKind.MethodNotApplicable, error.Kind);
+            Assert.Equal("methods", error.Field);
+            Assert.Equal(availability.Reason, error.Message);
+            return;
+        }
+
+        using Image<Rgb24> photo = EngineFixture.Photo("cat.bmp");
+        EngineExplanation result = await _engine.ExplainAsync(request, [photo]);
+
+        long[] shape = (await _engine.GetModelAsync(model)).Layers.Single(l => l.Name == result.Layer).Shape;
+        PlacedClassMap map = Assert.Single(Assert.Single(result.Photos).Maps);
+        Assert.Equal(method, map.Method);
+        Assert.Equal(MapPlacement.WholePhoto, result.Photos[0].Placement);   // every model here stretches the photo
+        Assert.Equal(result.Photos[0].TopPredictions[0].ClassIndex, map.ClassIndex);
+        Assert.Equal((int)shape[2], map.Map.Map.Height);
+        Assert.Equal((int)shape[3], map.Map.Map.Width);
+        Assert.All(map.Map.Map.Raw, v => Assert.True(float.IsFinite(v), $"{method} on {model} gave {v}"));
+        Assert.True(map.Map.Map.Max > map.Map.Map.Min || map.Map.Map.Max >= 0, "a map is a number per cell");
+    }
+
+    [Fact]
+    public async Task EveryBuiltInMethodIsAvailableOnTheDefaultModelAtItsAutoLayer()
+    {
+        IReadOnlyList<MethodAvailability> methods = await _engine.MethodsForAsync(EngineFixture.Default, "auto");
+        Assert.Equal(CamMethods.All.Select(m => m.Id), methods.Select(m => m.Id));
+        Assert.All(methods, m => Assert.True(m.IsAvailable, $"{m.Id}: {m.Reason}"));
+    }
+
+    [Fact]
+    public async Task CapabilitiesDecideWhatIsListed()
+    {
+        MethodAvailability cam = (await _engine.MethodsForAsync(EngineFixture.TinyTwoHead)).Single(m => m.Id == "cam");
+        Assert.False(cam.IsAvailable);
+        Assert.StartsWith("Method cam needs global average pooling followed by one linear layer after layer 'relu2'", cam.Reason);
+
+        MethodAvailability ablation = (await _engine.MethodsForAsync(EngineFixture.TinyNoReplace)).Single(m => m.Id == "ablationcam");
+        Assert.False(ablation.IsAvailable);
+        Assert.Contains("needs to rerun the model with a layer's output replaced", ablation.Reason);
+        Assert.True((await _engine.MethodsForAsync(EngineFixture.Tiny)).Single(m => m.Id == "ablationcam").IsAvailable);
+    }
+
+    [Fact]
+    public async Task AUserWrittenMethodRunsOnceRegistered()
+    {
+        var engine = new CamEngine(fixture.Executor, fixture.Models);
+        engine.Methods.Register(new MeanActivation());
+        using Image<Rgb24> photo = EngineFixture.Photo("cat.bmp");
+        EngineExplanation result = await engine.ExplainAsync(new CamRequest { Methods = ["mean-activation"], Layer = "auto" }, [photo]);
+        PlacedClassMap map = Assert.Single(result.Photos[0].Maps);
+        Assert.Equal("mean-activation", map.Method);
+        Assert.Equal(7 * 7, map.Map.Map.Raw.Length);
+    }
+
+    /// <summary>
+    /// The default model's auto layer has 1280 channels (1281 forwards for Ablation-CAM): the slow methods run on its
+    /// thinnest spatial layer here, the others at auto, so every method is exercised on the int8 model within seconds.
+    /// </summary>
+    private async Task<string> LayerForAsync(string model, string method)
+    {
+        if (model != EngineFixture.Default || !_engine.Methods.Find(method)!.NeedsExtraForwards)
+            return "auto";
+        EngineModelDetails details = await _engine.GetModelAsync(model);
+        long fewest = details.Layers.Where(l => l.IsSpatial).Min(l => l.Shape[1]);
+        return details.Layers.Last(l => l.IsSpatial && l.Shape[1] == fewest).Name;
+    }
+
+    /// <summary>A user-written method: the channel mean of the activation.</summary>
+    private sealed class MeanActivation : ICamMethod
+    {
+        public string Id => "mean-activation";
+        public string DisplayName => "Mean activation";
+        public string Paper => "none (a test method)";
+        public MethodRequirements Requirements => MethodRequirements.None;
+        public bool IsClassSpecific => false;
+        public TorchSharp.torch.Tensor Compute(CamInputs inputs) => inputs.Activations.mean([1]);
+    }
+}
