@@ -40,7 +40,8 @@ public sealed class LanSessionTests(ITestOutputHelper output) : IDisposable
     {
         using var response = await client.GetAsync("api/jobs");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        return [.. (await response.Content.ReadFromJsonAsync<JsonElement>()).EnumerateArray().Select(j => j.GetProperty("jobId").GetString()!)];
+        // The listing is paged (JobPage); the first page holds every job these tests make.
+        return [.. (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("jobs").EnumerateArray().Select(j => j.GetProperty("jobId").GetString()!)];
     }
 
     [Fact]
@@ -352,7 +353,7 @@ public sealed class LanSessionTests(ITestOutputHelper output) : IDisposable
             using var response = await client.GetAsync("api/jobs");
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
             var jobs = await response.Content.ReadFromJsonAsync<JsonElement>();
-            Assert.Equal(aliceJob, Assert.Single(jobs.EnumerateArray()).GetProperty("jobId").GetString());
+            Assert.Equal(aliceJob, Assert.Single(jobs.GetProperty("jobs").EnumerateArray()).GetProperty("jobId").GetString());
         }
         finally
         {
