@@ -28,6 +28,8 @@ public sealed class OnnxCamModel : ICamModel, ILayerOutputReplacement
         Name = name;
         Preprocessing = spec;
         ValidateDeclaredInput(spec);
+        if (graph.LogitsUnclear is { } unclear)
+            throw new OnnxImportException(unclear);
 
         var shapes = new Dictionary<string, long[]>();
         using (var scope = NewDisposeScope())
@@ -55,13 +57,17 @@ public sealed class OnnxCamModel : ICamModel, ILayerOutputReplacement
     /// <summary>
     /// Imports an .onnx classifier. <paramref name="labels"/>: class names in output order (null: "class 0", "class 1", ...);
     /// <paramref name="spec"/>: the photo preprocessing the model expects (its size must match a fixed input size in the graph);
-    /// <paramref name="name"/>: display name (default: the file name without extension).
+    /// <paramref name="name"/>: display name (default: the file name without extension);
+    /// <paramref name="sizeFromModel"/>: when the graph fixes its input's height and width (see <see cref="OnnxInputSize"/>), use
+    /// them instead of the spec's size (no size was given, so the model's own applies; with dynamic H and W the spec's stays).
     /// Throws <see cref="OnnxImportException"/> with a message naming the file for anything it cannot import.
     /// </summary>
     public static OnnxCamModel Load(string path, IReadOnlyList<string>? labels, PreprocessingSpec spec, Device device, string? name = null,
-        OnnxImportOptions? options = null)
+        OnnxImportOptions? options = null, bool sizeFromModel = false)
     {
         OnnxGraphModule graph = OnnxGraphModule.Load(path, device, options);
+        if (sizeFromModel && OnnxInputSize.Declared(graph.Input) is { } own)
+            spec = spec with { InputWidth = own.Width, InputHeight = own.Height };
         try
         {
             return new OnnxCamModel(graph, name ?? Path.GetFileNameWithoutExtension(path), spec, labels, options ?? OnnxImportOptions.Default);
@@ -192,7 +198,8 @@ public sealed class OnnxCamModel : ICamModel, ILayerOutputReplacement
         bool fits = declared.Length == 4 && declared.Zip(wanted).All(p => p.First is null || p.Second is null || p.First == p.Second);
         if (!fits)
             throw new OnnxImportException($"{_graph.FileName} takes input '{_graph.Input.Name}' of shape {DeclaredText(declared)}, " +
-                $"which does not fit N×3×{spec.InputHeight}×{spec.InputWidth} photos (check the model's preprocessing size).");
+                $"which does not fit N×3×{spec.InputHeight}×{spec.InputWidth} photos" +
+                (OnnxInputSize.Declared(_graph.Input) is { } own && declared[1] is null or 3 ? $": {OnnxInputSize.Advice(own)}." : " (check the model's preprocessing size)."));
     }
 
     private void ValidateInput(Tensor input)

@@ -54,8 +54,11 @@ public sealed class OnnxGraphModule : nn.Module<Tensor, Tensor>
 
     public OnnxGraphInput Input { get; }
 
-    /// <summary>Graph output names; the first is the model's output (logits).</summary>
+    /// <summary>Graph output names; the first is the model's output (logits), chosen by <see cref="OnnxOutputChoice"/>.</summary>
     public IReadOnlyList<string> Outputs { get; }
+
+    /// <summary>Why the first output may not be the logits (several outputs, none clearly so), or null; a classifier refuses such a graph.</summary>
+    internal string? LogitsUnclear { get; private init; }
 
     public int Opset { get; }
 
@@ -269,15 +272,10 @@ public sealed class OnnxGraphModule : nn.Module<Tensor, Tensor>
             throw new OnnxImportException($"{file} uses operators CamStudio cannot run: {string.Join(", ", unsupported)}.");
 
         var initializerNames = graph.Initializer.Select(t => t.Name).ToHashSet();
-        var realInputs = graph.Input.Where(i => !initializerNames.Contains(i.Name)).ToList();
-        if (realInputs.Count != 1)
-            throw new OnnxImportException($"{file} has {realInputs.Count} graph inputs ({string.Join(", ", realInputs.Select(i => i.Name))}); " +
-                "CamStudio runs models with exactly one image input.");
+        OnnxGraphInput input = DeclaredInput(graph, file);
         if (graph.Output.Count == 0)
             throw new OnnxImportException($"{file} declares no graph output.");
-        var inputShape = realInputs[0].Type?.TensorType?.Shape?.Dim.Select(d => d.ValueCase == TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue ? d.DimValue : (long?)null).ToArray()
-            ?? [];
-        var input = new OnnxGraphInput(realInputs[0].Name, inputShape);
+        (string[] graphOutputs, string? logitsUnclear) = OnnxOutputChoice.LogitsFirst(graph, file, options.Output);
 
         List<NodeProto> ordered = TopologicalOrder(graph, initializerNames, input.Name, file);
 
@@ -347,8 +345,7 @@ public sealed class OnnxGraphModule : nn.Module<Tensor, Tensor>
                 nodes.Add(new OnnxGraphNode(NodeLabel(node), node.OpType, inputs, outputs, kernel, attributes, node));
             }
 
-            string[] graphOutputs = graph.Output.Select(o => o.Name).ToArray();
-            return new OnnxGraphModule(file, input, graphOutputs, nodes, constants, owned, opset, device);
+            return new OnnxGraphModule(file, input, graphOutputs, nodes, constants, owned, opset, device) { LogitsUnclear = logitsUnclear };
         }
         catch
         {
@@ -356,6 +353,37 @@ public sealed class OnnxGraphModule : nn.Module<Tensor, Tensor>
                 t.Dispose();
             throw;
         }
+    }
+
+    /// <summary>The graph's one image input (initializers listed as inputs are weights, not inputs) and its declared shape.</summary>
+    private static OnnxGraphInput DeclaredInput(GraphProto graph, string file)
+    {
+        var initializerNames = graph.Initializer.Select(t => t.Name).ToHashSet();
+        var realInputs = graph.Input.Where(i => !initializerNames.Contains(i.Name)).ToList();
+        if (realInputs.Count != 1)
+            throw new OnnxImportException($"{file} has {realInputs.Count} graph inputs ({string.Join(", ", realInputs.Select(i => i.Name))}); " +
+                "CamStudio runs models with exactly one image input.");
+        var inputShape = realInputs[0].Type?.TensorType?.Shape?.Dim.Select(d => d.ValueCase == TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue ? d.DimValue : (long?)null).ToArray()
+            ?? [];
+        return new OnnxGraphInput(realInputs[0].Name, inputShape);
+    }
+
+    /// <summary>The declared input of an .onnx file, read without compiling the graph.</summary>
+    internal static OnnxGraphInput ReadInput(string path)
+    {
+        string file = Path.GetFileName(path);
+        ModelProto model;
+        try
+        {
+            model = ModelProto.Parser.ParseFrom(File.ReadAllBytes(path));
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidProtocolBufferException)
+        {
+            throw new OnnxImportException($"{file} is not a readable ONNX model ({ex.Message}).", ex);
+        }
+        if (model.Graph is null)
+            throw new OnnxImportException($"{file} is not an ONNX model with a graph.");
+        return DeclaredInput(model.Graph, file);
     }
 
     private static string NodeLabel(NodeProto node) => node.Name.Length > 0 ? node.Name : $"producing {node.Output.FirstOrDefault() ?? "?"}";

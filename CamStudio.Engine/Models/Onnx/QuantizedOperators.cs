@@ -163,7 +163,7 @@ public enum QuantizedRangePolicy
 /// Verification only: round every quantised output to its grid, ((round(y / s) + z) clamped to [qmin, qmax] − z)·s, as
 /// int8 kernels do. Rounding has zero gradient almost everywhere, so never use it for gradient-based maps.
 /// </param>
-public sealed record OnnxImportOptions(QuantizedRangePolicy QuantizedRanges = QuantizedRangePolicy.ActivationsOnly, bool SimulateRounding = false)
+public sealed partial record OnnxImportOptions(QuantizedRangePolicy QuantizedRanges = QuantizedRangePolicy.ActivationsOnly, bool SimulateRounding = false)
 {
     /// <summary>Default <see cref="ProbeMemoryBytes"/>: 1 GiB, far above what an image classifier needs for one photo.</summary>
     public const long DefaultProbeMemoryBytes = 1L << 30;
