@@ -25,13 +25,14 @@ internal static class LayersCommand
         }
 
         var p = model.Preprocessing;
-        context.Out.WriteLine($"Layers of {model.Name} (input 1×3×{p.InputHeight}×{p.InputWidth}, {model.Labels.Count} classes), in execution order:");
-        int nameWidth = Math.Min(60, model.Layers.Max(l => l.Name.Length));
+        context.Out.WriteLine($"Layers of {DisplayText.EscapeControl(model.Name)} (input 1×3×{p.InputHeight}×{p.InputWidth}, {model.Labels.Count} classes), in execution order:");
+        // Layer names come from the model file: escaped, so a name cannot move the cursor or recolour the terminal.
+        int nameWidth = Math.Min(60, model.Layers.Max(l => DisplayText.EscapeControl(l.Name).Length));
         int shapeWidth = model.Layers.Max(l => l.ShapeText.Length);
         foreach (LayerInfo layer in model.Layers)
         {
             string mark = layer.Name == auto ? "*" : " ";
-            context.Out.WriteLine($"{mark} {layer.Name.PadRight(nameWidth)}  {layer.ShapeText.PadRight(shapeWidth)}  {layer.Kind}");
+            context.Out.WriteLine($"{mark} {DisplayText.EscapeControl(layer.Name).PadRight(nameWidth)}  {layer.ShapeText.PadRight(shapeWidth)}  {DisplayText.EscapeControl(layer.Kind)}");
         }
         context.Out.WriteLine(auto is null ? "No layer has a spatial output, so this model has nothing to map." : AutoRule);
         return ExitCodes.Success;

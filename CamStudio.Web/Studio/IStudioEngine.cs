@@ -68,7 +68,7 @@ public sealed record ComparisonLayout(IReadOnlyList<string> RowLabels, IReadOnly
 /// <summary>Upload limits: bytes per file, pixels per photo, photos per session.</summary>
 public sealed record PhotoLimits(long MaxBytes, long MaxPixels, int MaxPhotos)
 {
-    public static PhotoLimits Default { get; } = new(32L * 1024 * 1024, 40_000_000, 12);
+    public static PhotoLimits Default { get; } = new(32L * 1024 * 1024, CamStudio.Engine.Imaging.ImageLimits.DefaultMaxPixels, 12);
 }
 
 /// <summary>A studio-only refusal (a session's photo limit, an unreadable browser upload); the message says what was wrong.</summary>

@@ -30,6 +30,7 @@ public sealed class ModelCatalog
     {
         ArgumentNullException.ThrowIfNull(folder);
         Folder = folder;
+        StagingFolders.RemoveStale(Directory);
     }
 
     /// <summary>A catalog over <paramref name="directory"/> (as if given with --models-dir).</summary>
@@ -146,10 +147,12 @@ public sealed class ModelCatalog
         }
 
         bool createdRoot = !System.IO.Directory.Exists(Directory);
-        string stage = Path.Combine(Directory, $".adding-{name}-{Guid.NewGuid():N}");
+        string stage = Path.Combine(Directory, $"{StagingFolders.Prefix}{name}-{Guid.NewGuid():N}");
+        FileStream? stageLock = null;
         try
         {
             System.IO.Directory.CreateDirectory(stage);
+            stageLock = StagingFolders.Lock(stage);
             string modelFileName = Path.GetFileName(source);
             if (modelFileName == ModelManifest.FileName)
                 modelFileName = format == ModelFormat.Onnx ? "model.onnx" : "weights.pt";
@@ -199,6 +202,7 @@ public sealed class ModelCatalog
         finally
         {
             TryDeleteDirectory(stage);
+            stageLock?.Dispose();
             if (createdRoot && System.IO.Directory.Exists(Directory) && !System.IO.Directory.EnumerateFileSystemEntries(Directory).Any())
                 TryDeleteDirectory(Directory);
         }
@@ -351,9 +355,10 @@ public sealed class ModelCatalog
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            string message = e.Message.Contains(Path.GetFileName(file), StringComparison.Ordinal)
-                ? e.Message
-                : $"'{file}' could not be loaded: {e.Message}";
+            string reason = DisplayText.NativeMessage(e);
+            string message = reason.Contains(Path.GetFileName(file), StringComparison.Ordinal)
+                ? reason
+                : $"'{file}' could not be loaded: {reason}";
             throw new ModelCatalogException(message, e);
         }
     }

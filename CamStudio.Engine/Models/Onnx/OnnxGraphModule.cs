@@ -9,7 +9,7 @@ namespace CamStudio.Engine.Models.Onnx;
 /// <param name="Inputs">Tensor names, "" where an optional input is absent.</param>
 /// <param name="Attributes">The node's numeric (int and float) attributes, for analyses after load.</param>
 internal sealed record OnnxGraphNode(string Name, string OpType, string[] Inputs, string[] Outputs, OnnxKernel Kernel,
-    IReadOnlyDictionary<string, float> Attributes);
+    IReadOnlyDictionary<string, float> Attributes, NodeProto? Proto = null);
 
 /// <summary>The graph's declared input: name and shape, with null for symbolic dimensions such as batch_size.</summary>
 public sealed record OnnxGraphInput(string Name, long?[] Shape);
@@ -91,9 +91,10 @@ public sealed class OnnxGraphModule : nn.Module<Tensor, Tensor>
     /// <remarks>
     /// With <paramref name="replacement"/>, that tensor takes the given value instead of being computed, and the nodes
     /// that only fed it are skipped (what Ablation-CAM needs: the rest of the graph run on a changed layer output).
+    /// With <paramref name="budget"/> (the load-time probe), each node is refused before it runs if its outputs would not fit.
     /// </remarks>
     internal GraphRun Execute(Tensor input, string? capture, bool gradientsFromCapture, Action<string, Tensor>? observe = null,
-        (string Name, Tensor Value)? replacement = null)
+        (string Name, Tensor Value)? replacement = null, OnnxMemoryBudget? budget = null)
     {
         bool[]? runs = replacement is { } r ? NodesNeededWith(r.Name) : null;
         var values = new Dictionary<string, Tensor>();
@@ -123,12 +124,17 @@ public sealed class OnnxGraphModule : nn.Module<Tensor, Tensor>
             {
                 try
                 {
+                    budget?.BeforeNode(node, arguments, values.Values);
                     results = node.Kernel(arguments);
+                }
+                catch (OnnxShapeException ex)
+                {
+                    throw new OnnxImportException($"{FileName}: node '{node.Name}' ({node.OpType}): {ex.Message}.", ex);
                 }
                 catch (Exception ex) when (ex is not OnnxImportException)
                 {
                     throw new OnnxImportException($"{FileName}: node '{node.Name}' ({node.OpType}) failed on inputs " +
-                        $"{string.Join(", ", arguments.Select(a => a is null ? "-" : "[" + string.Join("×", a.shape) + "]"))}: {ex.Message}", ex);
+                        $"{string.Join(", ", arguments.Select(a => a is null ? "-" : "[" + string.Join("×", a.shape) + "]"))}: {DisplayText.NativeMessage(ex)}", ex);
                 }
                 for (int k = 0; k < results.Length; k++)
                 {
@@ -326,7 +332,7 @@ public sealed class OnnxGraphModule : nn.Module<Tensor, Tensor>
                     }
                     catch (Exception ex) when (ex is not OnnxImportException)
                     {
-                        throw new OnnxImportException($"{file}: node {NodeLabel(node)} ({node.OpType}) fails on its constant inputs: {ex.Message}", ex);
+                        throw new OnnxImportException($"{file}: node {NodeLabel(node)} ({node.OpType}) fails on its constant inputs: {DisplayText.NativeMessage(ex)}", ex);
                     }
                     for (int k = 0; k < outputs.Length && k < folded.Length; k++)
                         if (outputs[k].Length > 0)
@@ -336,7 +342,7 @@ public sealed class OnnxGraphModule : nn.Module<Tensor, Tensor>
                 var attributes = node.Attribute
                     .Where(a => a.Type is AttributeProto.Types.AttributeType.Int or AttributeProto.Types.AttributeType.Float)
                     .ToDictionary(a => a.Name, a => a.Type == AttributeProto.Types.AttributeType.Float ? a.F : (float)a.I);
-                nodes.Add(new OnnxGraphNode(NodeLabel(node), node.OpType, inputs, outputs, kernel, attributes));
+                nodes.Add(new OnnxGraphNode(NodeLabel(node), node.OpType, inputs, outputs, kernel, attributes, node));
             }
 
             return new OnnxGraphModule(file, input, graphOutputs, nodes, constants, owned, opset, device) { LogitsUnclear = logitsUnclear };

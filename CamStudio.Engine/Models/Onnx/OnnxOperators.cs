@@ -40,7 +40,7 @@ internal static class OnnxOperators
         [(DefaultDomain, "GlobalAveragePool")] = _ => Unary(x => x.mean(SpatialDims(x), keepdim: true)),
         [(DefaultDomain, "GlobalMaxPool")] = _ => Unary(x => x.amax(SpatialDims(x), keepdim: true)),
         [(DefaultDomain, "Gemm")] = Gemm,
-        [(DefaultDomain, "MatMul")] = _ => Binary((a, b) => a.matmul(b)),
+        [(DefaultDomain, "MatMul")] = _ => Binary(OnnxShapeCheck.MatMul),
         [(DefaultDomain, "Flatten")] = Flatten,
         [(DefaultDomain, "Reshape")] = Reshape,
         [(DefaultDomain, "Squeeze")] = Squeeze,
@@ -313,7 +313,7 @@ internal static class OnnxOperators
             using var scope = NewDisposeScope();
             Tensor a = transA ? inputs[0]!.t() : inputs[0]!;
             Tensor b = transB ? inputs[1]!.t() : inputs[1]!;
-            Tensor y = a.matmul(b);
+            Tensor y = OnnxShapeCheck.MatMul(a, b);
             if (alpha != 1)
                 y = y * alpha;
             if (inputs.Length > 2 && inputs[2] is { } bias)
