@@ -477,9 +477,6 @@ public sealed partial class Home : IDisposable
     internal static string FormatDuration(TimeSpan time) =>
         time.TotalSeconds < 1 ? "under a second" : time.TotalMinutes < 2 ? $"{time.TotalSeconds:0} s" : $"{time.TotalMinutes:0.#} min";
 
-    private string? ProgressText(ExplainProgress p) =>
-        $"{p.DoneForwards} / {p.TotalForwards} forward passes" + (p.Remaining is { } left ? $", about {FormatDuration(left)} left" : "");
-
     private async Task RecolourAsync()
     {
         if (_photo is null)
