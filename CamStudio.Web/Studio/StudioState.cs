@@ -1,0 +1,98 @@
+using CamStudio.Engine;
+using CamStudio.Engine.Cam;
+using CamStudio.Engine.Imaging;
+using CamStudio.Engine.Maps;
+using MudBlazor;
+
+namespace CamStudio.Web.Studio;
+
+/// <summary>
+/// What the studio's panels share: the current photo, model, method, layer, class and colouring, what the engine said
+/// about them, and where a failure is shown (beside the control the engine names, else above the views).
+/// </summary>
+public sealed class StudioState(IReadOnlyList<CamMethodInfo> methods, ILogger logger, ISnackbar snackbar)
+{
+    public IReadOnlyList<CamMethodInfo> Methods { get; } = methods;
+
+    public StudioPhoto? Photo { get; set; }
+
+    public string Model { get; set; } = "";
+
+    public string Method { get; set; } = "";
+
+    public string Layer { get; set; } = Home.AutoLayer;
+
+    public Home.ClassOption? ClassOption { get; set; }
+
+    public IReadOnlyList<Prediction> Predictions { get; set; } = [];
+
+    public EngineModelDetails? Details { get; set; }
+
+    public IReadOnlyList<MethodAvailability> Availability { get; set; } = [];
+
+    public double Opacity { get; set; } = 0.5;
+
+    public string Colormap { get; set; } = "";
+
+    /// <summary>0 = explore, 1 = side by side.</summary>
+    public int Tab { get; set; }
+
+    public string? Error { get; set; }
+
+    public Dictionary<string, string> FieldErrors { get; } = [];
+
+    public Dictionary<string, string> ColorBarUrls { get; } = [];
+
+    public string? ColorBarUrl => ColorBarUrls.GetValueOrDefault(Colormap);
+
+    public OverlayStyle Style(ValueRange? range) => new(Colormap, (float)Opacity, range);
+
+    /// <summary>The error beside a control (model, method, layer or class picker), or null.</summary>
+    public string? FieldError(string field) => FieldErrors.GetValueOrDefault(field);
+
+    public string MethodName(string id) => Methods.FirstOrDefault(m => m.Id == id)?.DisplayName ?? id;
+
+    public string LabelOf(int classIndex) =>
+        Details is { } d && classIndex >= 0 && classIndex < d.Labels.Count ? d.Labels[classIndex]
+        : Predictions.FirstOrDefault(p => p.ClassIndex == classIndex)?.ClassName ?? $"class {classIndex}";
+
+    /// <summary>Why a method does not apply to the model at the chosen layer (the engine's reason), or null when it does or is not known yet.</summary>
+    public string? WhyNot(string methodId) => Availability.FirstOrDefault(m => m.Id == methodId) is { IsAvailable: false } m ? m.Reason ?? "Not applicable here." : null;
+
+    public void ShowError(string what, Exception ex)
+    {
+        if (ex is CamRequestException refused)
+        {
+            // The engine names the request's field at fault: its message goes beside that control.
+            logger.LogInformation("{What}: {Kind} on {Field}: {Message}", what, refused.Kind, refused.Field, refused.Message);
+            switch (refused.Field)
+            {
+                case CamRequestFields.Model or CamRequestFields.Methods or CamRequestFields.Layer or CamRequestFields.Classes:
+                    FieldErrors[refused.Field] = refused.Message;
+                    return;
+                default:
+                    Error = $"{what}: {refused.Message}";
+                    break;
+            }
+        }
+        else if (ex is StudioInputException or PhotoDecodeException)
+        {
+            logger.LogInformation("{What}: {Message}", what, ex.Message);
+            Error = $"{what}: {ex.Message}";
+        }
+        else
+        {
+            // An engine failure stays in the page (and the log); the circuit lives on.
+            logger.LogError(ex, "{What}", what);
+            Error = $"{what}: {ex.Message}";
+        }
+        snackbar.Add(Error, Severity.Error);
+    }
+
+    /// <summary>A successful explanation clears the errors of the request it answered.</summary>
+    public void ClearErrors()
+    {
+        Error = null;
+        FieldErrors.Clear();
+    }
+}
