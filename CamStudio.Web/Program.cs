@@ -1,6 +1,7 @@
 using CamStudio.Web.Access;
 using CamStudio.Web.Hosting;
 using CamStudio.Web.Jobs;
+using CamStudio.Web.Presenter;
 using CamStudio.Web.Studio;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -11,6 +12,7 @@ builder.WebHost.UseStaticWebAssets();
 builder.Services.AddCamEngine(builder.Configuration);
 builder.Services.AddCamStudioWeb(builder.Configuration);
 builder.Services.AddCamStudioJobs(builder.Configuration);
+builder.Services.AddCamStudioPresenter();
 builder.Services.AddCamStudioAccess(builder.Configuration);
 
 var app = builder.Build();
@@ -26,6 +28,7 @@ catch (StartupRefusedException ex)
 }
 app.MapCamStudio();
 app.MapCamStudioJobs();
+app.MapCamStudioPresenter();
 app.Run();
 return 0;
 

@@ -6,7 +6,7 @@ using CamStudio.Tests.Jobs.Support;
 using CamStudio.Tests.Support;
 using CamStudio.Web.Access;
 using CamStudio.Web.Jobs;
-using CamStudio.Web.Jobs.Present;
+using CamStudio.Web.Presenter;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.Logging;

@@ -1,8 +1,7 @@
 using Bunit;
 using CamStudio.Tests.Web.Support;
 using CamStudio.Web.Access;
-using CamStudio.Web.Components.Present;
-using CamStudio.Web.Jobs.Present;
+using CamStudio.Web.Presenter;
 using Microsoft.Extensions.DependencyInjection;
 using MudBlazor.Services;
 

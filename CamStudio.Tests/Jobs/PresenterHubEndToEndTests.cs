@@ -3,7 +3,7 @@ using CamStudio.Tests.Jobs.Support;
 using CamStudio.Tests.Support;
 using CamStudio.Tests.Web.Support;
 using CamStudio.Web.Jobs;
-using CamStudio.Web.Jobs.Present;
+using CamStudio.Web.Presenter;
 using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;

@@ -241,13 +241,13 @@ public sealed class HomeTests : StudioTestContext
     public async Task PresentingPublishesTheOverlayOnScreen()
     {
         IRenderedComponent<Home> cut = RenderStudioWithPhoto();
-        var session = Services.GetRequiredService<CamStudio.Web.Jobs.Present.PresenterSession>();
-        var published = new List<CamStudio.Web.Jobs.Present.PresenterUpdate>();
+        var session = Services.GetRequiredService<CamStudio.Web.Presenter.PresenterSession>();
+        var published = new List<CamStudio.Web.Presenter.PresenterUpdate>();
         using IDisposable subscription = session.Subscribe(update => published.Add(update));
 
         await cut.InvokeAsync(() => cut.FindComponents<MudSwitch<bool>>().Single(s => s.Instance.Label == "Present").Instance.ValueChanged.InvokeAsync(true));
 
-        CamStudio.Web.Jobs.Present.PresenterUpdate update = Assert.Single(published, u => u.Presenting);
+        CamStudio.Web.Presenter.PresenterUpdate update = Assert.Single(published, u => u.Presenting);
         Assert.Equal("both.png", update.PhotoName);
         Assert.Equal("bull mastiff", Assert.Single(update.Overlays).ClassName);
     }

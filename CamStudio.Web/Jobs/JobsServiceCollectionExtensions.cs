@@ -1,15 +1,14 @@
 using CamStudio.Web.Hosting;
-using CamStudio.Web.Jobs.Present;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace CamStudio.Web.Jobs;
 
-/// <summary>Wiring of batch jobs and presenter mode.</summary>
+/// <summary>Wiring of batch jobs.</summary>
 public static class JobsServiceCollectionExtensions
 {
-    /// <summary>Registers the job store, runner, intake, export, hubs and the presenter session.</summary>
+    /// <summary>Registers the job store, runner, intake, export and hubs.</summary>
     public static IServiceCollection AddCamStudioJobs(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<JobOptions>()
@@ -36,27 +35,18 @@ public static class JobsServiceCollectionExtensions
         // The torch thread, the catalog and the loaded models are shared with the studio (same TryAdd registrations).
         services.AddSharedEngineCore(configuration);
         services.TryAddSingleton<IPhotoBatchExplainer, EnginePhotoBatchExplainer>();
-        services.TryAddSingleton<PresenterSession>();
         services.AddProblemDetails();
         services.AddHttpContextAccessor();
-        services.AddSignalR(o => o.AddFilter<HubFailureFilter>()).AddHubOptions<PresenterHub>(o => o.MaximumReceiveMessageSize = 32 * 1024 * 1024);
+        services.AddSignalR(o => o.AddFilter<HubFailureFilter>());
         services.AddLogging(logging => logging.AddFilter(HubFailureFilter.DispatcherCategory, LogLevel.Critical));
         return services;
     }
 
-    /// <summary>Maps <c>/api/jobs</c>, <c>/hubs/jobs</c>, <c>/hubs/present</c> and the presenter's image URLs.</summary>
+    /// <summary>Maps <c>/api/jobs</c> and <c>/hubs/jobs</c>.</summary>
     public static WebApplication MapCamStudioJobs(this WebApplication app)
     {
         app.MapJobsApi();
         app.MapHub<JobsHub>("/hubs/jobs");
-        app.MapHub<PresenterHub>("/hubs/present");
-        app.MapGet("/present/images/{version:long}/{name}", (long version, string name, PresenterSession session) =>
-            session.Image(version, name) is { } bytes
-                ? Results.File(bytes, ImageType(bytes))
-                : Results.Problem(title: "Image gone", detail: $"Presenter image {name} of version {version} is no longer shown.", statusCode: StatusCodes.Status404NotFound));
         return app;
     }
-
-    private static string ImageType(byte[] bytes) =>
-        bytes.Length > 3 && bytes[0] == 0xFF && bytes[1] == 0xD8 ? "image/jpeg" : "image/png";
 }

@@ -1,5 +1,5 @@
 using CamStudio.Engine;
-using CamStudio.Web.Jobs.Present;
+using CamStudio.Web.Presenter;
 using Microsoft.AspNetCore.Components;
 using MudBlazor;
 

@@ -2,7 +2,7 @@ using Bunit;
 using CamStudio.Web.Access;
 using CamStudio.Web.Hosting;
 using CamStudio.Web.Studio;
-using CamStudio.Web.Jobs.Present;
+using CamStudio.Web.Presenter;
 using Microsoft.Extensions.DependencyInjection;
 using MudBlazor;
 using MudBlazor.Services;

@@ -1,7 +1,7 @@
 using CamStudio.Web.Access;
 using Microsoft.AspNetCore.SignalR;
 
-namespace CamStudio.Web.Jobs.Present;
+namespace CamStudio.Web.Presenter;
 
 /// <summary>What the presenter shows: the photo, the settings and the overlays the presenter's explorer rendered.</summary>
 /// <param name="PhotoPng">The photo (any browser image format) or null when only overlays are shown.</param>

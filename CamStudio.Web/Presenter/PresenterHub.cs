@@ -1,7 +1,7 @@
 using CamStudio.Web.Access;
 using Microsoft.AspNetCore.SignalR;
 
-namespace CamStudio.Web.Jobs.Present;
+namespace CamStudio.Web.Presenter;
 
 /// <summary>
 /// <c>/hubs/present</c>. Followers call <c>Follow()</c> (returns the current <see cref="PresenterUpdate"/>, then
