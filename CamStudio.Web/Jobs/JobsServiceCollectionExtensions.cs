@@ -9,7 +9,11 @@ namespace CamStudio.Web.Jobs;
 /// <summary>Wiring of batch jobs and presenter mode.</summary>
 public static class JobsServiceCollectionExtensions
 {
-    /// <summary>Registers the job store, runner, intake, export, hubs and the presenter session.</summary>
+    /// <summary>
+    /// Registers the jobs feature: store, runner, intake, export, hub, <see cref="IJobPhotoSource"/> for the studio,
+    /// the explainer over the shared <see cref="CamStudio.Engine.CamEngine"/> (and, until it has its own feature
+    /// registration, the presenter session).
+    /// </summary>
     public static IServiceCollection AddCamStudioJobs(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<JobOptions>()
@@ -29,6 +33,7 @@ public static class JobsServiceCollectionExtensions
         services.TryAddSingleton<JobQuota>();
         services.TryAddSingleton<JobExporter>();
         services.TryAddSingleton<JobPhotos>();
+        services.TryAddSingleton<IJobPhotoSource>(sp => sp.GetRequiredService<JobPhotos>());
         services.TryAddSingleton<JobSubmitter>();
         services.TryAddSingleton<JobProgressPublisher>();
         services.TryAddSingleton<JobRunner>();
