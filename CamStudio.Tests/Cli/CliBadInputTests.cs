@@ -25,7 +25,7 @@ public sealed class CliBadInputTests : IDisposable
         { ["--class", "top9"], 2, "camstudio: top9 asks for more classes than model 'pets' has (5)." },
         { ["--class", "top3,1"], 2, "camstudio: Classes 'top3,1' mix top3 with other classes" },
         { ["--layer", "layer5"], 2, "camstudio: Model 'pets' has no capturable layer 'layer5'. Closest of its" },
-        { ["--layer", "fc"], 2, "camstudio: Layer 'fc' of model 'pets' outputs 1×5; class activation maps need an N×C×H×W layer" },
+        { ["--layer", "fc"], 2, "camstudio: Layer 'fc' of model 'pets' outputs 1×5; class activation maps need a 4-D N×C×H×W activation." },
         { ["--method", "cam", "--layer", "layer3"], 2, "camstudio: Method cam needs global average pooling followed by one linear layer after layer 'layer3'" },
         { ["--alpha", "1.5"], 2, "camstudio: --alpha must be a number from 0 to 1, not 1.5." },
         { ["--alpha", "abc"], 2, "camstudio: Cannot parse argument 'abc' for option '--alpha' as a number." },
