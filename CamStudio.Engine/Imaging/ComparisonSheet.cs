@@ -1,4 +1,5 @@
 using CamStudio.Engine.Cam;
+using CamStudio.Engine.Maps;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Advanced;
 using SixLabors.ImageSharp.PixelFormats;
@@ -36,12 +37,6 @@ public sealed record ComparisonSheetOptions
 
     /// <summary>Optional title printed above the grid (e.g. the photo's file name).</summary>
     public string? Title { get; init; }
-
-    /// <summary>
-    /// The model's preprocessing, when known: with <see cref="ResizeMode.CenterCrop"/> each map covers only the part
-    /// of the photo the model saw (<see cref="PhotoPreprocessor.InputRegion"/>). Null: maps cover the whole photo.
-    /// </summary>
-    public PreprocessingSpec? Preprocessing { get; init; }
 }
 
 /// <summary>
@@ -57,13 +52,14 @@ public static class ComparisonSheet
 
     /// <summary>
     /// Composes the sheet. <paramref name="maps"/>[row][column] is the map of class <paramref name="classLabels"/>[row]
-    /// by method <paramref name="methodLabels"/>[column]; a null map leaves its cell as the plain photo, greyed.
+    /// by method <paramref name="methodLabels"/>[column], coloured only on its placement (the part of the photo the
+    /// model saw; a centre-crop model's margins stay the photo); a null map leaves its cell as the plain photo, greyed.
     /// </summary>
     public static Image<Rgb24> Compose(
         Image<Rgb24> photo,
         IReadOnlyList<string> classLabels,
         IReadOnlyList<string> methodLabels,
-        IReadOnlyList<IReadOnlyList<CamMap?>> maps,
+        IReadOnlyList<IReadOnlyList<PlacedMap?>> maps,
         ComparisonSheetOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(photo);
@@ -78,7 +74,7 @@ public static class ComparisonSheet
             throw new ArgumentException($"Expected {rows} rows of {columns} maps (classes × methods).", nameof(maps));
 
         ValueRange? shared = null;
-        List<CamMap> present = maps.SelectMany(r => r).OfType<CamMap>().ToList();
+        List<CamMap> present = maps.SelectMany(r => r).OfType<PlacedMap>().Select(m => m.Map).ToList();
         if (options.SharedScale && present.Count > 0)
             shared = ValueRange.Shared(present);
         (string barLow, string barHigh) = shared is ValueRange range ? HeatmapRenderer.FormatRange(range) : ("min", "max");
@@ -99,16 +95,13 @@ public static class ComparisonSheet
                 Sampler = KnownResamplers.Triangle,
             }));
             var overlay = new OverlayOptions { Colormap = options.Colormap, Alpha = options.Alpha, Range = shared };
-            Rectangle mapRegion = options.Preprocessing is PreprocessingSpec spec
-                ? PhotoPreprocessor.InputRegion(layout.CellWidth, layout.CellHeight, spec)
-                : new Rectangle(0, 0, layout.CellWidth, layout.CellHeight);
             for (int r = 0; r < rows; r++)
             {
                 DrawFitted(sheet, classLabels[r], layout.ClassLabel(r), alignLeft: true);
                 for (int c = 0; c < columns; c++)
                 {
-                    CamMap? map = maps[r][c];
-                    using Image<Rgb24> cell = map is null ? Greyed(cellPhoto) : HeatmapRenderer.OverlayRegion(cellPhoto, map, overlay, mapRegion);
+                    PlacedMap? map = maps[r][c];
+                    using Image<Rgb24> cell = map is null ? Greyed(cellPhoto) : HeatmapRenderer.Overlay(cellPhoto, map, overlay);
                     Rectangle at = layout.Cell(r, c);
                     sheet.Mutate(ctx => ctx.DrawImage(cell, new Point(at.X, at.Y), 1f));
                 }
@@ -132,7 +125,7 @@ public static class ComparisonSheet
         Image<Rgb24> photo,
         IReadOnlyList<string> classLabels,
         IReadOnlyList<string> methodLabels,
-        IReadOnlyList<IReadOnlyList<CamMap?>> maps,
+        IReadOnlyList<IReadOnlyList<PlacedMap?>> maps,
         ComparisonSheetOptions? options = null)
     {
         using Image<Rgb24> sheet = Compose(photo, classLabels, methodLabels, maps, options);

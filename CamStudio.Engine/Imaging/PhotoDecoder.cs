@@ -46,7 +46,7 @@ public sealed class PhotoDecoder
         string fileName = Path.GetFileName(path);
         FileInfo info = new(path);
         if (!info.Exists)
-            throw new PhotoDecodeException(fileName, "the file does not exist");
+            throw new PhotoDecodeException(PhotoDecodeErrorKind.NotFound, fileName, "the file does not exist");
         CheckByteLength(fileName, info.Length);
         byte[] bytes;
         try
@@ -119,7 +119,7 @@ public sealed class PhotoDecoder
     {
         buffer.Write(chunk);
         if (buffer.Length > Limits.MaxBytes)
-            throw new PhotoDecodeException(fileName, $"the file exceeds the {FormatMegabytes(Limits.MaxBytes)} MB limit");
+            throw new PhotoDecodeException(PhotoDecodeErrorKind.TooLarge, fileName, $"the file exceeds the {FormatMegabytes(Limits.MaxBytes)} MB limit");
     }
 
     private void CheckByteLength(string fileName, long length)
@@ -201,12 +201,12 @@ public sealed class PhotoDecoder
         if (pixels > Limits.MaxPixels)
         {
             (string size, string limit) = FormatMegapixels(pixels, Limits.MaxPixels);
-            throw new PhotoDecodeException(fileName, $"{width}×{height} ({size} megapixels) exceeds the {limit}-megapixel limit");
+            throw new PhotoDecodeException(PhotoDecodeErrorKind.TooLarge, fileName, $"{width}×{height} ({size} megapixels) exceeds the {limit}-megapixel limit");
         }
         if (width > Limits.MaxWidth)
-            throw new PhotoDecodeException(fileName, $"{width}×{height} is wider than the {Limits.MaxWidth}-pixel limit");
+            throw new PhotoDecodeException(PhotoDecodeErrorKind.TooLarge, fileName, $"{width}×{height} is wider than the {Limits.MaxWidth}-pixel limit");
         if (height > Limits.MaxHeight)
-            throw new PhotoDecodeException(fileName, $"{width}×{height} is taller than the {Limits.MaxHeight}-pixel limit");
+            throw new PhotoDecodeException(PhotoDecodeErrorKind.TooLarge, fileName, $"{width}×{height} is taller than the {Limits.MaxHeight}-pixel limit");
     }
 
     /// <summary>EXIF orientations 5–8 rotate by a quarter turn, so the displayed width is the stored height.</summary>

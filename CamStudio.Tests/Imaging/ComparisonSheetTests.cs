@@ -1,5 +1,6 @@
 using CamStudio.Engine.Cam;
 using CamStudio.Engine.Imaging;
+using CamStudio.Engine.Maps;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 
@@ -55,7 +56,7 @@ public sealed class ComparisonSheetTests
     public void SharedScaleColoursEveryCellOnOneRangeAndPrintsIt()
     {
         using var photo = TestImages.Solid(64, 64, new Rgb24(90, 90, 90));
-        IReadOnlyList<IReadOnlyList<CamMap?>> maps = [[new CamMap(2, 1, [0f, 2f]), new CamMap(2, 1, [1f, 8f])]];
+        IReadOnlyList<IReadOnlyList<PlacedMap?>> maps = [[Whole(new CamMap(2, 1, [0f, 2f])), Whole(new CamMap(2, 1, [1f, 8f]))]];
         var options = new ComparisonSheetOptions { CellSize = 64, Alpha = 1f, Colormap = Colormap.Gray };
 
         using Image<Rgb24> shared = ComparisonSheet.Compose(photo, ["1 a"], ["m1", "m2"], maps, options with { SharedScale = true });
@@ -82,10 +83,12 @@ public sealed class ComparisonSheetTests
     {
         using var photo = TestImages.Solid(300, 100, new Rgb24(90, 90, 90));
         var spec = PreprocessingSpec.ImageNet() with { Resize = ResizeMode.CenterCrop };
-        var options = new ComparisonSheetOptions { CellSize = 150, Alpha = 1f, Preprocessing = spec };
+        var options = new ComparisonSheetOptions { CellSize = 150, Alpha = 1f };
         ComparisonSheetLayout layout = ComparisonSheetLayout.Plan(300, 100, ["a"], ["m"], options, "max", "min");
+        // The placement the engine gives a centre-crop model's map of a 300×100 photo: its middle 100×100 square.
+        var placed = new PlacedMap(new CamMap(2, 1, [0f, 1f]), PhotoPreprocessor.Placement(300, 100, spec), 224, 224);
 
-        using Image<Rgb24> sheet = ComparisonSheet.Compose(photo, ["a"], ["m"], [[new CamMap(2, 1, [0f, 1f])]], options);
+        using Image<Rgb24> sheet = ComparisonSheet.Compose(photo, ["a"], ["m"], [[placed]], options);
 
         // The 150×50 cell's middle 50×50 square holds the map; its outer thirds keep the photo.
         Rectangle cell = layout.Cell(0, 0);
@@ -120,10 +123,12 @@ public sealed class ComparisonSheetTests
         Assert.True(CountInk(decoded, layout.Title!.Value) > 30, "the title should be printed");
     }
 
-    private static IReadOnlyList<IReadOnlyList<CamMap?>> Maps(int rows, int columns) =>
+    private static PlacedMap Whole(CamMap map) => new(map, MapPlacement.WholePhoto, map.Width, map.Height);
+
+    private static IReadOnlyList<IReadOnlyList<PlacedMap?>> Maps(int rows, int columns) =>
         Enumerable.Range(0, rows)
-            .Select(r => (IReadOnlyList<CamMap?>)Enumerable.Range(0, columns)
-                .Select(c => (CamMap?)new CamMap(7, 7, TestImages.RandomMap(49, r * 10 + c)))
+            .Select(r => (IReadOnlyList<PlacedMap?>)Enumerable.Range(0, columns)
+                .Select(c => (PlacedMap?)Whole(new CamMap(7, 7, TestImages.RandomMap(49, r * 10 + c))))
                 .ToList())
             .ToList();
 

@@ -1,4 +1,5 @@
 using Bunit;
+using CamStudio.Engine;
 using CamStudio.Engine.Cam;
 using CamStudio.Tests.Web.Support;
 using CamStudio.Web.Components.Pages;
@@ -53,8 +54,8 @@ public sealed class HomeTests : StudioTestContext
         Assert.Equal(5, predictions.Count);
         Assert.Equal("bull mastiff", predictions[0].GetAttribute("data-class"));
         Assert.Contains("61.0", predictions[0].TextContent);
-        ExplainRequest request = Assert.Single(Engine.ExplainRequests);
-        Assert.Equal(ClassSelection.Top1, request.Classes);
+        CamRequest request = Assert.Single(Engine.ExplainRequests);
+        Assert.Equal(ClassSelection.Top1, request.ClassSelection);
         Assert.Contains("bull mastiff", cut.Find("[data-testid=overlay] figcaption").TextContent);
         Assert.Single(cut.FindAll("[data-testid=thumbnail]"));
     }
@@ -80,7 +81,7 @@ public sealed class HomeTests : StudioTestContext
     [Fact]
     public void AFileOverTheByteLimitIsRejectedWithItsNameAndTheLimit()
     {
-        Engine.Limits = new PhotoLimits(100, 4_000_000, 4);
+        Pictures.LimitsOverride = new PhotoLimits(100, 4_000_000, 4);
         IRenderedComponent<Home> cut = RenderWithProviders<Home>();
 
         cut.FindComponent<InputFile>().UploadFiles(InputFileContent.CreateFromBinary(Png(40, 30), "big.png", contentType: "image/png"));
@@ -95,7 +96,7 @@ public sealed class HomeTests : StudioTestContext
     [Fact]
     public void PhotosBeyondTheSessionLimitAreRejectedByName()
     {
-        Engine.Limits = new PhotoLimits(1024 * 1024, 4_000_000, 2);
+        Pictures.LimitsOverride = new PhotoLimits(1024 * 1024, 4_000_000, 2);
         IRenderedComponent<Home> cut = RenderWithProviders<Home>();
 
         cut.FindComponent<InputFile>().UploadFiles(
@@ -112,14 +113,14 @@ public sealed class HomeTests : StudioTestContext
     public async Task ChangingOpacityOrColormapRecoloursWithoutRecomputingTheMap()
     {
         IRenderedComponent<Home> cut = RenderStudioWithPhoto();
-        int rendersBefore = Engine.OverlayStyles.Count;
+        int rendersBefore = Pictures.OverlayStyles.Count;
 
         await cut.InvokeAsync(() => cut.FindComponent<MudSlider<double>>().Instance.ValueChanged.InvokeAsync(0.8));
         await cut.InvokeAsync(() => cut.FindComponents<MudSelect<string>>()
             .Single(s => s.Instance.Label == "Colormap").Instance.ValueChanged.InvokeAsync("viridis")!);
 
         Assert.Equal(1, Engine.ExplainCalls);
-        OverlayStyle[] styles = Engine.OverlayStyles.Skip(rendersBefore).ToArray();
+        OverlayStyle[] styles = Pictures.OverlayStyles.Skip(rendersBefore).ToArray();
         Assert.Equal(2, styles.Length);
         Assert.Equal(new OverlayStyle("jet", 0.8f), styles[0]);
         Assert.Equal(new OverlayStyle("viridis", 0.8f), styles[1]);
@@ -189,9 +190,9 @@ public sealed class HomeTests : StudioTestContext
 
         cut.WaitForAssertion(() => Assert.Equal(4, cut.FindAll("[data-testid=grid-cell]").Count));
         Assert.Equal(callsBefore + 1, Engine.ExplainCalls);
-        ExplainRequest last = Engine.ExplainRequests.Last();
+        CamRequest last = Engine.ExplainRequests.Last();
         Assert.Equal(["gradcam", "scorecam"], last.Methods);
-        Assert.Equal([FakeStudioEngine.BullMastiff, FakeStudioEngine.TigerCat], Assert.IsType<ClassSelection.Indices>(last.Classes).Classes);
+        Assert.Equal([FakeStudioEngine.BullMastiff, FakeStudioEngine.TigerCat], Assert.IsType<ClassSelection.Indices>(last.ClassSelection).Classes);
         var grid = cut.Find("[data-testid=compare-grid]");
         Assert.Equal("2", grid.GetAttribute("data-rows"));
         Assert.Equal("2", grid.GetAttribute("data-columns"));
@@ -208,12 +209,12 @@ public sealed class HomeTests : StudioTestContext
             .InvokeAsync(new Home.ClassOption(FakeStudioEngine.TigerCat, "tiger cat")));
         await cut.InvokeAsync(() => cut.FindComponent<MudChipSet<string>>().Instance.SelectedValuesChanged.InvokeAsync(["gradcam", "cam"]));
         cut.WaitForAssertion(() => Assert.Equal(4, cut.FindAll("[data-testid=grid-cell]").Count));
-        int calls = Engine.ExplainCalls, renders = Engine.OverlayStyles.Count;
+        int calls = Engine.ExplainCalls, renders = Pictures.OverlayStyles.Count;
 
         await cut.InvokeAsync(() => cut.FindComponents<MudSwitch<bool>>().Single(s => s.Instance.Label == "One shared scale").Instance.ValueChanged.InvokeAsync(true));
 
         Assert.Equal(calls, Engine.ExplainCalls);
-        OverlayStyle[] styles = Engine.OverlayStyles.Skip(renders).ToArray();
+        OverlayStyle[] styles = Pictures.OverlayStyles.Skip(renders).ToArray();
         Assert.Equal(4, styles.Length);
         // The fake's maps run from 0 to (1 + class + 10·len(method)): the largest is tiger cat with gradcam.
         var expected = new ValueRange(0f, 1 + FakeStudioEngine.TigerCat + 10 * "gradcam".Length);
@@ -251,5 +252,50 @@ public sealed class HomeTests : StudioTestContext
         CamStudio.Web.Jobs.Present.PresenterUpdate update = Assert.Single(published, u => u.Presenting);
         Assert.Equal("both.png", update.PhotoName);
         Assert.Equal("bull mastiff", Assert.Single(update.Overlays).ClassName);
+    }
+
+    private IRenderedComponent<MudSelect<string>> MethodSelect(IRenderedComponent<Home> cut) =>
+        cut.FindComponents<MudSelect<string>>().First(s => s.Instance.Label == "Method");
+
+    [Fact]
+    public async Task CancellingARunningScoreCamStopsTheEngineAndKeepsTheLastOverlayMarkedStale()
+    {
+        IRenderedComponent<Home> cut = RenderStudioWithPhoto();
+        Engine.Gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Engine.ProgressToReport = new CamStudio.Engine.Cam.ExplainProgress(320, 1280, TimeSpan.FromSeconds(4), TimeSpan.FromSeconds(12));
+
+        await cut.InvokeAsync(() => MethodSelect(cut).Instance.ValueChanged.InvokeAsync("scorecam"));
+
+        // Before it runs: how long (the last quick forward took 12 ms, Score-CAM at features.18 runs 1280 passes);
+        // while it runs: done/total and the time left.
+        cut.WaitForAssertion(() => Assert.Contains("1280 forward passes", cut.Find("[data-testid=slow-estimate]").TextContent));
+        Assert.Contains("about 15 s", cut.Find("[data-testid=slow-estimate]").TextContent);
+        cut.WaitForAssertion(() => Assert.Contains("320 / 1280", cut.Find("[data-testid=explore-progress-text]").TextContent));
+        Assert.Equal("true", cut.Find("[data-testid=explore-overlay]").GetAttribute("data-stale"));
+
+        cut.Find("[data-testid=cancel-explain] ").Click();
+
+        CancellationToken running = Engine.ExplainTokens.Last();
+        Assert.True(running.IsCancellationRequested);
+        cut.WaitForAssertion(() => Assert.Empty(cut.FindAll("[data-testid=explore-progress]")));
+        Assert.NotEmpty(cut.FindAll("[data-testid=overlay] img"));
+        Assert.Equal("true", cut.Find("[data-testid=explore-overlay]").GetAttribute("data-stale"));
+        Assert.DoesNotContain(Snackbar.ShownSnackbars, s => s.Severity == Severity.Error);
+        Assert.Empty(cut.FindAll("[data-testid=engine-error]"));
+    }
+
+    [Fact]
+    public async Task TheMethodPickerDisablesMethodsThatDoNotApplyWithTheEnginesReason()
+    {
+        const string reason = "Method cam needs global average pooling followed by one linear layer after layer 'features.17'.";
+        Engine.Unavailable["cam"] = reason;
+        IRenderedComponent<Home> cut = RenderStudioWithPhoto();
+
+        await cut.InvokeAsync(() => MethodSelect(cut).Instance.OpenMenu());
+
+        cut.WaitForAssertion(() => Assert.Equal("false", cut.Find("[data-testid=method-cam]").GetAttribute("data-available")));
+        Assert.Equal(reason, cut.Find("[data-testid=method-cam]").GetAttribute("data-reason"));
+        Assert.Equal("true", cut.Find("[data-testid=method-gradcam]").GetAttribute("data-available"));
+        Assert.Contains("slow", cut.Find("[data-testid=method-scorecam]").TextContent);
     }
 }

@@ -34,7 +34,7 @@ public sealed class StudioApiRobustnessTests : IAsyncLifetime
 
     private sealed class FakeEngineAppFactory : StudioAppFactory
     {
-        public FakeStudioEngine Engine { get; } = new() { Limits = new PhotoLimits(1024 * 1024, 4_000_000, 4) };
+        public FakeStudioEngine Engine { get; } = new();
 
         protected override void ConfigureWebHost(IWebHostBuilder builder)
         {

@@ -174,13 +174,13 @@ public sealed class StudioApiTests : IClassFixture<StudioApiTests.Fixture>
     }
 
     [Theory]
-    [InlineData("model", "nope", "Unknown model 'nope'", "mobilenetv2")]
-    [InlineData("methods", "gradcam,magiccam", "Unknown method 'magiccam'", "layercam")]
+    [InlineData("model", "nope", "No model named 'nope'", "mobilenetv2")]
+    [InlineData("methods", "gradcam,magiccam", "method 'magiccam'", "layercam")]
     [InlineData("classes", "unicorn", "Unknown class 'unicorn'", "top1")]
     [InlineData("classes", "mastiff", "Unknown class 'mastiff'", "bull mastiff")]
     [InlineData("classes", "5000", "Class index 5000 is out of range", "0-999")]
     [InlineData("classes", "top0", "'top0'", "between 1 and")]
-    [InlineData("layer", "features.99", "Unknown layer 'features.99'", "auto")]
+    [InlineData("layer", "features.99", "no capturable layer 'features.99'", "auto")]
     [InlineData("colormap", "rainbow", "Unknown colormap 'rainbow'", "viridis")]
     [InlineData("alpha", "1.5", "alpha must be a number between 0 and 1", "1.5")]
     [InlineData("alpha", "half", "alpha must be a number between 0 and 1", "half")]

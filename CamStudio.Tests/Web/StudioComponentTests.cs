@@ -54,7 +54,7 @@ public sealed class OverlayViewTests : StudioTestContext
     [Fact]
     public void TheMapValuesAreSentToTheBrowserOnceForTheReadout()
     {
-        var map = new CamMap(2, 2, [0f, 1f, 2f, 3f]);
+        var map = new CamStudio.Engine.Maps.PlacedMap(new CamMap(2, 2, [0f, 1f, 2f, 3f]), new CamStudio.Engine.Maps.MapPlacement(0.25, 0, 0.5, 1), 224, 224);
         IRenderedComponent<OverlayView> cut = RenderWithProviders<OverlayView>(p => p
             .Add(c => c.ImageUrl, "data:image/png;base64,").Add(c => c.Map, map));
 
@@ -64,5 +64,8 @@ public sealed class OverlayViewTests : StudioTestContext
         Assert.Contains("\"values\":[0,1,2,3]", json);
         Assert.Contains("\"min\":0", json);
         Assert.Contains("\"max\":3", json);
+        // The readout knows the region the map covers, so it reads nothing in the margins the model never saw.
+        Assert.Contains("\"left\":0.25", json);
+        Assert.Contains("\"regionWidth\":0.5", json);
     }
 }

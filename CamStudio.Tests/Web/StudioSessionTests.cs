@@ -1,3 +1,4 @@
+using CamStudio.Engine;
 using CamStudio.Engine.Cam;
 using CamStudio.Tests.Web.Support;
 using CamStudio.Web.Services;
@@ -9,7 +10,7 @@ public sealed class StudioSessionTests
 {
     private readonly FakeStudioEngine _engine = new();
 
-    private StudioSession NewSession() => new(_engine, NullLogger<StudioSession>.Instance);
+    private StudioSession NewSession() => new(_engine, new RecordingStudioPictures(), () => "session-a", NullLogger<StudioSession>.Instance);
 
     private async Task<StudioPhoto> AddPhotoAsync(StudioSession session, string name = "both.png")
     {
@@ -27,9 +28,9 @@ public sealed class StudioSessionTests
         SessionExplanation again = await session.ExplainAsync(photo, "mobilenetv2", "auto", ["cam"], [6], CancellationToken.None);
 
         Assert.Equal(1, _engine.ExplainCalls);
-        ClassMap map = Assert.Single(again.Maps);
+        PlacedClassMap map = Assert.Single(again.Maps);
         Assert.Equal(("cam", 6), (map.Method, map.ClassIndex));
-        Assert.Equal(FakeStudioEngine.MapFor("cam", 6).Raw, map.Map.Raw);
+        Assert.Equal(FakeStudioEngine.MapFor("cam", 6).Raw, map.Map.Map.Raw);
     }
 
     [Fact]

@@ -1,16 +1,19 @@
 using System.Globalization;
-using CamStudio.Engine.Cam;
-using CamStudio.Web.Services;
+using CamStudio.Engine;
+using CamStudio.Engine.Imaging;
+using CamStudio.Engine.Runtime;
+using CamStudio.Web.Access;
 using CamStudio.Web.Hosting;
+using CamStudio.Web.Services;
 using Microsoft.AspNetCore.Http.Features;
-using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 
 namespace CamStudio.Web.Api;
 
 /// <summary>
-/// The HTTP API for scripts: <c>POST /api/explain</c>, <c>GET /api/models</c> and <c>GET /healthz</c>.
-/// Every error is an RFC 7807 problem details document whose <c>detail</c> says what was wrong.
+/// The HTTP API for scripts: <c>POST /api/explain</c>, <c>GET /api/models</c>, <c>GET /api/models/{name}</c> and
+/// <c>GET /healthz</c>. The engine understands every request; this parses the form and presents the result. Every
+/// error is an RFC 7807 problem details document whose <c>detail</c> says what was wrong.
 /// </summary>
 public static class StudioApi
 {
@@ -22,24 +25,28 @@ public static class StudioApi
         routes.MapGet("/healthz", () => Results.Ok(new { status = "ok" })).ExcludeFromDescription();
 
         RouteGroupBuilder api = routes.MapGroup("/api");
-        api.MapGet("/models", (IStudioEngine engine) =>
+        api.MapGet("/models", (IStudioEngine engine, StudioPictures pictures) =>
         {
-            ModelFolder folder = engine.GetModels();
+            ModelFolder folder = ModelFolder.Of(engine);
             return Results.Ok(new ModelsResponse(folder.Directory, folder.DefaultModel,
                 folder.Models.Select(m => new ModelResponse(m.Name, m.Description)).ToList(),
-                engine.Methods.Select(m => m.Id).ToList(), engine.Colormaps));
+                engine.Methods.Select(m => m.Id).ToList(), pictures.Colormaps));
         });
-        api.MapGet("/models/{name}", async (string name, IStudioEngine engine, CancellationToken cancellationToken) =>
+        api.MapGet("/models/{name}", async (string name, string? layer, IStudioEngine engine, CancellationToken cancellationToken) =>
         {
             try
             {
-                ModelDetails details = await engine.GetModelDetailsAsync(name, cancellationToken);
-                return Results.Ok(new ModelDetailsResponse(details.Name, details.Labels.Count, details.AutoLayer,
-                    details.Layers.Select(l => new LayerResponse(l.Name, l.Shape, l.Kind, l.IsSpatial)).ToList()));
+                EngineModelDetails details = await engine.GetModelAsync(name, cancellationToken);
+                IReadOnlyList<MethodAvailability> methods = await engine.MethodsForAsync(details.Name, layer, cancellationToken);
+                return Results.Ok(new ModelDetailsResponse(details.Name, details.Labels.Count, details.AutoLayer, details.DefaultLayer,
+                    details.Preprocessing.InputWidth, details.Preprocessing.InputHeight, details.Preprocessing.Resize.ToString(),
+                    details.Layers.Select(l => new LayerResponse(l.Name, l.Shape, l.Kind, l.IsSpatial)).ToList(),
+                    methods.Select(m => new MethodResponse(m.Id, m.DisplayName, m.IsAvailable, m.Reason, m.IsSlow)).ToList()));
             }
-            catch (StudioInputException ex)
+            catch (CamRequestException ex)
             {
-                return Problem(ex.StatusCode, ex.Title, ex.Message);
+                // The model is this route's resource: not having it is a 404, not a bad field.
+                return ApiProblems.Of(ex, routeField: CamRequestFields.Model).Result;
             }
         });
         // The endpoint reads the form itself, so a body over the limit becomes a 413 problem, not a bare status.
@@ -47,10 +54,11 @@ public static class StudioApi
         return routes;
     }
 
-    private static async Task<IResult> ExplainAsync(HttpContext context, IStudioEngine engine, IOptions<StudioOptions> options, ILoggerFactory loggers, CancellationToken cancellationToken)
+    private static async Task<IResult> ExplainAsync(HttpContext context, IStudioEngine engine, StudioPictures pictures, IOptions<StudioOptions> options,
+        ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         ILogger logger = loggers.CreateLogger(typeof(StudioApi));
-        PhotoLimits limits = engine.Limits;
+        PhotoLimits limits = pictures.Limits;
         if (!context.Request.HasFormContentType)
             return Problem(StatusCodes.Status415UnsupportedMediaType, "Expected a multipart form",
                 "Send multipart/form-data with the photo in a field named 'image' (e.g. curl -F image=@photo.jpg).");
@@ -90,126 +98,135 @@ public static class StudioApi
         if (image.Length > limits.MaxBytes)
             return TooLarge(image.FileName, limits);
 
-        ModelFolder folder = engine.GetModels();
-        string model = Field(form, "model") ?? folder.DefaultModel ?? "";
-        if (model.Length == 0)
+        ModelFolder folder = ModelFolder.Of(engine);
+        if (folder.IsEmpty && Field(form, "model") is null)
             return Problem(StatusCodes.Status503ServiceUnavailable, "No model",
                 $"The models folder {folder.Directory} has no models; add one with 'camstudio models add FILE.onnx --labels LABELS.txt --name NAME'.");
-        if (folder.Models.All(m => !m.Name.Equals(model, StringComparison.OrdinalIgnoreCase)))
-            return Invalid("model", $"Unknown model '{model}'. Models in the folder: {Join(folder.Models.Select(m => m.Name))}.");
 
-        List<string> methods = (Field(form, "methods") ?? engine.Methods.FirstOrDefault()?.Id ?? "gradcam")
+        List<string> methods = (Field(form, "methods") ?? "gradcam")
             .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
         if (methods.Count == 0 || methods.Count > MaxMethods)
             return Invalid("methods", $"Give between 1 and {MaxMethods} comma-separated methods.");
-        for (int i = 0; i < methods.Count; i++)
-        {
-            CamMethodInfo? known = engine.Methods.FirstOrDefault(m => m.Id.Equals(methods[i], StringComparison.OrdinalIgnoreCase));
-            if (known is null)
-                return Invalid("methods", $"Unknown method '{methods[i]}'. Valid methods: {Join(engine.Methods.Select(m => m.Id))}.");
-            methods[i] = known.Id;
-        }
 
-        string colormap = Field(form, "colormap") ?? engine.Colormaps[0];
-        string? knownColormap = engine.Colormaps.FirstOrDefault(c => c.Equals(colormap, StringComparison.OrdinalIgnoreCase));
+        string colormap = Field(form, "colormap") ?? pictures.Colormaps[0];
+        string? knownColormap = pictures.Colormaps.FirstOrDefault(c => c.Equals(colormap, StringComparison.OrdinalIgnoreCase));
         if (knownColormap is null)
-            return Invalid("colormap", $"Unknown colormap '{colormap}'. Valid colormaps: {Join(engine.Colormaps)}.");
+            return Invalid("colormap", $"Unknown colormap '{colormap}'. Valid colormaps: {Join(pictures.Colormaps)}.");
 
         float alpha = 0.5f;
         if (Field(form, "alpha") is { } alphaText &&
             (!float.TryParse(alphaText, NumberStyles.Float, CultureInfo.InvariantCulture, out alpha) || !(alpha >= 0f && alpha <= 1f)))
             return Invalid("alpha", $"alpha must be a number between 0 and 1, got '{alphaText}'.");
 
-        string layer = Field(form, "layer") ?? "auto";
+        // Every map carries a full-size overlay and two .npy files: the count is bounded before anything is computed
+        // (from the classes' syntax only; the engine resolves them).
+        string? classes = Field(form, "classes");
+        int classCount = RequestedClassCount(classes);
+        if (classCount > MaxClasses)
+            return Invalid("classes", $"At most {MaxClasses} classes per request (topK needs K between 1 and {MaxClasses}); '{classes}' asks for {classCount}.");
+        int mapCount = methods.Count * classCount;
+        int maxMaps = options.Value.MaxMapsPerResponse;
+        if (mapCount > maxMaps)
+            return Results.ValidationProblem(
+                new Dictionary<string, string[]> { ["classes"] = [$"{methods.Count} method(s) × {classCount} class(es) = {mapCount} maps; one response carries at most {maxMaps} (CamStudio:MaxMapsPerResponse)."] },
+                detail: $"The request asks for {mapCount} maps; one response carries at most {maxMaps} (CamStudio:MaxMapsPerResponse). Ask for fewer methods or classes, or use a batch job.",
+                title: "Too many maps", statusCode: StatusCodes.Status422UnprocessableEntity);
+
+        var request = new CamRequest
+        {
+            Model = Field(form, "model") ?? folder.DefaultModel,
+            Methods = methods,
+            Classes = classes,
+            Layer = Field(form, "layer") ?? "auto",
+            // Scripts wait behind people: the studio's clicks run first.
+            Priority = WorkPriority.Batch,
+            Owner = StudioCaller.FromPrincipal(context.User)?.SessionId ?? StudioCaller.HostSessionId,
+        };
+        var style = new OverlayStyle(knownColormap, alpha);
+        bool streamed = WantsProgress(context);
+        ExplainProgressStream? progress = streamed ? await ExplainProgressStream.StartAsync(context.Response, cancellationToken) : null;
         try
         {
-            ModelDetails details = await engine.GetModelDetailsAsync(model, cancellationToken);
-            if (!layer.Equals("auto", StringComparison.OrdinalIgnoreCase) && details.Layers.All(l => l.Name != layer))
-                return Invalid("layer", $"Unknown layer '{layer}' for model {details.Name}. Use 'auto' or one of the spatial layers, e.g. " +
-                    $"{Join(details.Layers.Where(l => l.IsSpatial).TakeLast(5).Select(l => l.Name))}; GET /api/models lists models.");
-            if (layer.Equals("auto", StringComparison.OrdinalIgnoreCase))
-                layer = "auto";
-
-            if (ParseClasses(Field(form, "classes"), details) is { Error: { } classError })
-                return Invalid("classes", classError);
-            ClassSelection classes = ParseClasses(Field(form, "classes"), details).Selection!;
-            // Every map carries a full-size overlay and its raw map: the count is bounded before anything is computed.
-            int mapCount = methods.Count * ClassCount(classes);
-            int maxMaps = options.Value.MaxMapsPerResponse;
-            if (mapCount > maxMaps)
-                return Results.ValidationProblem(
-                    new Dictionary<string, string[]> { ["classes"] = [$"{methods.Count} method(s) × {ClassCount(classes)} class(es) = {mapCount} maps; one response carries at most {maxMaps} (CamStudio:MaxMapsPerResponse)."] },
-                    detail: $"The request asks for {mapCount} maps; one response carries at most {maxMaps} (CamStudio:MaxMapsPerResponse). Ask for fewer methods or classes, or use a batch job.",
-                    title: "Too many maps", statusCode: StatusCodes.Status422UnprocessableEntity);
-
-            StudioPhoto photo;
-            await using (Stream upload = image.OpenReadStream())
-                photo = await engine.DecodePhotoAsync(image.FileName, upload, cancellationToken);
-            using (photo)
+            ExplainResponse response = await ExplainOneAsync(image, request, style, engine, pictures, progress, cancellationToken);
+            if (progress is not null)
             {
-                PhotoExplanation result = await engine.ExplainAsync(photo, details.Name, new ExplainRequest(methods, classes, layer),
-                    StudioPriority.Scripted, cancellationToken);
-                var style = new OverlayStyle(knownColormap, alpha);
-                var maps = new List<MapResponse>(result.Maps.Count);
-                foreach (ClassMap map in result.Maps)
-                {
-                    byte[] overlay = await engine.RenderOverlayPngAsync(photo, map.Map, style, fullResolution: true, cancellationToken);
-                    maps.Add(new MapResponse(map.Method, map.ClassIndex, map.ClassName, map.Layer, map.Map.Width, map.Map.Height,
-                        map.Map.Min, map.Map.Max, Convert.ToBase64String(overlay), Convert.ToBase64String(engine.EncodeNpy(map.Map))));
-                }
-                return Results.Ok(new ExplainResponse(details.Name, new PhotoResponse(image.FileName, photo.Width, photo.Height),
-                    result.TopPredictions.Select(p => new PredictionResponse(p.ClassIndex, p.ClassName, p.Probability)).ToList(), maps));
+                await progress.FinishAsync(new { result = response });
+                return Results.Empty;
             }
+            return Results.Ok(response);
         }
-        catch (StudioInputException ex)
+        catch (Exception ex) when (ToProblem(ex, context, logger, image.FileName) is { } problem)
         {
-            logger.LogInformation("Explain request rejected: {Message}", ex.Message);
-            return Problem(ex.StatusCode, ex.Title, ex.Message);
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            return Problem(499, "Cancelled", "The client cancelled the request.");
-        }
-        catch (Exception ex)
-        {
-            // The body names the photo and an id to find the log entry; the exception's type, text and any server
-            // path stay in the log.
-            string errorId = context.TraceIdentifier;
-            logger.LogError(ex, "Explain request failed for {File} (error id {ErrorId})", image.FileName, errorId);
-            return Problem(StatusCodes.Status500InternalServerError, "Engine failure", $"The engine failed on {image.FileName}; see the server log (id {errorId}).");
+            if (progress is null)
+                return problem.Result;
+            await progress.FinishAsync(new { error = problem.Details });
+            return Results.Empty;
         }
     }
 
-    private static int ClassCount(ClassSelection classes) => classes switch
+    private static async Task<ExplainResponse> ExplainOneAsync(IFormFile image, CamRequest request, OverlayStyle style, IStudioEngine engine,
+        StudioPictures pictures, ExplainProgressStream? progress, CancellationToken cancellationToken)
     {
-        ClassSelection.TopK top => top.K,
-        ClassSelection.Indices indices => indices.Classes.Count,
-        _ => 1,
-    };
+        StudioPhoto photo;
+        await using (Stream upload = image.OpenReadStream())
+            photo = await pictures.DecodePhotoAsync(image.FileName, upload, cancellationToken);
+        using (photo)
+        {
+            EngineExplanation result = await engine.ExplainAsync(request, [photo.Pixels], progress, cancellationToken);
+            PhotoMaps explained = result.Photos[0];
+            var maps = new List<MapResponse>(explained.Maps.Count);
+            foreach (PlacedClassMap map in explained.Maps)
+            {
+                byte[] overlay = await pictures.RenderOverlayPngAsync(photo, map.Map, style, fullResolution: true, cancellationToken);
+                maps.Add(MapResponse.Of(map, overlay));
+            }
+            return new ExplainResponse(result.ModelName, result.Layer, new PhotoResponse(image.FileName, photo.Width, photo.Height),
+                PlacementResponse.Of(explained.Placement),
+                explained.TopPredictions.Select(p => new PredictionResponse(p.ClassIndex, p.ClassName, p.Probability)).ToList(), maps,
+                new TimingsResponse(result.Timings.PlanMs, result.Timings.ForwardMs, result.Timings.MethodsMs, result.Timings.TotalMs));
+        }
+    }
 
-    /// <summary>
-    /// The <c>classes</c> field (syntax: <see cref="ClassSelectionParser"/>; top1 when absent), at most
-    /// <see cref="MaxClasses"/> classes per request.
-    /// </summary>
-    internal static (ClassSelection? Selection, string? Error) ParseClasses(string? text, ModelDetails details)
+    /// <summary><c>?progress=ndjson</c> or <c>Accept: application/x-ndjson</c>: progress lines, then the result line.</summary>
+    private static bool WantsProgress(HttpContext context) =>
+        string.Equals(context.Request.Query["progress"], "ndjson", StringComparison.OrdinalIgnoreCase)
+        || context.Request.Headers.Accept.Any(a => a?.Contains(ExplainProgressStream.ContentType, StringComparison.OrdinalIgnoreCase) == true);
+
+    /// <summary>The one place an explain failure becomes a problem: refusals by kind, the rest a 500 with an error id.</summary>
+    private static ApiProblem? ToProblem(Exception ex, HttpContext context, ILogger logger, string fileName)
+    {
+        switch (ex)
+        {
+            case CamRequestException refused:
+                logger.LogInformation("Explain request refused ({Kind}, {Field}): {Message}", refused.Kind, refused.Field, refused.Message);
+                return ApiProblems.Of(refused);
+            case PhotoDecodeException bad:
+                logger.LogInformation("Explain request with a bad photo ({Kind}): {Message}", bad.Kind, bad.Message);
+                return ApiProblems.Of(bad);
+            case StudioInputException input:
+                return ApiProblems.Validation(CamRequestFields.Image, "Bad request", input.Message, StatusCodes.Status400BadRequest);
+            case OperationCanceledException when context.RequestAborted.IsCancellationRequested:
+                return new ApiProblem(Results.Problem(detail: "The client cancelled the request.", statusCode: 499, title: "Cancelled"),
+                    new ProblemBody(499, "Cancelled", "The client cancelled the request.", null));
+            default:
+                // The body names the photo and an id to find the log entry; the exception's type, text and any server
+                // path stay in the log.
+                string errorId = context.TraceIdentifier;
+                logger.LogError(ex, "Explain request failed for {File} (error id {ErrorId})", fileName, errorId);
+                string detail = $"The engine failed on {fileName}; see the server log (id {errorId}).";
+                return new ApiProblem(Results.Problem(detail: detail, statusCode: 500, title: "Engine failure"), new ProblemBody(500, "Engine failure", detail, null));
+        }
+    }
+
+    /// <summary>How many classes <paramref name="text"/> asks for, from its syntax alone (topK: K; else its items); 1 when absent.</summary>
+    internal static int RequestedClassCount(string? text)
     {
         if (string.IsNullOrWhiteSpace(text))
-            return (ClassSelection.Top1, null);
-        ClassSelection selection;
-        try
-        {
-            selection = ClassSelectionParser.Parse(text, details.Labels, details.Name);
-        }
-        catch (ClassSelectionException ex)
-        {
-            return (null, ex.Message);
-        }
-        return selection switch
-        {
-            ClassSelection.TopK { K: > MaxClasses } => (null, $"'{text.Trim()}': topK needs K between 1 and {MaxClasses}."),
-            ClassSelection.Indices { Classes.Count: > MaxClasses } => (null, $"At most {MaxClasses} classes per request."),
-            _ => (selection, null),
-        };
+            return 1;
+        string trimmed = text.Trim();
+        if (trimmed.StartsWith("top", StringComparison.OrdinalIgnoreCase) && int.TryParse(trimmed[3..], NumberStyles.None, CultureInfo.InvariantCulture, out int k))
+            return Math.Max(k, 1);
+        return Math.Max(1, trimmed.Split([';', ','], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Length);
     }
 
     private static string? Field(IFormCollection form, string name) =>
@@ -232,16 +249,40 @@ public sealed record ModelsResponse(string Directory, string? DefaultModel, IRea
 
 public sealed record ModelResponse(string Name, string Description);
 
-public sealed record ModelDetailsResponse(string Name, int ClassCount, string AutoLayer, IReadOnlyList<LayerResponse> Layers);
+/// <summary>A model: classes, layers, its input (size and resize rule), and every method with whether it applies at the layer asked (<c>?layer=</c>, default: the model's).</summary>
+public sealed record ModelDetailsResponse(string Name, int ClassCount, string AutoLayer, string DefaultLayer, int InputWidth, int InputHeight,
+    string Resize, IReadOnlyList<LayerResponse> Layers, IReadOnlyList<MethodResponse> Methods);
 
 public sealed record LayerResponse(string Name, long[] Shape, string Kind, bool Spatial);
 
-public sealed record ExplainResponse(string Model, PhotoResponse Image, IReadOnlyList<PredictionResponse> Predictions, IReadOnlyList<MapResponse> Maps);
+/// <summary>A method for a model and layer: <c>available</c>, else <c>reason</c> says why not; <c>slow</c> ones run extra forward passes.</summary>
+public sealed record MethodResponse(string Id, string DisplayName, bool Available, string? Reason, bool Slow);
+
+public sealed record ExplainResponse(string Model, string Layer, PhotoResponse Image, PlacementResponse Placement,
+    IReadOnlyList<PredictionResponse> Predictions, IReadOnlyList<MapResponse> Maps, TimingsResponse Timings);
 
 public sealed record PhotoResponse(string FileName, int Width, int Height);
 
+/// <summary>The region of the photo the model saw, as fractions of its width and height (a centre-crop model's middle).</summary>
+public sealed record PlacementResponse(double Left, double Top, double Width, double Height)
+{
+    public static PlacementResponse Of(CamStudio.Engine.Maps.MapPlacement p) => new(p.Left, p.Top, p.Width, p.Height);
+}
+
 public sealed record PredictionResponse(int ClassIndex, string ClassName, float Probability);
 
-/// <summary>One map: the overlay PNG and the raw map as .npy (float32, height × width), both base64.</summary>
+public sealed record TimingsResponse(double PlanMs, double ForwardMs, double MethodsMs, double TotalMs);
+
+/// <summary>
+/// One map, base64 fields after the one .npy contract (<see cref="MapFiles"/>): <c>overlayPng</c> the overlay at the
+/// photo's size (coloured only where the model looked); <c>npy</c> float32 at the model input's size
+/// (<c>inputHeight</c> × <c>inputWidth</c>) normalised to [0, 1], as <c>&lt;stem&gt;.&lt;method&gt;.&lt;class&gt;.npy</c>;
+/// <c>rawNpy</c> the raw map at the layer's size (<c>height</c> × <c>width</c>, values <c>min</c>..<c>max</c>), as <c>.raw.npy</c>.
+/// </summary>
 public sealed record MapResponse(string Method, int ClassIndex, string ClassName, string Layer, int Width, int Height, float Min, float Max,
-    string OverlayPng, string RawNpy);
+    int InputWidth, int InputHeight, string OverlayPng, string Npy, string RawNpy)
+{
+    public static MapResponse Of(PlacedClassMap map, byte[] overlayPng) => new(map.Method, map.ClassIndex, map.ClassName, map.Layer,
+        map.Map.Map.Width, map.Map.Map.Height, map.Map.Map.Min, map.Map.Map.Max, map.Map.InputWidth, map.Map.InputHeight,
+        Convert.ToBase64String(overlayPng), Convert.ToBase64String(MapFiles.NormalisedNpy(map.Map)), Convert.ToBase64String(MapFiles.RawNpy(map.Map)));
+}

@@ -10,13 +10,14 @@ namespace CamStudio.Web.Hosting;
 public static class CamEngineServiceCollectionExtensions
 {
     /// <summary>
-    /// The engine behind <see cref="IStudioEngine"/>: the shared engine core (<see cref="AddSharedEngineCore"/>) and
-    /// the engine service.
+    /// The engine behind <see cref="IStudioEngine"/>: the shared engine core (<see cref="AddSharedEngineCore"/>), the
+    /// studio's view of the one <see cref="CamEngine"/>, and its picture work (<see cref="StudioPictures"/>).
     /// </summary>
     public static IServiceCollection AddCamEngine(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddSharedEngineCore(configuration);
-        services.TryAddSingleton<IStudioEngine, TorchStudioEngine>();
+        services.TryAddSingleton<IStudioEngine, CamEngineStudioEngine>();
+        services.TryAddSingleton<StudioPictures>();
         return services;
     }
 

@@ -2,6 +2,7 @@ using CamStudio.Web.Access;
 using CamStudio.Web.Api;
 using CamStudio.Web.Components;
 using CamStudio.Web.Services;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using MudBlazor.Services;
 
 namespace CamStudio.Web.Hosting;
@@ -15,10 +16,19 @@ public static class StudioServiceCollectionExtensions
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddMudServices();
         services.AddProblemDetails();
-        services.AddScoped<StudioSession>();
+        services.AddStudioSession();
         services.AddScoped<CircuitCaller>();
+        // The jobs feature's photos, when it is registered (the adapter resolves the store lazily).
+        services.TryAddSingleton<IJobPhotoSource>(sp => sp.GetService<CamStudio.Web.Jobs.JobStore>() is { } store && sp.GetService<CamStudio.Web.Jobs.JobFiles>() is { } files
+            ? new JobStorePhotoSource(store, files)
+            : new NoJobPhotos());
         return services;
     }
+
+    /// <summary>The per-circuit <see cref="StudioSession"/>, whose engine work is owned by the circuit's session id.</summary>
+    public static IServiceCollection AddStudioSession(this IServiceCollection services) =>
+        services.AddScoped(sp => new StudioSession(sp.GetRequiredService<IStudioEngine>(), sp.GetRequiredService<StudioPictures>(),
+            () => sp.GetRequiredService<CircuitCaller>().Value.SessionId, sp.GetRequiredService<ILogger<StudioSession>>()));
 
     /// <summary>Static assets, the studio's pages, the HTTP API and <c>/healthz</c>.</summary>
     public static WebApplication MapCamStudio(this WebApplication app)
@@ -32,5 +42,12 @@ public static class StudioServiceCollectionExtensions
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode(o => o.ContentSecurityFrameAncestorsPolicy = "'none'");
         app.MapStudioApi();
         return app;
+    }
+
+    /// <summary>No batch jobs in this app: every job link opens nothing.</summary>
+    private sealed class NoJobPhotos : IJobPhotoSource
+    {
+        public Task<JobPhotoFile?> OpenAsync(string jobId, int index, StudioCaller caller, CancellationToken cancellationToken) =>
+            Task.FromResult<JobPhotoFile?>(null);
     }
 }

@@ -1,81 +1,69 @@
+using CamStudio.Engine;
 using CamStudio.Engine.Cam;
-using CamStudio.Engine.Models;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
 
 namespace CamStudio.Web.Services;
 
 /// <summary>
-/// What the studio (pages and HTTP API) needs from the engine. Pages talk to this interface only and never see
-/// tensors; the implementation runs all torch work on the engine's torch thread.
+/// The <see cref="CamEngine"/> calls the studio's pages and its HTTP API make, one to one (<see cref="CamEngineStudioEngine"/>
+/// forwards each to the app's one engine; component tests script it). Nothing here validates or loads: the engine
+/// understands every request and refuses bad ones with a <see cref="CamRequestException"/>.
 /// </summary>
 public interface IStudioEngine
 {
-    /// <summary>The models folder and the models registered in it (re-read on every call, so a model added while the app runs shows up).</summary>
-    ModelFolder GetModels();
+    /// <summary>The models folder, for the "no model yet" notice.</summary>
+    string ModelsDirectory { get; }
 
-    /// <summary>The CAM methods the engine knows, in display order.</summary>
+    /// <summary>The model a request without one uses (<see cref="CamEngine.DefaultModel"/>).</summary>
+    string DefaultModel { get; }
+
+    /// <summary>Every method the engine knows (built-in and registered), in its order.</summary>
     IReadOnlyList<CamMethodInfo> Methods { get; }
 
-    /// <summary>Colormap names, the first being the default.</summary>
-    IReadOnlyList<string> Colormaps { get; }
+    /// <summary><see cref="CamEngine.ListModels"/>.</summary>
+    IReadOnlyList<EngineModelSummary> ListModels();
 
-    /// <summary>The upload limits enforced by <see cref="DecodePhotoAsync"/>.</summary>
-    PhotoLimits Limits { get; }
+    /// <summary><see cref="CamEngine.GetModelAsync"/>.</summary>
+    Task<EngineModelDetails> GetModelAsync(string? model, CancellationToken cancellationToken);
 
-    /// <summary>Class names and capturable layers of a model (loads it on first use).</summary>
-    /// <exception cref="StudioInputException">The model is not in the models folder or cannot be loaded.</exception>
-    Task<ModelDetails> GetModelDetailsAsync(string model, CancellationToken cancellationToken);
+    /// <summary><see cref="CamEngine.MethodsForAsync"/>.</summary>
+    Task<IReadOnlyList<MethodAvailability>> MethodsForAsync(string? model, string? layer, CancellationToken cancellationToken);
 
-    /// <summary>Decodes an uploaded photo, enforcing the byte and pixel limits.</summary>
-    /// <exception cref="StudioInputException">The file is too large or not a photo; the message names the file.</exception>
-    Task<StudioPhoto> DecodePhotoAsync(string fileName, Stream content, CancellationToken cancellationToken);
-
-    /// <summary>
-    /// Top predictions and the requested maps for one photo, computed with one forward pass on the torch thread.
-    /// <paramref name="priority"/> lets interactive work go before scripted API calls.
-    /// </summary>
-    /// <exception cref="StudioInputException">Unknown model, method, class or layer.</exception>
-    Task<PhotoExplanation> ExplainAsync(StudioPhoto photo, string model, ExplainRequest request, StudioPriority priority, CancellationToken cancellationToken);
-
-    /// <summary>Colours a computed map over the photo (no CAM is recomputed). <paramref name="fullResolution"/> renders at the photo's own size instead of the display size.</summary>
-    Task<byte[]> RenderOverlayPngAsync(StudioPhoto photo, CamMap map, OverlayStyle style, bool fullResolution, CancellationToken cancellationToken);
-
-    /// <summary>A horizontal colour bar for a colormap, low values on the left.</summary>
-    byte[] RenderColorBarPng(string colormap);
-
-    /// <summary>A labelled grid of overlays (rows: classes, columns: methods) as one PNG.</summary>
-    Task<byte[]> RenderSheetPngAsync(StudioPhoto photo, ComparisonLayout layout, OverlayStyle style, CancellationToken cancellationToken);
-
-    /// <summary>The raw map as a NumPy .npy file (float32, shape height × width).</summary>
-    byte[] EncodeNpy(CamMap map);
+    /// <summary><see cref="CamEngine.ExplainAsync(CamRequest, IReadOnlyList{Image{Rgb24}}, IProgress{ExplainProgress}?, CancellationToken)"/>.</summary>
+    Task<EngineExplanation> ExplainAsync(CamRequest request, IReadOnlyList<Image<Rgb24>> photos, IProgress<ExplainProgress>? progress,
+        CancellationToken cancellationToken);
 }
 
-/// <summary>Interactive work (the studio's pages) goes before scripted work (the HTTP API).</summary>
-public enum StudioPriority
+/// <summary>A CAM method as the pickers show it before a model says whether it applies.</summary>
+/// <param name="ExtraForwards">Extra forward passes per photo at a layer of that many channels (0 for one-pass methods).</param>
+public sealed record CamMethodInfo(string Id, string DisplayName, bool IsSlow, Func<long, long> ExtraForwards)
 {
-    Interactive,
-    Scripted,
+    public static CamMethodInfo Of(ICamMethod method) =>
+        new(method.Id, method.DisplayName, method.NeedsExtraForwards, channels => method.NeedsExtraForwards ? method.ExtraForwardsPerPhoto(channels) : 0);
 }
 
-/// <summary>The models folder and what it holds.</summary>
-public sealed record ModelFolder(string Directory, IReadOnlyList<ModelEntry> Models, string? DefaultModel)
+/// <summary>The models folder and the usable models in it, for the pickers.</summary>
+public sealed record ModelFolder(string Directory, IReadOnlyList<EngineModelSummary> Models, string? DefaultModel)
 {
     public bool IsEmpty => Models.Count == 0;
+
+    /// <summary>The usable models of <paramref name="engine"/>; the default is the engine's when usable, else the first.</summary>
+    public static ModelFolder Of(IStudioEngine engine)
+    {
+        var usable = engine.ListModels().Where(m => m.IsUsable).ToList();
+        string? preferred = usable.FirstOrDefault(m => m.Name.Equals(engine.DefaultModel, StringComparison.OrdinalIgnoreCase))?.Name
+            ?? usable.FirstOrDefault()?.Name;
+        return new ModelFolder(engine.ModelsDirectory, usable, preferred);
+    }
 }
-
-/// <summary>A model registered in the models folder.</summary>
-public sealed record ModelEntry(string Name, string Description);
-
-/// <summary>What the pages need to know about a loaded model.</summary>
-public sealed record ModelDetails(string Name, IReadOnlyList<string> Labels, IReadOnlyList<LayerInfo> Layers, string AutoLayer);
-
-/// <summary>A CAM method: its id (as in <see cref="ExplainRequest.Methods"/>) and how the page shows it.</summary>
-public sealed record CamMethodInfo(string Id, string DisplayName);
 
 /// <summary>How a map is coloured: colormap, heatmap opacity in [0, 1], and the value range (null: the map's own).</summary>
 public sealed record OverlayStyle(string Colormap, float Opacity, ValueRange? Range = null);
 
-/// <summary>The cells of a comparison sheet, row-major: <c>Cells[row][column]</c>.</summary>
-public sealed record ComparisonLayout(IReadOnlyList<string> RowLabels, IReadOnlyList<string> ColumnLabels, IReadOnlyList<IReadOnlyList<CamMap>> Cells);
+/// <summary>The cells of a comparison sheet, row-major: <c>Cells[row][column]</c>, each map with its placement.</summary>
+public sealed record ComparisonLayout(IReadOnlyList<string> RowLabels, IReadOnlyList<string> ColumnLabels,
+    IReadOnlyList<IReadOnlyList<CamStudio.Engine.Maps.PlacedMap>> Cells);
 
 /// <summary>Upload limits: bytes per file, pixels per photo, photos per session.</summary>
 public sealed record PhotoLimits(long MaxBytes, long MaxPixels, int MaxPhotos)
@@ -83,12 +71,5 @@ public sealed record PhotoLimits(long MaxBytes, long MaxPixels, int MaxPhotos)
     public static PhotoLimits Default { get; } = new(32L * 1024 * 1024, 40_000_000, 12);
 }
 
-/// <summary>Bad input from a user or script (unknown model, unreadable photo, ...); the message says what was wrong.</summary>
-public class StudioInputException(string message, Exception? inner = null) : Exception(message, inner)
-{
-    /// <summary>Suggested HTTP status for the API (400, 404, 413 or 422).</summary>
-    public int StatusCode { get; init; } = StatusCodes.Status400BadRequest;
-
-    /// <summary>Short problem title for the API, e.g. "Unknown model".</summary>
-    public string Title { get; init; } = "Bad request";
-}
+/// <summary>A studio-only refusal (a session's photo limit, an unreadable browser upload); the message says what was wrong.</summary>
+public class StudioInputException(string message, Exception? inner = null) : Exception(message, inner);

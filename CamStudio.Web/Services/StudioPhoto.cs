@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-using CamStudio.Engine.Imaging;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 
@@ -37,19 +35,8 @@ public sealed class StudioPhoto : IDisposable
 
     public string ThumbnailDataUrl { get; }
 
-    private readonly ConcurrentDictionary<PreprocessingSpecKey, Image<Rgb24>> _modelInputs = new();
-
-    /// <summary>The photo resized (and cropped) as a model with <paramref name="spec"/> sees it; cached per spec.</summary>
-    internal Image<Rgb24> ModelInput(PreprocessingSpec spec) =>
-        _modelInputs.GetOrAdd(new PreprocessingSpecKey(spec.InputWidth, spec.InputHeight, spec.Resize), _ => PhotoPreprocessor.Resize(Pixels, spec));
-
-    private readonly record struct PreprocessingSpecKey(int Width, int Height, ResizeMode Resize);
-
     public void Dispose()
     {
-        foreach (Image<Rgb24> input in _modelInputs.Values)
-            input.Dispose();
-        _modelInputs.Clear();
         if (!ReferenceEquals(Display, Pixels))
             Display.Dispose();
         Pixels.Dispose();

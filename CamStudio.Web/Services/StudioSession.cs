@@ -1,38 +1,48 @@
 using System.Collections.Concurrent;
+using CamStudio.Engine;
 using CamStudio.Engine.Cam;
+using CamStudio.Engine.Runtime;
 
 namespace CamStudio.Web.Services;
 
 /// <summary>
 /// One browser session's photos and computed maps (scoped: one per Blazor circuit).
 /// Maps are cached per photo, model, layer, method and class, so re-colouring never recomputes a CAM.
-/// A session has at most one engine job queued at a time: with every session limited to one job, the torch
-/// thread's FIFO queue serves sessions in turn, so one busy session cannot starve the others.
+/// Every request goes to the engine as interactive work of this session's owner, so the engine's fair scheduling
+/// runs it between the chunks of another session's slow method; a session has at most one request in flight.
 /// </summary>
 public sealed class StudioSession : IDisposable
 {
     private readonly IStudioEngine _engine;
+    private readonly StudioPictures _pictures;
+    private readonly Func<string> _owner;
     private readonly ILogger<StudioSession> _logger;
     private readonly List<StudioPhoto> _photos = [];
     private readonly SemaphoreSlim _oneJobAtATime = new(1, 1);
-    private readonly ConcurrentDictionary<MapKey, ClassMap> _maps = new();
+    private readonly ConcurrentDictionary<MapKey, PlacedClassMap> _maps = new();
     private readonly ConcurrentDictionary<(Guid Photo, string Model), IReadOnlyList<Prediction>> _predictions = new();
 
-    public StudioSession(IStudioEngine engine, ILogger<StudioSession> logger)
+    /// <param name="owner">The session id the engine schedules this session's work under (read when a request is sent).</param>
+    public StudioSession(IStudioEngine engine, StudioPictures pictures, Func<string> owner, ILogger<StudioSession> logger)
     {
         _engine = engine;
+        _pictures = pictures;
+        _owner = owner;
         _logger = logger;
     }
 
     public IReadOnlyList<StudioPhoto> Photos => _photos;
 
-    /// <summary>Decodes and adds one uploaded photo; a bad file throws <see cref="StudioInputException"/> and leaves the others as they were.</summary>
+    /// <summary>The most recent timings of a one-pass explanation: the forward time a slow method's estimate starts from.</summary>
+    public ExplainTimings? LastQuickTimings { get; private set; }
+
+    /// <summary>Decodes and adds one uploaded photo; a bad file throws and leaves the others as they were.</summary>
     public async Task<StudioPhoto> AddPhotoAsync(string fileName, Stream content, CancellationToken cancellationToken)
     {
-        int max = _engine.Limits.MaxPhotos;
+        int max = _pictures.Limits.MaxPhotos;
         if (_photos.Count >= max)
             throw new StudioInputException($"{fileName}: a session holds at most {max} photos; remove one first.");
-        StudioPhoto photo = await _engine.DecodePhotoAsync(fileName, content, cancellationToken);
+        StudioPhoto photo = await _pictures.DecodePhotoAsync(fileName, content, cancellationToken);
         _photos.Add(photo);
         _logger.LogInformation("Session added {File} ({Width}×{Height})", fileName, photo.Width, photo.Height);
         return photo;
@@ -55,10 +65,8 @@ public sealed class StudioSession : IDisposable
     /// </summary>
     public async Task<SessionExplanation> ExplainAsync(
         StudioPhoto photo, string model, string layer, IReadOnlyList<string> methods, IReadOnlyList<int>? classes,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken, IProgress<ExplainProgress>? progress = null)
     {
-        if (methods.Count == 0)
-            throw new StudioInputException("Pick at least one method.");
         if (classes is not null && TryFromCache(photo, model, layer, methods, classes) is { } cached)
             return cached;
 
@@ -67,13 +75,23 @@ public sealed class StudioSession : IDisposable
         {
             if (classes is not null && TryFromCache(photo, model, layer, methods, classes) is { } cachedMeanwhile)
                 return cachedMeanwhile;
-            ClassSelection selection = classes is null ? ClassSelection.Top1 : new ClassSelection.Indices(classes);
-            PhotoExplanation result = await _engine.ExplainAsync(
-                photo, model, new ExplainRequest(methods, selection, layer), StudioPriority.Interactive, cancellationToken);
-            _predictions[(photo.Id, model)] = result.TopPredictions;
-            foreach (ClassMap map in result.Maps)
+            var request = new CamRequest
+            {
+                Model = model,
+                Methods = methods,
+                Layer = layer,
+                ClassSelection = classes is null ? ClassSelection.Top1 : new ClassSelection.Indices(classes),
+                Priority = WorkPriority.Interactive,
+                Owner = _owner(),
+            };
+            EngineExplanation result = await _engine.ExplainAsync(request, [photo.Pixels], progress, cancellationToken);
+            PhotoMaps maps = result.Photos[0];
+            if (!methods.Any(id => _engine.Methods.FirstOrDefault(m => m.Id == id)?.IsSlow == true))
+                LastQuickTimings = result.Timings;
+            _predictions[(photo.Id, model)] = maps.TopPredictions;
+            foreach (PlacedClassMap map in maps.Maps)
                 _maps[new MapKey(photo.Id, model, layer, map.Method, map.ClassIndex)] = map;
-            return new SessionExplanation(result.TopPredictions, result.Maps);
+            return new SessionExplanation(maps.TopPredictions, maps.Maps);
         }
         finally
         {
@@ -82,14 +100,14 @@ public sealed class StudioSession : IDisposable
     }
 
     /// <summary>A cached map, or null when it was never computed.</summary>
-    public ClassMap? CachedMap(StudioPhoto photo, string model, string layer, string method, int classIndex) =>
-        _maps.TryGetValue(new MapKey(photo.Id, model, layer, method, classIndex), out ClassMap? map) ? map : null;
+    public PlacedClassMap? CachedMap(StudioPhoto photo, string model, string layer, string method, int classIndex) =>
+        _maps.TryGetValue(new MapKey(photo.Id, model, layer, method, classIndex), out PlacedClassMap? map) ? map : null;
 
     private SessionExplanation? TryFromCache(StudioPhoto photo, string model, string layer, IReadOnlyList<string> methods, IReadOnlyList<int> classes)
     {
         if (!_predictions.TryGetValue((photo.Id, model), out var predictions))
             return null;
-        var maps = new List<ClassMap>(methods.Count * classes.Count);
+        var maps = new List<PlacedClassMap>(methods.Count * classes.Count);
         foreach (int classIndex in classes)
         {
             foreach (string method in methods)
@@ -115,8 +133,8 @@ public sealed class StudioSession : IDisposable
 }
 
 /// <summary>A photo's predictions and the maps a view asked for.</summary>
-public sealed record SessionExplanation(IReadOnlyList<Prediction> TopPredictions, IReadOnlyList<ClassMap> Maps)
+public sealed record SessionExplanation(IReadOnlyList<Prediction> TopPredictions, IReadOnlyList<PlacedClassMap> Maps)
 {
-    public ClassMap? Find(string method, int classIndex) =>
+    public PlacedClassMap? Find(string method, int classIndex) =>
         Maps.FirstOrDefault(m => m.Method == method && m.ClassIndex == classIndex);
 }

@@ -1,7 +1,12 @@
 using System.Collections.Concurrent;
+using CamStudio.Engine;
 using CamStudio.Engine.Cam;
+using CamStudio.Engine.Imaging;
+using CamStudio.Engine.Maps;
 using CamStudio.Engine.Models;
+using CamStudio.Web.Hosting;
 using CamStudio.Web.Services;
+using Microsoft.Extensions.Options;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Formats.Png;
 using SixLabors.ImageSharp.PixelFormats;
@@ -23,9 +28,7 @@ public sealed class FakeStudioEngine : IStudioEngine
 
     public List<string> ModelNames { get; } = ["mobilenetv2"];
 
-    public ConcurrentQueue<ExplainRequest> ExplainRequests { get; } = new();
-
-    public ConcurrentQueue<OverlayStyle> OverlayStyles { get; } = new();
+    public ConcurrentQueue<CamRequest> ExplainRequests { get; } = new();
 
     public ConcurrentQueue<CancellationToken> ExplainTokens { get; } = new();
 
@@ -35,54 +38,62 @@ public sealed class FakeStudioEngine : IStudioEngine
     /// <summary>When set, ExplainAsync throws it.</summary>
     public Exception? Failure { get; set; }
 
+    /// <summary>Progress ExplainAsync reports before it waits for <see cref="Gate"/>.</summary>
+    public ExplainProgress? ProgressToReport { get; set; }
+
+    /// <summary>Where each map is placed (default: the whole photo, as a stretching model).</summary>
+    public MapPlacement Placement { get; set; } = MapPlacement.WholePhoto;
+
+    /// <summary>Methods that do not apply (id → reason), as <see cref="CamEngine.MethodsForAsync"/> would say.</summary>
+    public Dictionary<string, string> Unavailable { get; } = [];
+
     public int ExplainCalls => ExplainRequests.Count;
 
+    public string ModelsDirectory => "/tmp/fake-models";
+
+    public string DefaultModel => "mobilenetv2";
+
     public IReadOnlyList<CamMethodInfo> Methods { get; } =
-        [new("gradcam", "Grad-CAM"), new("gradcampp", "Grad-CAM++"), new("scorecam", "Score-CAM"), new("cam", "CAM")];
+        [new("gradcam", "Grad-CAM", false, _ => 0), new("gradcampp", "Grad-CAM++", false, _ => 0), new("scorecam", "Score-CAM", true, c => c), new("cam", "CAM", false, _ => 0)];
 
-    public IReadOnlyList<string> Colormaps { get; } = ["jet", "viridis", "gray"];
+    public IReadOnlyList<EngineModelSummary> ListModels() => ModelNames.Select(n => new EngineModelSummary(n, "fake", true, "ok")).ToList();
 
-    public PhotoLimits Limits { get; set; } = new(1024 * 1024, 4_000_000, 4);
-
-    public ModelFolder GetModels() =>
-        new("/tmp/fake-models", ModelNames.Select(n => new ModelEntry(n, "fake")).ToList(), ModelNames.FirstOrDefault());
-
-    public Task<ModelDetails> GetModelDetailsAsync(string model, CancellationToken cancellationToken) =>
-        ModelNames.Contains(model)
-            ? Task.FromResult(new ModelDetails(model, ClassNames,
+    public Task<EngineModelDetails> GetModelAsync(string? model, CancellationToken cancellationToken) =>
+        model is not null && ModelNames.Contains(model)
+            ? Task.FromResult(new EngineModelDetails(model, ClassNames,
                 [new LayerInfo("features.17", [1, 320, 7, 7], "Conv"), new LayerInfo("features.18", [1, 1280, 7, 7], "Conv"), new LayerInfo("classifier", [1, 8], "Gemm")],
-                "features.18"))
-            : throw new StudioInputException($"Unknown model '{model}'.");
+                "features.18", "features.18", PreprocessingSpec.ImageNet(), ModelCapabilities.Gradients, null))
+            : throw new CamRequestException(CamRequestErrorKind.UnknownModel, CamRequestFields.Model, $"Unknown model '{model}'.");
 
-    public Task<StudioPhoto> DecodePhotoAsync(string fileName, Stream content, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<MethodAvailability>> MethodsForAsync(string? model, string? layer, CancellationToken cancellationToken)
     {
-        try
-        {
-            Image<Rgb24> image = Image.Load<Rgb24>(content);
-            return Task.FromResult(new StudioPhoto(fileName, image, image, "data:image/png;base64,"));
-        }
-        catch (Exception ex) when (ex is UnknownImageFormatException or InvalidImageContentException)
-        {
-            throw new StudioInputException($"{fileName}: not a photo this studio can read.", ex);
-        }
+        await GetModelAsync(model, cancellationToken);
+        return Methods.Select(m => new MethodAvailability(m.Id, m.DisplayName, "", m.IsSlow ? MethodRequirements.ExtraForwards : MethodRequirements.None,
+            !Unavailable.ContainsKey(m.Id), Unavailable.GetValueOrDefault(m.Id))).ToList();
     }
 
-    public async Task<PhotoExplanation> ExplainAsync(StudioPhoto photo, string model, ExplainRequest request, StudioPriority priority, CancellationToken cancellationToken)
+    public async Task<EngineExplanation> ExplainAsync(CamRequest request, IReadOnlyList<Image<Rgb24>> photos, IProgress<ExplainProgress>? progress,
+        CancellationToken cancellationToken)
     {
         ExplainRequests.Enqueue(request);
         ExplainTokens.Enqueue(cancellationToken);
+        if (ProgressToReport is { } report)
+            progress?.Report(report);
         if (Gate is { } gate)
             await gate.Task.WaitAsync(cancellationToken);
         if (Failure is { } failure)
             throw failure;
-        IReadOnlyList<int> classes = request.Classes switch
+        IReadOnlyList<int> classes = (request.ClassSelection ?? ClassSelectionParser.Parse(request.Classes ?? "top1", ClassNames, "fake")) switch
         {
             ClassSelection.Indices indices => indices.Classes,
             ClassSelection.TopK topK => Predictions.Take(topK.K).Select(p => p.ClassIndex).ToList(),
             _ => throw new NotSupportedException(),
         };
-        var maps = (from c in classes from m in request.Methods select new ClassMap(m, c, ClassNames[c], "features.18", MapFor(m, c))).ToList();
-        return new PhotoExplanation(Predictions, maps);
+        var maps = (from c in classes
+                    from m in request.Methods
+                    select new PlacedClassMap(m, c, ClassNames[c], "features.18", new PlacedMap(MapFor(m, c), Placement, 224, 224))).ToList();
+        return new EngineExplanation(request.Model ?? DefaultModel, "features.18", [new PhotoMaps(Predictions, maps, Placement)],
+            new ExplainTimings(0, 12, 3, 20));
     }
 
     public static IReadOnlyList<Prediction> Predictions { get; } =
@@ -98,24 +109,27 @@ public sealed class FakeStudioEngine : IStudioEngine
         return new CamMap(7, 7, Enumerable.Range(0, 49).Select(i => i * scale / 48f).ToArray());
     }
 
-    public Task<byte[]> RenderOverlayPngAsync(StudioPhoto photo, CamMap map, OverlayStyle style, bool fullResolution, CancellationToken cancellationToken)
-    {
-        OverlayStyles.Enqueue(style);
-        return Task.FromResult(TinyPng(fullResolution ? photo.Width : 4, fullResolution ? photo.Height : 3));
-    }
-
-    public byte[] RenderColorBarPng(string colormap) => TinyPng(16, 1);
-
-    public Task<byte[]> RenderSheetPngAsync(StudioPhoto photo, ComparisonLayout layout, OverlayStyle style, CancellationToken cancellationToken) =>
-        Task.FromResult(TinyPng(8 * layout.ColumnLabels.Count, 8 * layout.RowLabels.Count));
-
-    public byte[] EncodeNpy(CamMap map) => new byte[128];
-
     public static byte[] TinyPng(int width, int height)
     {
         using var image = new Image<Rgb24>(width, height, new Rgb24(200, 40, 40));
         using var stream = new MemoryStream();
         image.Save(stream, new PngEncoder());
         return stream.ToArray();
+    }
+}
+
+/// <summary>The real <see cref="StudioPictures"/> with settable limits, recording the style of every overlay it renders.</summary>
+public sealed class RecordingStudioPictures() : StudioPictures(Options.Create(new StudioOptions()))
+{
+    public ConcurrentQueue<OverlayStyle> OverlayStyles { get; } = new();
+
+    public PhotoLimits LimitsOverride { get; set; } = new(1024 * 1024, 4_000_000, 4);
+
+    public override PhotoLimits Limits => LimitsOverride;
+
+    public override Task<byte[]> RenderOverlayPngAsync(StudioPhoto photo, PlacedMap map, OverlayStyle style, bool fullResolution, CancellationToken cancellationToken)
+    {
+        OverlayStyles.Enqueue(style);
+        return base.RenderOverlayPngAsync(photo, map, style, fullResolution, cancellationToken);
     }
 }

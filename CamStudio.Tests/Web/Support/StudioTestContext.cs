@@ -1,5 +1,6 @@
 using Bunit;
 using CamStudio.Web.Access;
+using CamStudio.Web.Hosting;
 using CamStudio.Web.Jobs.Present;
 using CamStudio.Web.Services;
 using Microsoft.Extensions.DependencyInjection;
@@ -22,7 +23,8 @@ public abstract class StudioTestContext : BunitContext, IAsyncLifetime
         Services.AddMudServices(options => options.SnackbarConfiguration.ShowTransitionDuration = 0);
         Services.AddLogging();
         Services.AddSingleton<IStudioEngine>(Engine);
-        Services.AddScoped<StudioSession>();
+        Services.AddSingleton<StudioPictures>(Pictures);
+        Services.AddStudioSession();
         // The explorer's Present switch publishes through the presenter session (SignalR hub context).
         Services.AddSignalR();
         Services.AddSingleton<PresenterSession>();
@@ -45,6 +47,8 @@ public abstract class StudioTestContext : BunitContext, IAsyncLifetime
     }
 
     protected FakeStudioEngine Engine { get; } = new();
+
+    protected RecordingStudioPictures Pictures { get; } = new();
 
     protected ISnackbar Snackbar => Services.GetRequiredService<ISnackbar>();
 

@@ -1,4 +1,7 @@
+using CamStudio.Engine;
 using CamStudio.Engine.Cam;
+using CamStudio.Engine.Imaging;
+using CamStudio.Engine.Maps;
 using CamStudio.Web.Jobs;
 using CamStudio.Web.Jobs.Present;
 using CamStudio.Web.Services;
@@ -21,7 +24,9 @@ public sealed partial class Home : IDisposable
 
     private PhotoLimits _limits = PhotoLimits.Default;
     private ModelFolder _folder = new("", [], null);
-    private ModelDetails? _details;
+    private EngineModelDetails? _details;
+    private IReadOnlyList<MethodAvailability> _availability = [];
+    private readonly Dictionary<string, string> _fieldErrors = [];
     private bool _modelLoading;
     private bool _interactive;
     private bool _uploading;
@@ -41,6 +46,9 @@ public sealed partial class Home : IDisposable
 
     private bool _exploreBusy;
     private RenderedOverlay? _overlay;
+    private bool _overlayStale;
+    private ExplainProgress? _progress;
+    private string? _slowEstimate;
 
     private readonly List<ClassOption> _gridClasses = [];
     private ClassOption? _gridClassToAdd;
@@ -57,6 +65,8 @@ public sealed partial class Home : IDisposable
     private readonly CancellationTokenSource _lifetime = new();
 
     [Inject] private IStudioEngine Engine { get; set; } = null!;
+
+    [Inject] private StudioPictures Pictures { get; set; } = null!;
 
     [Inject] private StudioSession Session { get; set; } = null!;
 
@@ -79,13 +89,13 @@ public sealed partial class Home : IDisposable
 
     protected override void OnInitialized()
     {
-        _limits = Engine.Limits;
-        _folder = Engine.GetModels();
+        _limits = Pictures.Limits;
+        _folder = ModelFolder.Of(Engine);
         _model = _folder.DefaultModel ?? _folder.Models.FirstOrDefault()?.Name ?? "";
         // Grad-CAM works on any layer of any model, so it is the first map a visitor sees.
         _method = Engine.Methods.FirstOrDefault(m => m.Id == "gradcam")?.Id ?? Engine.Methods.FirstOrDefault()?.Id ?? "";
         _gridMethods = _method.Length > 0 ? [_method] : [];
-        _colormap = Engine.Colormaps.FirstOrDefault() ?? "jet";
+        _colormap = Pictures.Colormaps.FirstOrDefault() ?? "jet";
         EnsureColorBar();
     }
 
@@ -104,28 +114,40 @@ public sealed partial class Home : IDisposable
 
     private async Task OpenJobPhotoAsync(string jobId, int index)
     {
-        // Batch jobs are optional services: without them the link has nothing to open.
-        if (Services.GetService<JobStore>() is not { } store || Services.GetService<JobFiles>() is not { } files)
+        // Batch jobs are optional: without them the link has nothing to open.
+        if (Services.GetService<IJobPhotoSource>() is not { } jobs)
             return;
         try
         {
             // Another session's job is "no photo", as in the API.
-            bool mine = JobFiles.IsValidId(jobId) && store.GetJob(jobId) is { } job && Services.GetRequiredService<CamStudio.Web.Access.CircuitCaller>().Value.CanAccess(job.Owner);
-            JobPhoto? photo = mine ? store.ListPhotos(jobId).FirstOrDefault(p => p.Index == index) : null;
-            string? input = photo is null ? null : store.InputFileOf(jobId, index);
-            if (photo is null || input is null)
+            await using JobPhotoFile? file = await jobs.OpenAsync(jobId, index, Services.GetRequiredService<CamStudio.Web.Access.CircuitCaller>().Value, _lifetime.Token);
+            if (file is null)
             {
                 Snackbar.Add($"Job {jobId} has no photo {index}.", Severity.Warning);
                 return;
             }
-            await using FileStream stream = File.OpenRead(JobFiles.Inside(files.InputDirectory(jobId), input));
-            StudioPhoto added = await Session.AddPhotoAsync(Path.GetFileName(photo.FileName), stream, _lifetime.Token);
+            StudioPhoto added = await Session.AddPhotoAsync(file.FileName, file.Content, _lifetime.Token);
             await SelectPhotoAsync(added);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             ShowError($"Photo {index} of job {jobId} could not be opened", ex);
             StateHasChanged();
+        }
+    }
+
+    /// <summary>Which methods apply to the model at the chosen layer (the pickers disable the others, with the reason).</summary>
+    private async Task LoadMethodsAsync()
+    {
+        try
+        {
+            _availability = await Engine.MethodsForAsync(_model, _layer, _lifetime.Token);
+            _fieldErrors.Remove(CamRequestFields.Layer);
+        }
+        catch (CamRequestException ex)
+        {
+            _availability = [];
+            ShowError("The methods could not be listed", ex);
         }
     }
 
@@ -136,7 +158,9 @@ public sealed partial class Home : IDisposable
         StateHasChanged();
         try
         {
-            _details = await Engine.GetModelDetailsAsync(_model, _lifetime.Token);
+            _details = await Engine.GetModelAsync(_model, _lifetime.Token);
+            _fieldErrors.Remove(CamRequestFields.Model);
+            await LoadMethodsAsync();
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -165,7 +189,7 @@ public sealed partial class Home : IDisposable
                     StudioPhoto added = await AddPhotoAsync(file);
                     first ??= added;
                 }
-                catch (StudioInputException ex)
+                catch (Exception ex) when (ex is StudioInputException or PhotoDecodeException)
                 {
                     Logger.LogInformation("Upload rejected: {Message}", ex.Message);
                     Snackbar.Add(ex.Message, Severity.Error);
@@ -258,10 +282,11 @@ public sealed partial class Home : IDisposable
         return RefreshExploreAsync();
     }
 
-    private Task OnLayerChangedAsync(string layer)
+    private async Task OnLayerChangedAsync(string layer)
     {
         _layer = layer;
-        return RefreshAsync();
+        await LoadMethodsAsync();
+        await RefreshAsync();
     }
 
     private Task OnClassPickedAsync(ClassOption? option)
@@ -369,19 +394,32 @@ public sealed partial class Home : IDisposable
         CancellationToken token = NewToken(ref _exploreCts);
         StudioPhoto photo = _photo;
         _exploreBusy = true;
+        _overlayStale = _overlay is not null; // the last overlay stays in view, marked stale, until the new one is drawn
+        _progress = null;
+        _slowEstimate = SlowEstimate(_method);
         StateHasChanged();
         try
         {
             IReadOnlyList<int>? classes = _classOption is null ? null : [_classOption.Index];
-            SessionExplanation result = await Session.ExplainAsync(photo, _model, _layer, [_method], classes, token);
+            // Reports come from the torch thread: each is handed to the renderer's dispatcher.
+            var progress = new InlineProgress(p => _ = InvokeAsync(() =>
+            {
+                if (token.IsCancellationRequested)
+                    return;
+                _progress = p;
+                StateHasChanged();
+            }));
+            SessionExplanation result = await Session.ExplainAsync(photo, _model, _layer, [_method], classes, token, progress);
             token.ThrowIfCancellationRequested();
             _predictions = result.TopPredictions.Take(5).ToList();
-            ClassMap map = result.Maps[0];
+            PlacedClassMap map = result.Maps[0];
             _classOption ??= new ClassOption(map.ClassIndex, map.ClassName);
             if (_gridClasses.Count == 0)
                 _gridClasses.Add(_classOption);
             _error = null;
+            _fieldErrors.Clear();
             await RenderOverlayAsync(photo, map, token);
+            _overlayStale = false;
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested)
         {
@@ -394,10 +432,55 @@ public sealed partial class Home : IDisposable
         finally
         {
             if (!token.IsCancellationRequested)
+            {
                 _exploreBusy = false;
+                _progress = null;
+                _slowEstimate = null;
+            }
         }
         StateHasChanged();
     }
+
+    /// <summary>The Cancel button of a running explanation: the engine stops at its next chunk, the last overlay stays (stale).</summary>
+    private void CancelExplore()
+    {
+        Cancel(ref _exploreCts);
+        _exploreBusy = false;
+        _progress = null;
+        _slowEstimate = null;
+        StateHasChanged();
+    }
+
+    /// <summary>"About N s" for a slow method: the last quick explanation's forward time × the method's passes; null for quick ones.</summary>
+    private string? SlowEstimate(string methodId)
+    {
+        if (Engine.Methods.FirstOrDefault(m => m.Id == methodId) is not { IsSlow: true } method)
+            return null;
+        long channels = LayerChannels();
+        long passes = channels > 0 ? method.ExtraForwards(channels) : 0;
+        if (passes <= 0)
+            return $"{method.DisplayName} runs many forward passes; progress follows.";
+        if (Session.LastQuickTimings is not { ForwardMs: > 0 } timings)
+            return $"{method.DisplayName} runs {passes} forward passes; the time is estimated once they start.";
+        TimeSpan estimate = TimeSpan.FromMilliseconds(timings.ForwardMs * passes);
+        return $"{method.DisplayName} runs {passes} forward passes: about {FormatDuration(estimate)} ({timings.ForwardMs:0} ms each).";
+    }
+
+    private long LayerChannels()
+    {
+        if (_details is null)
+            return 0;
+        string name = _layer == AutoLayer ? _details.DefaultLayer : _layer;
+        if (name == AutoLayer)
+            name = _details.AutoLayer;
+        return _details.Layers.FirstOrDefault(l => l.Name == name) is { Shape.Length: 4 } layer ? layer.Shape[1] : 0;
+    }
+
+    internal static string FormatDuration(TimeSpan time) =>
+        time.TotalSeconds < 1 ? "under a second" : time.TotalMinutes < 2 ? $"{time.TotalSeconds:0} s" : $"{time.TotalMinutes:0.#} min";
+
+    private string? ProgressText(ExplainProgress p) =>
+        $"{p.DoneForwards} / {p.TotalForwards} forward passes" + (p.Remaining is { } left ? $", about {FormatDuration(left)} left" : "");
 
     private async Task RecolourAsync()
     {
@@ -419,9 +502,9 @@ public sealed partial class Home : IDisposable
         }
     }
 
-    private async Task RenderOverlayAsync(StudioPhoto photo, ClassMap map, CancellationToken token)
+    private async Task RenderOverlayAsync(StudioPhoto photo, PlacedClassMap map, CancellationToken token)
     {
-        byte[] png = await Engine.RenderOverlayPngAsync(photo, map.Map, Style(null), fullResolution: false, token);
+        byte[] png = await Pictures.RenderOverlayPngAsync(photo, map.Map, Style(null), fullResolution: false, token);
         token.ThrowIfCancellationRequested();
         _overlay = new RenderedOverlay(map, ToDataUrl(png, "image/png"), png);
         UpdatePresenterState();
@@ -445,13 +528,14 @@ public sealed partial class Home : IDisposable
             // All classes × methods in one call: one forward pass for the whole grid.
             SessionExplanation result = await Session.ExplainAsync(photo, _model, _layer, methods, classes.Select(c => c.Index).ToList(), token);
             token.ThrowIfCancellationRequested();
-            var methodInfos = methods.Select(id => Engine.Methods.FirstOrDefault(m => m.Id == id) ?? new CamMethodInfo(id, id)).ToList();
+            var methodInfos = methods.Select(id => Engine.Methods.FirstOrDefault(m => m.Id == id) ?? new CamMethodInfo(id, id, false, _ => 0)).ToList();
             var cells = classes
                 .Select(c => (IReadOnlyList<GridCell>)methods.Select(m => new GridCell(
                     result.Find(m, c.Index)?.Map ?? throw new InvalidOperationException($"The engine returned no {m} map for {c.Name}."), null, null)).ToList())
                 .ToList();
             _grid = new GridView(photo, classes, methodInfos, cells, null);
             _error = null;
+            _fieldErrors.Clear();
             await RenderGridAsync(token);
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested)
@@ -474,14 +558,14 @@ public sealed partial class Home : IDisposable
         if (_grid is null)
             return;
         GridView grid = _grid;
-        ValueRange? shared = _sharedScale ? ValueRange.Shared(grid.Cells.SelectMany(row => row).Select(c => c.Map)) : null;
+        ValueRange? shared = _sharedScale ? ValueRange.Shared(grid.Cells.SelectMany(row => row).Select(c => c.Map.Map)) : null;
         var rendered = new List<IReadOnlyList<GridCell>>(grid.Cells.Count);
         foreach (IReadOnlyList<GridCell> row in grid.Cells)
         {
             var renderedRow = new List<GridCell>(row.Count);
             foreach (GridCell cell in row)
             {
-                byte[] png = await Engine.RenderOverlayPngAsync(grid.Photo, cell.Map, Style(shared), fullResolution: false, token);
+                byte[] png = await Pictures.RenderOverlayPngAsync(grid.Photo, cell.Map, Style(shared), fullResolution: false, token);
                 renderedRow.Add(cell with { ImageUrl = ToDataUrl(png, "image/png"), Png = png });
             }
             rendered.Add(renderedRow);
@@ -521,16 +605,27 @@ public sealed partial class Home : IDisposable
         if (_photo is null || _overlay is null)
             return;
         await DownloadAsync($"{Stem(_photo)}-{_overlay.Map.Method}-{Slug(_overlay.Map.ClassName)}.png", "image/png",
-            () => Engine.RenderOverlayPngAsync(_photo, _overlay.Map.Map, Style(null), fullResolution: true, _lifetime.Token));
+            () => Pictures.RenderOverlayPngAsync(_photo, _overlay.Map.Map, Style(null), fullResolution: true, _lifetime.Token));
     }
 
+    /// <summary>The map after the one .npy contract (<see cref="MapFiles"/>): normalised at the model input's size.</summary>
     private async Task DownloadNpyAsync()
     {
         if (_photo is null || _overlay is null)
             return;
-        ClassMap map = _overlay.Map;
-        await DownloadAsync($"{Stem(_photo)}-{map.Method}-{Slug(map.ClassName)}.npy", "application/octet-stream",
-            () => Task.FromResult(Engine.EncodeNpy(map.Map)));
+        PlacedClassMap map = _overlay.Map;
+        await DownloadAsync(MapFiles.NormalisedName(Stem(_photo), map.Method, map.ClassIndex), "application/octet-stream",
+            () => Task.FromResult(MapFiles.NormalisedNpy(map.Map)));
+    }
+
+    /// <summary>The raw map at the layer's size (<c>.raw.npy</c>).</summary>
+    private async Task DownloadRawNpyAsync()
+    {
+        if (_photo is null || _overlay is null)
+            return;
+        PlacedClassMap map = _overlay.Map;
+        await DownloadAsync(MapFiles.RawName(Stem(_photo), map.Method, map.ClassIndex), "application/octet-stream",
+            () => Task.FromResult(MapFiles.RawNpy(map.Map)));
     }
 
     private async Task DownloadSheetAsync()
@@ -541,9 +636,9 @@ public sealed partial class Home : IDisposable
         var layout = new ComparisonLayout(
             grid.Classes.Select(c => c.Name).ToList(),
             grid.Methods.Select(m => m.DisplayName).ToList(),
-            grid.Cells.Select(row => (IReadOnlyList<CamMap>)row.Select(c => c.Map).ToList()).ToList());
+            grid.Cells.Select(row => (IReadOnlyList<PlacedMap>)row.Select(c => c.Map).ToList()).ToList());
         await DownloadAsync($"{Stem(grid.Photo)}-comparison.png", "image/png",
-            () => Engine.RenderSheetPngAsync(grid.Photo, layout, Style(grid.SharedRange), _lifetime.Token));
+            () => Pictures.RenderSheetPngAsync(grid.Photo, layout, Style(grid.SharedRange), _lifetime.Token));
     }
 
     private async Task DownloadAsync(string fileName, string contentType, Func<Task<byte[]>> produce)
@@ -574,7 +669,7 @@ public sealed partial class Home : IDisposable
             return;
         try
         {
-            _colorBarUrls[_colormap] = ToDataUrl(Engine.RenderColorBarPng(_colormap), "image/png");
+            _colorBarUrls[_colormap] = ToDataUrl(Pictures.RenderColorBarPng(_colormap), "image/png");
         }
         catch (Exception ex)
         {
@@ -592,12 +687,32 @@ public sealed partial class Home : IDisposable
         _details is { } d && classIndex >= 0 && classIndex < d.Labels.Count ? d.Labels[classIndex]
         : _predictions.FirstOrDefault(p => p.ClassIndex == classIndex)?.ClassName ?? $"class {classIndex}";
 
-    private string OverlayCaption(ClassMap map) =>
-        $"{Engine.Methods.FirstOrDefault(m => m.Id == map.Method)?.DisplayName ?? map.Method} · {map.ClassName} · layer {map.Layer} ({map.Map.Width}×{map.Map.Height})";
+    private string OverlayCaption(PlacedClassMap map) =>
+        $"{Engine.Methods.FirstOrDefault(m => m.Id == map.Method)?.DisplayName ?? map.Method} · {map.ClassName} · layer {map.Layer} ({map.Map.Map.Width}×{map.Map.Map.Height})";
+
+    /// <summary>Why a method does not apply to the model at the chosen layer (the engine's reason), or null when it does or is not known yet.</summary>
+    private string? WhyNot(string methodId) => _availability.FirstOrDefault(m => m.Id == methodId) is { IsAvailable: false } m ? m.Reason ?? "Not applicable here." : null;
+
+    /// <summary>The error beside a control (model, method, layer or class picker), or null.</summary>
+    private string? FieldError(string field) => _fieldErrors.GetValueOrDefault(field);
 
     private void ShowError(string what, Exception ex)
     {
-        if (ex is StudioInputException)
+        if (ex is CamRequestException refused)
+        {
+            // The engine names the request's field at fault: its message goes beside that control.
+            Logger.LogInformation("{What}: {Kind} on {Field}: {Message}", what, refused.Kind, refused.Field, refused.Message);
+            switch (refused.Field)
+            {
+                case CamRequestFields.Model or CamRequestFields.Methods or CamRequestFields.Layer or CamRequestFields.Classes:
+                    _fieldErrors[refused.Field] = refused.Message;
+                    return;
+                default:
+                    _error = $"{what}: {refused.Message}";
+                    break;
+            }
+        }
+        else if (ex is StudioInputException or PhotoDecodeException)
         {
             Logger.LogInformation("{What}: {Message}", what, ex.Message);
             _error = $"{what}: {ex.Message}";
@@ -653,9 +768,15 @@ public sealed partial class Home : IDisposable
         public override string ToString() => Name;
     }
 
-    private sealed record RenderedOverlay(ClassMap Map, string ImageUrl, byte[] Png);
+    private sealed record RenderedOverlay(PlacedClassMap Map, string ImageUrl, byte[] Png);
 
-    private sealed record GridCell(CamMap Map, string? ImageUrl, byte[]? Png);
+    private sealed record GridCell(PlacedMap Map, string? ImageUrl, byte[]? Png);
+
+    /// <summary>An <see cref="IProgress{T}"/> that calls its handler where the report is made (no captured context).</summary>
+    private sealed class InlineProgress(Action<ExplainProgress> handler) : IProgress<ExplainProgress>
+    {
+        public void Report(ExplainProgress value) => handler(value);
+    }
 
     private sealed record GridView(
         StudioPhoto Photo, IReadOnlyList<ClassOption> Classes, IReadOnlyList<CamMethodInfo> Methods,

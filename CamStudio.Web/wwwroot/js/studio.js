@@ -28,7 +28,16 @@ window.camStudio = (() => {
         const rx = (event.clientX - box.left) / box.width;
         const ry = (event.clientY - box.top) / box.height;
         if (rx < 0 || rx > 1 || ry < 0 || ry > 1) return;
-        const raw = sample(state.map, rx, ry);
+        // The map covers only the region the model saw (a centre-crop model's middle); the margins have no value.
+        const m = state.map;
+        const mx = (rx - m.left) / m.regionWidth, my = (ry - m.top) / m.regionHeight;
+        if (mx < 0 || mx > 1 || my < 0 || my > 1) {
+            state.readout.textContent = `x ${(rx * 100).toFixed(1)}%, y ${(ry * 100).toFixed(1)}%: outside the model's view`;
+            delete state.readout.dataset.raw;
+            delete state.readout.dataset.normalised;
+            return;
+        }
+        const raw = sample(m, mx, my);
         const span = state.map.max - state.map.min;
         const normalised = span > 1e-12 ? Math.min(Math.max((raw - state.map.min) / span, 0), 1) : 0;
         state.readout.textContent =
