@@ -1,4 +1,5 @@
 using CamStudio.Web.Access;
+using CamStudio.Web.Services;
 
 namespace CamStudio.Web.Jobs;
 
@@ -19,11 +20,12 @@ public sealed class JobPhotos(JobStore store, JobFiles files) : IJobPhotoSource
         return File.Exists(path) ? (Path.GetFileName(found.FileName), File.OpenRead(path)) : null;
     }
 
-    public Task<(string FileName, Stream Content)?> OpenAsync(string jobId, int index, StudioCaller caller, CancellationToken cancellationToken)
+    /// <summary>The studio's view: another session's job (or jobs being off) is "no photo", as in the jobs API.</summary>
+    public Task<JobPhotoFile?> OpenAsync(string jobId, int index, StudioCaller caller, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         if (store.UnavailableReason is not null || !JobFiles.IsValidId(jobId) || store.GetJob(jobId) is not { } job || !caller.CanAccess(job.Owner))
-            return Task.FromResult<(string, Stream)?>(null);
-        return Task.FromResult(Open(jobId, index));
+            return Task.FromResult<JobPhotoFile?>(null);
+        return Task.FromResult(Open(jobId, index) is { } found ? new JobPhotoFile(found.FileName, found.Content) : null);
     }
 }
