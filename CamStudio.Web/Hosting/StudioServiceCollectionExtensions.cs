@@ -2,7 +2,6 @@ using CamStudio.Web.Access;
 using CamStudio.Web.Api;
 using CamStudio.Web.Components;
 using CamStudio.Web.Services;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using MudBlazor.Services;
 
 namespace CamStudio.Web.Hosting;
