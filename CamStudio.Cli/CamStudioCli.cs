@@ -172,7 +172,11 @@ public static class CamStudioCli
         var file = new Argument<string>("FILE") { Description = "An .onnx model, or a weights file (.pt, .pth, .safetensors, .dat) with --arch." };
         var labels = new Option<string?>("--labels") { Description = "Class names file, one per line in output order." };
         var name = new Option<string?>("--name") { Description = "Model name (default: the file name)." };
-        var inputSize = new Option<int>("--input-size") { Description = "Square input size in pixels.", DefaultValueFactory = _ => 224 };
+        var inputSize = new Option<int>("--input-size")
+        {
+            Description = "Square input size in pixels (default: the model's own: an ONNX graph's fixed input size, the torchvision architecture's; else 224).",
+        };
+        var output = new Option<string?>("--output") { Description = "The ONNX output holding the logits, when the model has several." };
         var mean = new Option<string?>("--mean") { Description = "Per-channel mean R,G,B (default ImageNet's 0.485,0.456,0.406)." };
         var std = new Option<string?>("--std") { Description = "Per-channel std R,G,B (default ImageNet's 0.229,0.224,0.225)." };
         var resize = new Option<string>("--resize") { Description = "stretch or center-crop.", DefaultValueFactory = _ => "stretch" };
@@ -182,20 +186,22 @@ public static class CamStudioCli
         var addDir = ModelsDirOption();
         var add = new Command("add", "Copy a model into the models folder (validated; atomic).")
         {
-            file, labels, name, inputSize, mean, std, resize, arch, ifMissing, force, addDir,
+            file, labels, name, inputSize, mean, std, resize, arch, ifMissing, force, addDir, output,
         };
         add.SetAction(parse => ModelsCommand.Add(new AddSettings(
             parse.GetValue(file)!,
             parse.GetValue(labels),
             parse.GetValue(name),
-            parse.GetValue(inputSize),
+            // Absent means the model's own size, which the catalog reads from the model.
+            parse.GetResult(inputSize) is null ? null : parse.GetValue(inputSize),
             parse.GetValue(mean),
             parse.GetValue(std),
             parse.GetValue(resize)!,
             parse.GetValue(arch),
             parse.GetValue(ifMissing),
             parse.GetValue(force),
-            parse.GetValue(addDir)), context));
+            parse.GetValue(addDir),
+            parse.GetValue(output)), context));
         models.Subcommands.Add(add);
 
         var pullName = new Argument<string>("NAME")

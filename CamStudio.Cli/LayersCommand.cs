@@ -17,13 +17,14 @@ internal static class LayersCommand
         string auto = details.AutoLayer;
 
         var p = details.Preprocessing;
-        context.Out.WriteLine($"Layers of {details.Name} (input 1×3×{p.InputHeight}×{p.InputWidth}, {details.Labels.Count} classes), in execution order:");
-        int nameWidth = Math.Min(60, details.Layers.Max(l => l.Name.Length));
+        context.Out.WriteLine($"Layers of {DisplayText.EscapeControl(details.Name)} (input 1×3×{p.InputHeight}×{p.InputWidth}, {details.Labels.Count} classes), in execution order:");
+        // Layer names come from the model file: escaped, so a name cannot move the cursor or recolour the terminal.
+        int nameWidth = Math.Min(60, details.Layers.Max(l => DisplayText.EscapeControl(l.Name).Length));
         int shapeWidth = details.Layers.Max(l => l.ShapeText.Length);
         foreach (LayerInfo layer in details.Layers)
         {
             string mark = layer.Name == auto ? "*" : " ";
-            context.Out.WriteLine($"{mark} {layer.Name.PadRight(nameWidth)}  {layer.ShapeText.PadRight(shapeWidth)}  {layer.Kind}");
+            context.Out.WriteLine($"{mark} {DisplayText.EscapeControl(layer.Name).PadRight(nameWidth)}  {layer.ShapeText.PadRight(shapeWidth)}  {DisplayText.EscapeControl(layer.Kind)}");
         }
         context.Out.WriteLine(AutoRule);
         return ExitCodes.Success;

@@ -10,14 +10,15 @@ internal sealed record AddSettings(
     string File,
     string? Labels,
     string? Name,
-    int InputSize,
+    int? InputSize,
     string? Mean,
     string? Std,
     string Resize,
     string? Architecture,
     bool IfMissing,
     bool Force,
-    string? ModelsDir);
+    string? ModelsDir,
+    string? Output = null);
 
 /// <summary><c>camstudio models</c> (list), <c>models add</c> and <c>models pull</c>.</summary>
 internal static class ModelsCommand
@@ -62,6 +63,7 @@ internal static class ModelsCommand
             Labels = settings.Labels,
             Architecture = settings.Architecture,
             InputSize = settings.InputSize,
+            Output = settings.Output,
             Mean = ParseTriple("--mean", settings.Mean),
             Std = ParseTriple("--std", settings.Std),
             Resize = resize,

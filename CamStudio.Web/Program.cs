@@ -1,6 +1,7 @@
 using CamStudio.Web.Access;
 using CamStudio.Web.Hosting;
 using CamStudio.Web.Jobs;
+using CamStudio.Web.Studio;
 
 var builder = WebApplication.CreateBuilder(args);
 // Serve MudBlazor's and Blazor's files from the build output in any environment (scripts/start.sh runs the built,

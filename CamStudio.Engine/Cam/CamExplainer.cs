@@ -36,6 +36,8 @@ public static class CamExplainer
         ArgumentNullException.ThrowIfNull(request);
         if (batch.dim() != 4 || batch.shape[0] == 0)
             throw new ArgumentException($"A batch must be N×3×H×W with N ≥ 1, got shape {string.Join("×", batch.shape)}.", nameof(batch));
+        if (batch.shape[0] > model.MaxBatchSize)
+            return ExplainInSlices(model, batch, request, cancellationToken);
 
         IReadOnlyList<ICamMethod> methods = ResolveMethods(request.Methods);
         string layer = LayerNames.Resolve(model, request.Layer);
@@ -147,6 +149,19 @@ public static class CamExplainer
         using DisposeScope scope = torch.NewDisposeScope();
         Tensor batch = PhotoPreprocessor.ToBatch(photos, model.Preprocessing, model.Device);
         return Explain(model, batch, request, cancellationToken);
+    }
+
+    /// <summary>A model that runs one photo at a time (<see cref="ICamModel.MaxBatchSize"/>) explains a batch slice by slice.</summary>
+    private static IReadOnlyList<PhotoExplanation> ExplainInSlices(ICamModel model, Tensor batch, ExplainRequest request, CancellationToken cancellationToken)
+    {
+        var explanations = new List<PhotoExplanation>();
+        for (long start = 0; start < batch.shape[0]; start += model.MaxBatchSize)
+        {
+            using DisposeScope scope = torch.NewDisposeScope();
+            long count = Math.Min(model.MaxBatchSize, batch.shape[0] - start);
+            explanations.AddRange(Explain(model, batch.narrow(0, start, count), request, cancellationToken));
+        }
+        return explanations;
     }
 
     /// <summary>∂(Σ_i logits[i, c_i])/∂A: every photo's own class gradient, from one partial backward.</summary>

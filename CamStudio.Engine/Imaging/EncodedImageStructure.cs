@@ -16,7 +16,7 @@ internal enum StructureCheck
 /// EOI marker, a PNG its IEND chunk, a BMP must hold all its pixel rows, a GIF its whole first image, a WebP its
 /// whole RIFF payload, a TIFF every strip of its first image. Bytes after those (e.g. a motion-photo video appended to a JPEG) are allowed.
 /// </summary>
-internal static class EncodedImageStructure
+internal static partial class EncodedImageStructure
 {
     private static ReadOnlySpan<byte> PngSignature => [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A];
 

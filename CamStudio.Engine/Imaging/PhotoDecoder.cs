@@ -16,6 +16,10 @@ namespace CamStudio.Engine.Imaging;
 /// RGB; transparent pixels are composited on white (so a transparent background reads as white paper, not black),
 /// except in BMP files, whose alpha byte is ignored.
 /// Every failure is a <see cref="PhotoDecodeException"/> naming the file.
+/// Hostile files are defused before ImageSharp reads them (PNG text chunks dropped unread, TIFF cut to its first page
+/// after every page's size is checked, animated WebP cut to its first frame), truncation is found by walking the
+/// container (<see cref="EncodedImageStructure"/>; TGA and Netpbm too), and at most
+/// <see cref="ImageLimits.ConcurrentDecodes"/> photos decode at once per decoder.
 /// </summary>
 public sealed class PhotoDecoder
 {
@@ -25,11 +29,13 @@ public sealed class PhotoDecoder
     private const int ReadChunk = 81920;
 
     private readonly Configuration _configuration;
+    private readonly SemaphoreSlim _decodeSlots;
 
     public PhotoDecoder(ImageLimits? limits = null)
     {
         Limits = limits ?? ImageLimits.Default;
         Limits.Validate();
+        _decodeSlots = new SemaphoreSlim(Limits.ConcurrentDecodes);
         _configuration = Configuration.Default.Clone();
         // Only the first frame of an animation is used; do not decode the rest.
         _configuration.ImageFormatsManager.SetDecoder(GifFormat.Instance, new GifDecoder { DecodingMode = FrameDecodingMode.First });
@@ -38,6 +44,15 @@ public sealed class PhotoDecoder
     public static PhotoDecoder Default { get; } = new();
 
     public ImageLimits Limits { get; }
+
+    /// <summary>Test hook: runs on the decoding thread right after it takes a decode slot (and before it decodes).</summary>
+    internal Action? DecodeSlotTaken { get; set; }
+
+    /// <summary>Test hook: runs on the decoding thread right before it waits for a decode slot.</summary>
+    internal Action? DecodeSlotWanted { get; set; }
+
+    /// <summary>Decode slots free right now (of <see cref="ImageLimits.ConcurrentDecodes"/>).</summary>
+    internal int FreeDecodeSlots => _decodeSlots.CurrentCount;
 
     /// <summary>Decodes the file at <paramref name="path"/>; its size is checked before it is read.</summary>
     public DecodedPhoto Decode(string path)
@@ -140,6 +155,8 @@ public sealed class PhotoDecoder
         if (format is null)
             throw NotSupported(fileName);
         string formatName = FormatName(format);
+        bytes = Defuse(fileName, formatName, bytes);
+        span = bytes.Span;
 
         IImageInfo? info;
         try
@@ -162,6 +179,52 @@ public sealed class PhotoDecoder
         if (structure == StructureCheck.Corrupt)
             throw new PhotoDecodeException(fileName, $"the file is damaged (not a valid {formatName})");
 
+        DecodeSlotWanted?.Invoke();
+        _decodeSlots.Wait();
+        try
+        {
+            DecodeSlotTaken?.Invoke();
+            return DecodePixels(bytes, fileName, formatName, info);
+        }
+        finally
+        {
+            _decodeSlots.Release();
+        }
+    }
+
+    /// <summary>
+    /// Takes out what would cost memory before any decoder reads it: PNG text and profile chunks (inflated unbounded
+    /// by ImageSharp), every TIFF page after the first (each checked against the limits first), an animated WebP's
+    /// later frames.
+    /// </summary>
+    private ReadOnlyMemory<byte> Defuse(string fileName, string formatName, ReadOnlyMemory<byte> bytes)
+    {
+        switch (formatName)
+        {
+            case "PNG":
+                return PngChunkFilter.Strip(bytes);
+            case "TIFF":
+                List<TiffPage>? pages = TiffDirectories.Pages(bytes.Span);
+                if (pages is null)
+                    return bytes;
+                // Page 1 is checked after Identify, with its EXIF orientation; the others are never decoded, but
+                // refused all the same: a file that hides a huge page is not a photo.
+                for (int i = 1; i < pages.Count; i++)
+                {
+                    if (pages[i].Width > 0 && pages[i].Height > 0)
+                        CheckSize(fileName, $"page {i + 1} of {pages.Count}: ", pages[i].Width, pages[i].Height);
+                }
+                return pages.Count > 1 ? TiffDirectories.FirstPageOnly(bytes.Span, pages[0], TiffDirectories.IsBigTiff(bytes.Span)) : bytes;
+            case "WebP":
+                return WebpFirstFrame.Extract(bytes) ?? bytes;
+            default:
+                return bytes;
+        }
+    }
+
+    private DecodedPhoto DecodePixels(ReadOnlyMemory<byte> bytes, string fileName, string formatName, IImageInfo info)
+    {
+        ReadOnlySpan<byte> span = bytes.Span;
         Image<Rgb24> image;
         try
         {
@@ -197,16 +260,22 @@ public sealed class PhotoDecoder
             throw new PhotoDecodeException(fileName, $"the image declares an invalid size {width}×{height}");
         if (IsTransposed(info))
             (width, height) = (height, width);
-        long pixels = (long)width * height;
+        CheckSize(fileName, "", width, height);
+    }
+
+    /// <summary>Width × height against the limits; <paramref name="page"/> is "" for the photo, or "page 2 of 3: " for one TIFF page.</summary>
+    private void CheckSize(string fileName, string page, long width, long height)
+    {
+        long pixels = width * height;
         if (pixels > Limits.MaxPixels)
         {
             (string size, string limit) = FormatMegapixels(pixels, Limits.MaxPixels);
-            throw new PhotoDecodeException(PhotoDecodeErrorKind.TooLarge, fileName, $"{width}×{height} ({size} megapixels) exceeds the {limit}-megapixel limit");
+            throw new PhotoDecodeException(PhotoDecodeErrorKind.TooLarge, fileName, $"{page}{width}×{height} ({size} megapixels) exceeds the {limit}-megapixel limit");
         }
         if (width > Limits.MaxWidth)
-            throw new PhotoDecodeException(PhotoDecodeErrorKind.TooLarge, fileName, $"{width}×{height} is wider than the {Limits.MaxWidth}-pixel limit");
+            throw new PhotoDecodeException(PhotoDecodeErrorKind.TooLarge, fileName, $"{page}{width}×{height} is wider than the {Limits.MaxWidth}-pixel limit");
         if (height > Limits.MaxHeight)
-            throw new PhotoDecodeException(PhotoDecodeErrorKind.TooLarge, fileName, $"{width}×{height} is taller than the {Limits.MaxHeight}-pixel limit");
+            throw new PhotoDecodeException(PhotoDecodeErrorKind.TooLarge, fileName, $"{page}{width}×{height} is taller than the {Limits.MaxHeight}-pixel limit");
     }
 
     /// <summary>EXIF orientations 5–8 rotate by a quarter turn, so the displayed width is the stored height.</summary>
@@ -268,6 +337,8 @@ public sealed class PhotoDecoder
         "GIF" => EncodedImageStructure.CheckGif(data),
         "WebP" => EncodedImageStructure.CheckWebp(data),
         "TIFF" => EncodedImageStructure.CheckTiff(data),
+        "TGA" => EncodedImageStructure.CheckTga(data),
+        "PBM" => EncodedImageStructure.CheckPbm(data),
         _ => StructureCheck.Complete,
     };
 

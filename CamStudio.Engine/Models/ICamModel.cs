@@ -49,6 +49,12 @@ public interface ICamModel : IDisposable
     /// <c>torch.autograd.grad(score, run.Activation)</c> costs a partial backward.
     /// </summary>
     ModelRun Run(Tensor input, string layer, bool trackGradients);
+
+    /// <summary>
+    /// The largest batch <see cref="Run"/> takes with gradients: 1 for a graph that runs one photo at a time (e.g. an
+    /// ONNX export with a fixed batch of 1), whose batches the explainer then slices.
+    /// </summary>
+    int MaxBatchSize => int.MaxValue;
 }
 
 /// <summary>One capturable tensor of a model.</summary>

@@ -53,7 +53,7 @@ public sealed class CliProcessTests : IDisposable
         throw new DirectoryNotFoundException($"No CamStudio.Cli project above {AppContext.BaseDirectory}.");
     }
 
-    private static (int ExitCode, string Output, string Error) RunCamstudio(string? modelsDir, params string[] args)
+    internal static (int ExitCode, string Output, string Error) RunCamstudio(string? modelsDir, params string[] args)
     {
         var start = new ProcessStartInfo(Executable())
         {

@@ -26,9 +26,10 @@ public sealed class JobsRobustnessTests : IDisposable
             disposable.Dispose();
     }
 
-    private JobsAppFactory App(IDiskSpace? disk = null, Action<JobOptions>? configure = null, string? dataDirectory = null, bool kestrel = false)
+    private JobsAppFactory App(IDiskSpace? disk = null, Action<JobOptions>? configure = null, string? dataDirectory = null,
+        IReadOnlyDictionary<string, string>? settings = null)
     {
-        var app = new JobsAppFactory(kestrel: kestrel, batchSize: 2, dataDirectory: dataDirectory) { Disk = disk, ConfigureJobs = configure };
+        var app = new JobsAppFactory(batchSize: 2, settings: settings, dataDirectory: dataDirectory) { Disk = disk, ConfigureJobs = configure };
         _disposables.Add(app);
         return app;
     }
@@ -145,6 +146,8 @@ public sealed class JobsRobustnessTests : IDisposable
         using var client = app.CreateClient();
         string finished = await JobRequests.SubmitAsync(client, JobRequests.Photos(1));
         await JobRequests.WaitForEndAsync(client, finished);
+        Assert.Contains($"data-delete-job=\"{finished}\"", await client.GetStringAsync("jobs"));
+        Assert.Contains($"data-delete-job=\"{finished}\"", await client.GetStringAsync($"jobs/{finished}"));
         using (var cancel = await client.DeleteAsync($"api/jobs/{finished}"))
             Assert.Equal(HttpStatusCode.Conflict, cancel.StatusCode); // plain DELETE still only cancels
         Assert.True(Directory.Exists(Path.Combine(app.DataDirectory, "jobs", finished)));
@@ -198,6 +201,19 @@ public sealed class JobsRobustnessTests : IDisposable
         using var tooBig = await client.GetAsync($"api/jobs?pageSize={JobsApi.MaxPageSize + 1}");
         JsonElement problem = await ProblemAsync(tooBig, HttpStatusCode.BadRequest);
         Assert.Contains($"between 1 and {JobsApi.MaxPageSize}", problem.GetProperty("detail").GetString());
+    }
+
+    [Fact]
+    public async Task JobsUseTheSamePixelLimitAsTheApi()
+    {
+        // cat.bmp is larger than 100×100: over a limit of 10,000 pixels it fails, naming the limit.
+        JobsAppFactory app = App(settings: new Dictionary<string, string> { ["CamStudio:MaxPixels"] = "10000" });
+        using var client = app.CreateClient();
+        string jobId = await JobRequests.SubmitAsync(client, JobRequests.Photos(1));
+        JsonElement job = await JobRequests.WaitForEndAsync(client, jobId);
+        Assert.Equal(1, job.GetProperty("failed").GetInt32());
+        JsonElement results = await client.GetFromJsonAsync<JsonElement>($"api/jobs/{jobId}/results");
+        Assert.Contains("megapixel limit", results.GetProperty("photos")[0].GetProperty("error").GetString());
     }
 
     [Fact]

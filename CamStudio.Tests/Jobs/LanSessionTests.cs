@@ -40,7 +40,9 @@ public sealed class LanSessionTests(ITestOutputHelper output) : IDisposable
     {
         using var response = await client.GetAsync("api/jobs");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        return [.. (await response.Content.ReadFromJsonAsync<JsonElement>()).EnumerateArray().Select(j => j.GetProperty("jobId").GetString()!)];
+        JsonElement page = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(page.GetProperty("jobs").GetArrayLength(), page.GetProperty("total").GetInt32()); // the count is of visible jobs too
+        return [.. page.GetProperty("jobs").EnumerateArray().Select(j => j.GetProperty("jobId").GetString()!)];
     }
 
     [Fact]
@@ -352,7 +354,7 @@ public sealed class LanSessionTests(ITestOutputHelper output) : IDisposable
             using var response = await client.GetAsync("api/jobs");
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
             var jobs = await response.Content.ReadFromJsonAsync<JsonElement>();
-            Assert.Equal(aliceJob, Assert.Single(jobs.EnumerateArray()).GetProperty("jobId").GetString());
+            Assert.Equal(aliceJob, Assert.Single(jobs.GetProperty("jobs").EnumerateArray()).GetProperty("jobId").GetString());
         }
         finally
         {

@@ -93,7 +93,7 @@ public sealed class CatalogManifestTests
     {
         var error = Assert.Throws<ModelCatalogException>(() =>
             ModelManifest.Parse("""{ "name": "t", "format": "onnx", "file": "t.onnx", "labelz": "x" }""", "model.json"));
-        Assert.Contains("known fields: name, format, architecture, file, labels, inputSize, mean, std, resize, defaultLayer, license, source, sha256", error.Message);
+        Assert.Contains("known fields: name, format, architecture, file, labels, inputSize, mean, std, resize, defaultLayer, output, license, source, sha256", error.Message);
     }
 
     [Theory]

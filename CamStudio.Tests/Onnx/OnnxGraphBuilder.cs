@@ -80,6 +80,16 @@ internal sealed class OnnxGraphBuilder
         return this;
     }
 
+    /// <summary>A float graph output with a declared shape (−1: a symbolic dimension).</summary>
+    public OnnxGraphBuilder Output(string name, params long[] shape)
+    {
+        var type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)DataType.Float, Shape = new TensorShapeProto() } };
+        foreach (long d in shape)
+            type.TensorType.Shape.Dim.Add(d < 0 ? new TensorShapeProto.Types.Dimension { DimParam = "N" } : new TensorShapeProto.Types.Dimension { DimValue = d });
+        _graph.Output.Add(new ValueInfoProto { Name = name, Type = type });
+        return this;
+    }
+
     public byte[] Bytes()
     {
         if (_graph.Output.Count == 0)

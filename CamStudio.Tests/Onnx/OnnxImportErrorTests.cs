@@ -77,6 +77,20 @@ public sealed class OnnxImportErrorTests : IDisposable
     }
 
     [Fact]
+    public void TransformerOperatorsAreNotListedAmongTheMissingOnes()
+    {
+        byte[] bytes = new OnnxGraphBuilder(opset: 20).Float("s", [1f, 1f, 1f], 3)
+            .Node("LayerNormalization", ["x", "s"], ["n"], "", "ln")
+            .Node("Gelu", ["n"], ["g"], "", "gelu")
+            .Node("NonMaxSuppression", ["g"], ["boxes"], "", "nms")
+            .Node("Einsum", ["boxes"], ["e"], "", "einsum", String("equation", "ij->ji"))
+            .Node("Unique", ["e"], ["y"], "", "unique_9")
+            .Bytes();
+        var ex = ImportFails(Write("detector.onnx", bytes));
+        Assert.Equal("detector.onnx uses operators CamStudio cannot run: NonMaxSuppression (node nms), Unique (node unique_9).", ex.Message);
+    }
+
+    [Fact]
     public void DanglingInputsAreListedWithTheNodesThatReadThem()
     {
         byte[] bytes = new OnnxGraphBuilder()

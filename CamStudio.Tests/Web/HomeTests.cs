@@ -2,9 +2,7 @@ using Bunit;
 using CamStudio.Engine;
 using CamStudio.Engine.Cam;
 using CamStudio.Tests.Web.Support;
-using CamStudio.Web.Components.Pages;
-using CamStudio.Web.Components.Studio;
-using CamStudio.Web.Services;
+using CamStudio.Web.Studio;
 using Microsoft.AspNetCore.Components.Forms;
 using Microsoft.Extensions.DependencyInjection;
 using MudBlazor;
@@ -264,7 +262,8 @@ public sealed class HomeTests : StudioTestContext
         Engine.Gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         Engine.ProgressToReport = new CamStudio.Engine.Cam.ExplainProgress(320, 1280, TimeSpan.FromSeconds(4), TimeSpan.FromSeconds(12));
 
-        await cut.InvokeAsync(() => MethodSelect(cut).Instance.ValueChanged.InvokeAsync("scorecam"));
+        // Not awaited: the choice's work waits for the gated engine until Cancel.
+        Task choosing = cut.InvokeAsync(() => MethodSelect(cut).Instance.ValueChanged.InvokeAsync("scorecam"));
 
         // Before it runs: how long (the last quick forward took 12 ms, Score-CAM at features.18 runs 1280 passes);
         // while it runs: done/total and the time left.
@@ -273,10 +272,11 @@ public sealed class HomeTests : StudioTestContext
         cut.WaitForAssertion(() => Assert.Contains("320 / 1280", cut.Find("[data-testid=explore-progress-text]").TextContent));
         Assert.Equal("true", cut.Find("[data-testid=explore-overlay]").GetAttribute("data-stale"));
 
-        cut.Find("[data-testid=cancel-explain] ").Click();
+        cut.Find("[data-testid=cancel-explain]").Click();
 
         CancellationToken running = Engine.ExplainTokens.Last();
         Assert.True(running.IsCancellationRequested);
+        await choosing.WaitAsync(TimeSpan.FromSeconds(30));
         cut.WaitForAssertion(() => Assert.Empty(cut.FindAll("[data-testid=explore-progress]")));
         Assert.NotEmpty(cut.FindAll("[data-testid=overlay] img"));
         Assert.Equal("true", cut.Find("[data-testid=explore-overlay]").GetAttribute("data-stale"));
@@ -290,12 +290,13 @@ public sealed class HomeTests : StudioTestContext
         const string reason = "Method cam needs global average pooling followed by one linear layer after layer 'features.17'.";
         Engine.Unavailable["cam"] = reason;
         IRenderedComponent<Home> cut = RenderStudioWithPhoto();
+        await cut.InvokeAsync(() => cut.FindComponent<MudTabs>().Instance.ActivePanelIndexChanged.InvokeAsync(1));
 
-        await cut.InvokeAsync(() => MethodSelect(cut).Instance.OpenMenu());
-
-        cut.WaitForAssertion(() => Assert.Equal("false", cut.Find("[data-testid=method-cam]").GetAttribute("data-available")));
-        Assert.Equal(reason, cut.Find("[data-testid=method-cam]").GetAttribute("data-reason"));
-        Assert.Equal("true", cut.Find("[data-testid=method-gradcam]").GetAttribute("data-available"));
-        Assert.Contains("slow", cut.Find("[data-testid=method-scorecam]").TextContent);
+        // The grid's method chips: CAM disabled with the engine's reason on hover, Score-CAM marked slow.
+        cut.WaitForAssertion(() => Assert.Equal("false", cut.Find("[data-testid=grid-method-cam]").GetAttribute("data-available")));
+        Assert.True(cut.FindComponents<MudChip<string>>().Single(c => c.Instance.Value == "cam").Instance.Disabled);
+        Assert.False(cut.FindComponents<MudChip<string>>().Single(c => c.Instance.Value == "gradcam").Instance.Disabled);
+        Assert.Contains(cut.FindComponents<MudTooltip>(), t => t.Instance.Text == reason);
+        Assert.Contains("⏳", cut.FindComponents<MudChip<string>>().Single(c => c.Instance.Value == "scorecam").Instance.Text);
     }
 }

@@ -4,7 +4,7 @@ using System.Text;
 using System.Text.Json;
 using CamStudio.Tests.Support;
 using CamStudio.Tests.Web.Support;
-using CamStudio.Web.Services;
+using CamStudio.Web.Studio;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
@@ -114,5 +114,39 @@ public sealed class StudioApiRobustnessTests : IAsyncLifetime
         Assert.DoesNotContain("libtorch", body);
         string detail = JsonDocument.Parse(body).RootElement.GetProperty("detail").GetString()!;
         Assert.Matches(@"^The engine failed on tiny\.png; see the server log \(id [^)]+\)\.$", detail);
+    }
+
+    [Fact]
+    public async Task AStreamedRequestWritesProgressLinesThenTheResultLine()
+    {
+        Engine.ProgressToReport = new CamStudio.Engine.Cam.ExplainProgress(320, 1280, TimeSpan.FromSeconds(4), TimeSpan.FromSeconds(12));
+        using var response = await _client.PostAsync("/api/explain?progress=ndjson", Photo(("methods", "scorecam")));
+        string body = await response.Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("application/x-ndjson", response.Content.Headers.ContentType?.MediaType);
+        string[] lines = body.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.True(lines.Length >= 2, body);
+        JsonElement progress = JsonDocument.Parse(lines[0]).RootElement.GetProperty("progress");
+        Assert.Equal((320, 1280), (progress.GetProperty("done").GetInt64(), progress.GetProperty("total").GetInt64()));
+        Assert.Equal(12000, progress.GetProperty("remainingMs").GetInt64());
+        JsonElement result = JsonDocument.Parse(lines[^1]).RootElement.GetProperty("result");
+        Assert.Equal("scorecam", result.GetProperty("maps")[0].GetProperty("method").GetString());
+        // The API's work is scripted: it waits behind the studio's clicks, under the caller's session.
+        CamStudio.Engine.CamRequest request = Assert.Single(Engine.ExplainRequests);
+        Assert.Equal(CamStudio.Engine.Runtime.WorkPriority.Batch, request.Priority);
+        Assert.Equal(CamStudio.Web.Access.StudioCaller.HostSessionId, request.Owner);
+    }
+
+    [Fact]
+    public async Task AStreamedRequestThatTheEngineRefusesEndsWithAnErrorLine()
+    {
+        Engine.Failure = new CamStudio.Engine.CamRequestException(CamStudio.Engine.CamRequestErrorKind.MethodNotApplicable, "methods", "Method cam needs a pooling head.");
+        using var response = await _client.PostAsync("/api/explain?progress=ndjson", Photo(("methods", "cam")));
+        string[] lines = (await response.Content.ReadAsStringAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+
+        JsonElement error = JsonDocument.Parse(lines[^1]).RootElement.GetProperty("error");
+        Assert.Equal(400, error.GetProperty("status").GetInt32());
+        Assert.Equal("Method cam needs a pooling head.", error.GetProperty("errors").GetProperty("methods")[0].GetString());
     }
 }

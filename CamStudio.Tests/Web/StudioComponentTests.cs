@@ -1,7 +1,7 @@
 using Bunit;
 using CamStudio.Engine.Cam;
 using CamStudio.Tests.Web.Support;
-using CamStudio.Web.Components.Studio;
+using CamStudio.Web.Studio;
 
 namespace CamStudio.Tests.Web;
 

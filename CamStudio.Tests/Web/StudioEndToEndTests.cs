@@ -47,7 +47,10 @@ public sealed class StudioEndToEndTests : StudioBrowserTest
         string npyPath = Path.Combine(_artifacts, "map.npy");
         await npy.SaveAsAsync(npyPath);
         CamStudio.Engine.Imaging.NpyArray map = CamStudio.Engine.Imaging.NpyFormat.Read(await File.ReadAllBytesAsync(npyPath));
-        Assert.Equal([7, 7], map.Shape);
+        // The one .npy contract: the map at the model input's size (224×224), normalised to [0, 1].
+        Assert.Equal([224, 224], map.Shape);
+        Assert.Equal(0f, map.Data.Min(), 1e-6f);
+        Assert.Equal(1f, map.Data.Max(), 1e-6f);
 
         await page.GetByRole(AriaRole.Tab, new() { Name = "Side by side" }).ClickAsync();
         await Assertions.Expect(page.Locator("[data-testid=grid-overlay] .overlay-frame img")).ToHaveCountAsync(1);

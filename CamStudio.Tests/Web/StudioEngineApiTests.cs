@@ -10,8 +10,7 @@ using CamStudio.Engine.Runtime;
 using CamStudio.Tests.Cam;
 using CamStudio.Tests.Support;
 using CamStudio.Tests.Web.Support;
-using CamStudio.Web.Api;
-using CamStudio.Web.Services;
+using CamStudio.Web.Studio;
 using Microsoft.Extensions.DependencyInjection;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Formats.Png;
@@ -155,7 +154,10 @@ public sealed class StudioEngineApiTests : IAsyncLifetime
     [Fact]
     public async Task AModelsMethodsAreListedWithAvailabilityAndTheReason()
     {
-        using JsonDocument model = JsonDocument.Parse(await _client.GetStringAsync("/api/models/mobilenetv2?layer=features.2"));
+        // The first spatial layer of the network is far from the classifier: no pooling + linear head after it.
+        using JsonDocument listing = JsonDocument.Parse(await _client.GetStringAsync("/api/models/mobilenetv2"));
+        string first = listing.RootElement.GetProperty("layers").EnumerateArray().First(l => l.GetProperty("spatial").GetBoolean()).GetProperty("name").GetString()!;
+        using JsonDocument model = JsonDocument.Parse(await _client.GetStringAsync($"/api/models/mobilenetv2?layer={Uri.EscapeDataString(first)}"));
         JsonElement cam = model.RootElement.GetProperty("methods").EnumerateArray().Single(m => m.GetProperty("id").GetString() == "cam");
         Assert.False(cam.GetProperty("available").GetBoolean());
         Assert.Contains("global average pooling", cam.GetProperty("reason").GetString());
@@ -233,5 +235,16 @@ public sealed class ApiProblemsTests
 
         Assert.Equal(status, problem.Details.Status);
         Assert.True(problem.Details.Errors!.ContainsKey("image"));
+    }
+
+    [Fact]
+    public void TheDecoderSaysWhichKindOfProblemAPhotoHas()
+    {
+        byte[] png = FakeStudioEngine.TinyPng(40, 30);
+        var small = new PhotoDecoder(ImageLimits.Default with { MaxPixels = 100 });
+
+        Assert.Equal(PhotoDecodeErrorKind.TooLarge, Assert.Throws<PhotoDecodeException>(() => small.Decode(png, "big.png")).Kind);
+        Assert.Equal(PhotoDecodeErrorKind.Unreadable, Assert.Throws<PhotoDecodeException>(() => PhotoDecoder.Default.Decode("not a photo"u8.ToArray(), "x.png")).Kind);
+        Assert.Equal(PhotoDecodeErrorKind.Unreadable, Assert.Throws<PhotoDecodeException>(() => PhotoDecoder.Default.Decode(png[..(png.Length / 2)], "half.png")).Kind);
     }
 }

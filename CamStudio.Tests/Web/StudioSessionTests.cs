@@ -1,7 +1,7 @@
 using CamStudio.Engine;
 using CamStudio.Engine.Cam;
 using CamStudio.Tests.Web.Support;
-using CamStudio.Web.Services;
+using CamStudio.Web.Studio;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace CamStudio.Tests.Web;
@@ -44,6 +44,8 @@ public sealed class StudioSessionTests
 
         Assert.Equal(2, _engine.ExplainCalls);
         Assert.Equal("features.17", _engine.ExplainRequests.Last().Layer);
+        // The studio's clicks are interactive work owned by the circuit's session (fair against other sessions).
+        Assert.All(_engine.ExplainRequests, r => Assert.Equal(("session-a", CamStudio.Engine.Runtime.WorkPriority.Interactive), (r.Owner, r.Priority)));
     }
 
     [Fact]

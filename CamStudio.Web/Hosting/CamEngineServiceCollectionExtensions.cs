@@ -1,7 +1,6 @@
 using CamStudio.Engine;
 using CamStudio.Engine.Models.Catalog;
 using CamStudio.Engine.Runtime;
-using CamStudio.Web.Services;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
@@ -10,14 +9,12 @@ namespace CamStudio.Web.Hosting;
 public static class CamEngineServiceCollectionExtensions
 {
     /// <summary>
-    /// The engine behind <see cref="IStudioEngine"/>: the shared engine core (<see cref="AddSharedEngineCore"/>), the
-    /// studio's view of the one <see cref="CamEngine"/>, and its picture work (<see cref="StudioPictures"/>).
+    /// The engine: the shared engine core (<see cref="AddSharedEngineCore"/>); the studio's view of it is registered by
+    /// <c>AddCamStudioWeb</c>.
     /// </summary>
     public static IServiceCollection AddCamEngine(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddSharedEngineCore(configuration);
-        services.TryAddSingleton<IStudioEngine, CamEngineStudioEngine>();
-        services.TryAddSingleton<StudioPictures>();
         return services;
     }
 

@@ -1,4 +1,4 @@
-using CamStudio.Web.Services;
+using CamStudio.Web.Studio;
 
 namespace CamStudio.Web.Hosting;
 

@@ -1,5 +1,5 @@
 using CamStudio.Web.Access;
-using CamStudio.Web.Services;
+using CamStudio.Web.Studio;
 
 namespace CamStudio.Web.Jobs;
 

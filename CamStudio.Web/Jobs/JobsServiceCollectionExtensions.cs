@@ -10,7 +10,7 @@ namespace CamStudio.Web.Jobs;
 public static class JobsServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers the jobs feature: store, runner, intake, export, hub, the studio's <see cref="CamStudio.Web.Services.IJobPhotoSource"/>,
+    /// Registers the jobs feature: store, runner, intake, export, hub, the studio's <see cref="CamStudio.Web.Studio.IJobPhotoSource"/>,
     /// the explainer over the shared <see cref="CamStudio.Engine.CamEngine"/> (and, until it has its own feature
     /// registration, the presenter session).
     /// </summary>
@@ -33,7 +33,7 @@ public static class JobsServiceCollectionExtensions
         services.TryAddSingleton<JobQuota>();
         services.TryAddSingleton<JobExporter>();
         services.TryAddSingleton<JobPhotos>();
-        services.TryAddSingleton<CamStudio.Web.Services.IJobPhotoSource>(sp => sp.GetRequiredService<JobPhotos>());
+        services.TryAddSingleton<CamStudio.Web.Studio.IJobPhotoSource>(sp => sp.GetRequiredService<JobPhotos>());
         services.TryAddSingleton<JobSubmitter>();
         services.TryAddSingleton<JobProgressPublisher>();
         services.TryAddSingleton<JobRunner>();

@@ -36,7 +36,11 @@ public sealed record AddModelOptions
     /// <summary>torchvision architecture for a weights file (.pt, .pth, .safetensors, .dat); must be null for ONNX.</summary>
     public string? Architecture { get; init; }
 
-    public int InputSize { get; init; } = 224;
+    /// <summary>Square input side; null: the model's own (an ONNX graph's fixed input size, the torchvision architecture's), else 224.</summary>
+    public int? InputSize { get; init; }
+
+    /// <summary>The ONNX output holding the logits, for graphs with several outputs that CamStudio cannot tell apart.</summary>
+    public string? Output { get; init; }
 
     /// <summary>Per-channel mean (default ImageNet's).</summary>
     public float[]? Mean { get; init; }

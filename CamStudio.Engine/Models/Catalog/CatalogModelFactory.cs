@@ -15,12 +15,15 @@ internal static class CatalogModelFactory
     {
         string file = Path.Combine(directory, manifest.File);
         return manifest.Format == ModelFormat.Onnx
-            ? CreateOnnx(file, manifest.Preprocessing, labels, device, manifest.Name)
+            ? CreateOnnx(file, manifest.Preprocessing, labels, device, manifest.Name, manifest.Output)
             : CreateTorchVision(manifest.Architecture!, file, manifest.Preprocessing, labels, device, manifest.Name);
     }
 
-    public static ICamModel CreateOnnx(string file, PreprocessingSpec spec, IReadOnlyList<string>? labels, Device device, string name) =>
-        OnnxCamModel.Load(file, labels, spec, device, name);
+    /// <param name="output">The graph output holding the logits (null: CamStudio's rule, see <c>OnnxOutputChoice</c>).</param>
+    /// <param name="sizeFromModel">No size was given: a fixed input size in the graph replaces the spec's.</param>
+    public static ICamModel CreateOnnx(string file, PreprocessingSpec spec, IReadOnlyList<string>? labels, Device device, string name,
+        string? output = null, bool sizeFromModel = false) =>
+        OnnxCamModel.Load(file, labels, spec, device, name, new OnnxImportOptions { Output = output }, sizeFromModel);
 
     public static ICamModel CreateTorchVision(string architecture, string weights, PreprocessingSpec spec, IReadOnlyList<string>? labels, Device device, string name) =>
         TorchVisionModels.CreateCamModel(architecture, weights, labels, spec, device, name);

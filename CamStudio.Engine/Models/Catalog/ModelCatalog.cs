@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using CamStudio.Engine.Imaging;
+using CamStudio.Engine.Models.Onnx;
 using static TorchSharp.torch;
 
 namespace CamStudio.Engine.Models.Catalog;
@@ -29,6 +30,7 @@ public sealed class ModelCatalog
     {
         ArgumentNullException.ThrowIfNull(folder);
         Folder = folder;
+        StagingFolders.RemoveStale(Directory);
     }
 
     /// <summary>A catalog over <paramref name="directory"/> (as if given with --models-dir).</summary>
@@ -114,6 +116,8 @@ public sealed class ModelCatalog
                 $"'{name}' cannot be a model name: use 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit (set it with --name).");
         if (options.InputSize is < 8 or > 4096)
             throw new ModelCatalogException($"Input size {options.InputSize} is out of range (8 to 4096 pixels).");
+        if (format == ModelFormat.TorchVision && options.Output is not null)
+            throw new ModelCatalogException("--output names an ONNX graph output; a torchvision model has one output.");
         ValidateTriple("mean", options.Mean, mustBePositive: false);
         ValidateTriple("std", options.Std, mustBePositive: true);
         if (format == ModelFormat.TorchVision && !CatalogModelFactory.IsArchitecture(options.Architecture!))
@@ -143,10 +147,12 @@ public sealed class ModelCatalog
         }
 
         bool createdRoot = !System.IO.Directory.Exists(Directory);
-        string stage = Path.Combine(Directory, $".adding-{name}-{Guid.NewGuid():N}");
+        string stage = Path.Combine(Directory, $"{StagingFolders.Prefix}{name}-{Guid.NewGuid():N}");
+        FileStream? stageLock = null;
         try
         {
             System.IO.Directory.CreateDirectory(stage);
+            stageLock = StagingFolders.Lock(stage);
             string modelFileName = Path.GetFileName(source);
             if (modelFileName == ModelManifest.FileName)
                 modelFileName = format == ModelFormat.Onnx ? "model.onnx" : "weights.pt";
@@ -168,7 +174,8 @@ public sealed class ModelCatalog
                 Architecture = format == ModelFormat.TorchVision ? options.Architecture!.ToLowerInvariant() : null,
                 File = modelFileName,
                 Labels = labelsFileName,
-                InputSize = options.InputSize,
+                InputSize = options.InputSize ?? OwnInputSize(format, source, options.Architecture),
+                Output = options.Output,
                 Mean = options.Mean ?? PreprocessingSpec.ImageNet().Mean,
                 Std = options.Std ?? PreprocessingSpec.ImageNet().Std,
                 Resize = options.Resize,
@@ -195,6 +202,7 @@ public sealed class ModelCatalog
         finally
         {
             TryDeleteDirectory(stage);
+            stageLock?.Dispose();
             if (createdRoot && System.IO.Directory.Exists(Directory) && !System.IO.Directory.EnumerateFileSystemEntries(Directory).Any())
                 TryDeleteDirectory(Directory);
         }
@@ -229,7 +237,8 @@ public sealed class ModelCatalog
             if (!path.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase))
                 throw new ModelCatalogException(
                     $"'{nameOrPath}' is not an .onnx file; for a weights file use --model ARCHITECTURE --weights '{nameOrPath}' (or add it with 'camstudio models add').");
-            return Wrap(nameOrPath, () => CatalogModelFactory.CreateOnnx(path, PreprocessingSpec.ImageNet(), null, device, Path.GetFileNameWithoutExtension(path)));
+            return Wrap(nameOrPath, () => CatalogModelFactory.CreateOnnx(path, PreprocessingSpec.ImageNet(), null, device, Path.GetFileNameWithoutExtension(path),
+                sizeFromModel: true));
         }
 
         CatalogEntry? entry = Find(nameOrPath);
@@ -346,9 +355,10 @@ public sealed class ModelCatalog
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            string message = e.Message.Contains(Path.GetFileName(file), StringComparison.Ordinal)
-                ? e.Message
-                : $"'{file}' could not be loaded: {e.Message}";
+            string reason = DisplayText.NativeMessage(e);
+            string message = reason.Contains(Path.GetFileName(file), StringComparison.Ordinal)
+                ? reason
+                : $"'{file}' could not be loaded: {reason}";
             throw new ModelCatalogException(message, e);
         }
     }
@@ -379,6 +389,21 @@ public sealed class ModelCatalog
         var chars = stem.Select(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-' ? c : '-').ToArray();
         string name = new string(chars).Trim('.', '_', '-');
         return name.Length > 64 ? name[..64] : name;
+    }
+
+    /// <summary>The size a model takes when none was given: an ONNX graph's fixed square input size, the architecture's, else 224.</summary>
+    private static int OwnInputSize(ModelFormat format, string source, string? architecture)
+    {
+        if (format == ModelFormat.TorchVision)
+            return TorchVisionModels.Get(architecture!.ToLowerInvariant()).InputSize;
+        try
+        {
+            return OnnxInputSize.Declared(source) is { } size && size.Width == size.Height ? size.Width : PreprocessingSpec.ImageNet().InputWidth;
+        }
+        catch (OnnxImportException e)
+        {
+            throw new ModelCatalogException(e.Message, e);
+        }
     }
 
     private static void ValidateTriple(string what, float[]? values, bool mustBePositive)

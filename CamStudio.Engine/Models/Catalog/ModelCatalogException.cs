@@ -6,9 +6,10 @@ namespace CamStudio.Engine.Models.Catalog;
 /// </summary>
 public sealed class ModelCatalogException : Exception
 {
-    public ModelCatalogException(string message) : base(message) { }
+    // Paths and names come from the user: control characters are escaped so a message stays one harmless line.
+    public ModelCatalogException(string message) : base(DisplayText.EscapeControl(message)) { }
 
-    public ModelCatalogException(string message, Exception inner) : base(message, inner) { }
+    public ModelCatalogException(string message, Exception inner) : base(DisplayText.EscapeControl(message), inner) { }
 
     /// <summary>What kind of problem it is, for front ends that answer differently (e.g. 404 for a missing model).</summary>
     public ModelCatalogErrorKind Kind { get; init; } = ModelCatalogErrorKind.Other;

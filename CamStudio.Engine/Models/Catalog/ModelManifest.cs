@@ -26,7 +26,7 @@ public sealed partial record ModelManifest
 
     /// <summary>Every field a manifest may have, in the order they are written.</summary>
     public static IReadOnlyList<string> Fields { get; } =
-        ["name", "format", "architecture", "file", "labels", "inputSize", "mean", "std", "resize", "defaultLayer", "license", "source", "sha256"];
+        ["name", "format", "architecture", "file", "labels", "inputSize", "mean", "std", "resize", "defaultLayer", "output", "license", "source", "sha256"];
 
     private static readonly float[] ImageNetMean = [0.485f, 0.456f, 0.406f];
     private static readonly float[] ImageNetStd = [0.229f, 0.224f, 0.225f];
@@ -56,6 +56,9 @@ public sealed partial record ModelManifest
 
     /// <summary>"auto" or a layer name.</summary>
     public string DefaultLayer { get; init; } = "auto";
+
+    /// <summary>The ONNX output holding the logits, for graphs with several that CamStudio cannot tell apart; null otherwise.</summary>
+    public string? Output { get; init; }
 
     public string? License { get; init; }
 
@@ -127,7 +130,7 @@ public sealed partial record ModelManifest
                 throw Error(origin, $"must be a JSON object, not {Describe(root.ValueKind)}");
 
             var seen = new HashSet<string>(StringComparer.Ordinal);
-            string? name = null, architecture = null, file = null, labels = null, license = null, source = null, sha256 = null;
+            string? name = null, architecture = null, file = null, labels = null, license = null, source = null, sha256 = null, output = null;
             string defaultLayer = "auto";
             ModelFormat? format = null;
             int inputSize = 224;
@@ -184,6 +187,9 @@ public sealed partial record ModelManifest
                     case "defaultLayer":
                         defaultLayer = RequiredString(origin, field, value);
                         break;
+                    case "output":
+                        output = OptionalString(origin, field, value);
+                        break;
                     case "license":
                         license = OptionalString(origin, field, value);
                         break;
@@ -211,6 +217,8 @@ public sealed partial record ModelManifest
                 throw Error(origin, "a \"torchvision\" model needs the field 'architecture' (e.g. \"resnet18\")");
             if (format == ModelFormat.Onnx && architecture is not null)
                 throw Error(origin, "field 'architecture' only applies to \"torchvision\" models, not \"onnx\"");
+            if (format == ModelFormat.TorchVision && output is not null)
+                throw Error(origin, "field 'output' only applies to \"onnx\" models, not \"torchvision\"");
 
             return new ModelManifest
             {
@@ -224,6 +232,7 @@ public sealed partial record ModelManifest
                 Std = std,
                 Resize = resize,
                 DefaultLayer = defaultLayer,
+                Output = output,
                 License = license,
                 Source = source,
                 Sha256 = sha256,
@@ -250,6 +259,8 @@ public sealed partial record ModelManifest
             WriteTriple(writer, "std", Std);
             writer.WriteString("resize", ResizeText(Resize));
             writer.WriteString("defaultLayer", DefaultLayer);
+            if (Output is not null)
+                writer.WriteString("output", Output);
             if (License is not null)
                 writer.WriteString("license", License);
             if (Source is not null)

@@ -22,20 +22,24 @@ public sealed class OnnxCamModel : ICamModel, ILayerOutputReplacement
     private readonly Dictionary<string, LinearHead?> _heads = new();
     private readonly List<Tensor> _headTensors = new();
 
-    private OnnxCamModel(OnnxGraphModule graph, string name, PreprocessingSpec spec, IReadOnlyList<string>? labels)
+    private OnnxCamModel(OnnxGraphModule graph, string name, PreprocessingSpec spec, IReadOnlyList<string>? labels, OnnxImportOptions options)
     {
         _graph = graph;
         Name = name;
         Preprocessing = spec;
         ValidateDeclaredInput(spec);
+        if (graph.LogitsUnclear is { } unclear)
+            throw new OnnxImportException(unclear);
 
         var shapes = new Dictionary<string, long[]>();
         using (var scope = NewDisposeScope())
         using (torch.no_grad())
         {
             Tensor probe = ProbeInput(spec, graph.Device);
-            using GraphRun run = graph.Execute(probe, capture: null, gradientsFromCapture: false, observe: (n, t) => shapes[n] = t.shape);
+            using GraphRun run = graph.Execute(probe, capture: null, gradientsFromCapture: false, observe: (n, t) => shapes[n] = t.shape,
+                budget: new OnnxMemoryBudget(options.ProbeMemoryBytes));
             ClassCount = LogitsOf(run.Output).shape[1];
+            MaxBatchSize = OnnxBatchProbe.MaxBatchSize(graph, probe, options.ProbeMemoryBytes);
         }
         Layers = graph.TensorsInOrder.Where(t => shapes.ContainsKey(t.Tensor)).Select(t => new LayerInfo(t.Tensor, shapes[t.Tensor], t.OpType)).ToList();
         _layersByName = Layers.ToDictionary(l => l.Name);
@@ -53,16 +57,20 @@ public sealed class OnnxCamModel : ICamModel, ILayerOutputReplacement
     /// <summary>
     /// Imports an .onnx classifier. <paramref name="labels"/>: class names in output order (null: "class 0", "class 1", ...);
     /// <paramref name="spec"/>: the photo preprocessing the model expects (its size must match a fixed input size in the graph);
-    /// <paramref name="name"/>: display name (default: the file name without extension).
+    /// <paramref name="name"/>: display name (default: the file name without extension);
+    /// <paramref name="sizeFromModel"/>: when the graph fixes its input's height and width (see <see cref="OnnxInputSize"/>), use
+    /// them instead of the spec's size (no size was given, so the model's own applies; with dynamic H and W the spec's stays).
     /// Throws <see cref="OnnxImportException"/> with a message naming the file for anything it cannot import.
     /// </summary>
     public static OnnxCamModel Load(string path, IReadOnlyList<string>? labels, PreprocessingSpec spec, Device device, string? name = null,
-        OnnxImportOptions? options = null)
+        OnnxImportOptions? options = null, bool sizeFromModel = false)
     {
         OnnxGraphModule graph = OnnxGraphModule.Load(path, device, options);
+        if (sizeFromModel && OnnxInputSize.Declared(graph.Input) is { } own)
+            spec = spec with { InputWidth = own.Width, InputHeight = own.Height };
         try
         {
-            return new OnnxCamModel(graph, name ?? Path.GetFileNameWithoutExtension(path), spec, labels);
+            return new OnnxCamModel(graph, name ?? Path.GetFileNameWithoutExtension(path), spec, labels, options ?? OnnxImportOptions.Default);
         }
         catch
         {
@@ -88,6 +96,9 @@ public sealed class OnnxCamModel : ICamModel, ILayerOutputReplacement
 
     public long ClassCount { get; }
 
+    /// <summary>1 when the graph runs one photo at a time (see <see cref="OnnxBatchProbe"/>); the explainer then slices its batches.</summary>
+    public int MaxBatchSize { get; }
+
     /// <summary>Autograd through the graph (quantised tensors hold their real values), and any tensor's value substituted.</summary>
     public ModelCapabilities Capabilities => ModelCapabilities.Gradients | ModelCapabilities.LayerOutputReplacement;
 
@@ -105,6 +116,8 @@ public sealed class OnnxCamModel : ICamModel, ILayerOutputReplacement
     public ModelRun Run(Tensor input, string layer, bool trackGradients)
     {
         RequireLayer(layer);
+        if (input.dim() == 4 && input.shape[0] > MaxBatchSize)
+            return RunPhotoByPhoto(input, layer, trackGradients);
         ValidateInput(input);
         using var scope = NewDisposeScope();
         using IDisposable mode = trackGradients ? torch.enable_grad() : torch.no_grad();
@@ -113,11 +126,30 @@ public sealed class OnnxCamModel : ICamModel, ILayerOutputReplacement
         return new ModelRun(logits.alias().MoveToOuterDisposeScope(), run.Captured!.alias().MoveToOuterDisposeScope());
     }
 
+    /// <summary>A batch-1-only graph on several inputs (the extra forwards of Score-CAM): one run each, concatenated.</summary>
+    private ModelRun RunPhotoByPhoto(Tensor input, string layer, bool trackGradients)
+    {
+        if (trackGradients)
+            throw new ArgumentException($"{Name} runs one photo at a time, so gradients are tracked for a batch of 1, not {input.shape[0]}.", nameof(input));
+        using var scope = NewDisposeScope();
+        var logits = new List<Tensor>();
+        var activations = new List<Tensor>();
+        for (long i = 0; i < input.shape[0]; i++)
+        {
+            using ModelRun one = Run(input.narrow(0, i, 1), layer, trackGradients: false);
+            logits.Add(one.Logits.alias());
+            activations.Add(one.Activation.alias());
+        }
+        return new ModelRun(torch.cat(logits, 0).MoveToOuterDisposeScope(), torch.cat(activations, 0).MoveToOuterDisposeScope());
+    }
+
     /// <summary>Logits with graph tensor <paramref name="layer"/> given as <paramref name="output"/> instead of computed; no gradients.</summary>
     public Tensor LogitsWithLayerOutput(Tensor input, string layer, Tensor output)
     {
         ArgumentNullException.ThrowIfNull(output);
         RequireLayer(layer);
+        if (input.dim() == 4 && input.shape[0] > MaxBatchSize && output.dim() >= 1 && output.shape[0] == input.shape[0])
+            return LogitsWithLayerOutputPhotoByPhoto(input, layer, output);
         ValidateInput(input);
         long[] own = _layersByName[layer].Shape;
         // Checked here, before native code sees it: the graph's kernels assume the layer's own shape.
@@ -128,6 +160,16 @@ public sealed class OnnxCamModel : ICamModel, ILayerOutputReplacement
         using IDisposable noGrad = torch.no_grad();
         using GraphRun run = _graph.Execute(input, capture: null, gradientsFromCapture: false, replacement: (layer, output));
         return LogitsOf(run.Output).alias().MoveToOuterDisposeScope();
+    }
+
+    /// <summary>A batch-1-only graph with a replaced layer (Ablation-CAM's copies): one run each, concatenated.</summary>
+    private Tensor LogitsWithLayerOutputPhotoByPhoto(Tensor input, string layer, Tensor output)
+    {
+        using var scope = NewDisposeScope();
+        var logits = new List<Tensor>();
+        for (long i = 0; i < input.shape[0]; i++)
+            logits.Add(LogitsWithLayerOutput(input.narrow(0, i, 1), layer, output.narrow(0, i, 1)));
+        return torch.cat(logits, 0).MoveToOuterDisposeScope();
     }
 
     public void Dispose()
@@ -156,7 +198,8 @@ public sealed class OnnxCamModel : ICamModel, ILayerOutputReplacement
         bool fits = declared.Length == 4 && declared.Zip(wanted).All(p => p.First is null || p.Second is null || p.First == p.Second);
         if (!fits)
             throw new OnnxImportException($"{_graph.FileName} takes input '{_graph.Input.Name}' of shape {DeclaredText(declared)}, " +
-                $"which does not fit N×3×{spec.InputHeight}×{spec.InputWidth} photos (check the model's preprocessing size).");
+                $"which does not fit N×3×{spec.InputHeight}×{spec.InputWidth} photos" +
+                (OnnxInputSize.Declared(_graph.Input) is { } own && declared[1] is null or 3 ? $": {OnnxInputSize.Advice(own)}." : " (check the model's preprocessing size)."));
     }
 
     private void ValidateInput(Tensor input)
@@ -319,6 +362,8 @@ public sealed class OnnxCamModel : ICamModel, ILayerOutputReplacement
         using GraphRun run = _graph.Execute(ProbeInput(Preprocessing, Device), layer, gradientsFromCapture: false);
         Tensor logits = LogitsOf(run.Output);
         Tensor pooled = run.Captured!.mean([2, 3]);
+        if (weight.dim() != 2 || pooled.shape[1] != weight.shape[1])
+            return false; // a matmul of mismatched shapes would abort the process
         Tensor expected = pooled.matmul(weight.t());
         if (bias is not null)
             expected = expected + bias;

@@ -9,7 +9,7 @@ namespace CamStudio.Engine.Models.Onnx;
 /// <param name="Inputs">Tensor names, "" where an optional input is absent.</param>
 /// <param name="Attributes">The node's numeric (int and float) attributes, for analyses after load.</param>
 internal sealed record OnnxGraphNode(string Name, string OpType, string[] Inputs, string[] Outputs, OnnxKernel Kernel,
-    IReadOnlyDictionary<string, float> Attributes);
+    IReadOnlyDictionary<string, float> Attributes, NodeProto? Proto = null);
 
 /// <summary>The graph's declared input: name and shape, with null for symbolic dimensions such as batch_size.</summary>
 public sealed record OnnxGraphInput(string Name, long?[] Shape);
@@ -54,8 +54,11 @@ public sealed class OnnxGraphModule : nn.Module<Tensor, Tensor>
 
     public OnnxGraphInput Input { get; }
 
-    /// <summary>Graph output names; the first is the model's output (logits).</summary>
+    /// <summary>Graph output names; the first is the model's output (logits), chosen by <see cref="OnnxOutputChoice"/>.</summary>
     public IReadOnlyList<string> Outputs { get; }
+
+    /// <summary>Why the first output may not be the logits (several outputs, none clearly so), or null; a classifier refuses such a graph.</summary>
+    internal string? LogitsUnclear { get; private init; }
 
     public int Opset { get; }
 
@@ -88,9 +91,10 @@ public sealed class OnnxGraphModule : nn.Module<Tensor, Tensor>
     /// <remarks>
     /// With <paramref name="replacement"/>, that tensor takes the given value instead of being computed, and the nodes
     /// that only fed it are skipped (what Ablation-CAM needs: the rest of the graph run on a changed layer output).
+    /// With <paramref name="budget"/> (the load-time probe), each node is refused before it runs if its outputs would not fit.
     /// </remarks>
     internal GraphRun Execute(Tensor input, string? capture, bool gradientsFromCapture, Action<string, Tensor>? observe = null,
-        (string Name, Tensor Value)? replacement = null)
+        (string Name, Tensor Value)? replacement = null, OnnxMemoryBudget? budget = null)
     {
         bool[]? runs = replacement is { } r ? NodesNeededWith(r.Name) : null;
         var values = new Dictionary<string, Tensor>();
@@ -120,12 +124,17 @@ public sealed class OnnxGraphModule : nn.Module<Tensor, Tensor>
             {
                 try
                 {
+                    budget?.BeforeNode(node, arguments, values.Values);
                     results = node.Kernel(arguments);
+                }
+                catch (OnnxShapeException ex)
+                {
+                    throw new OnnxImportException($"{FileName}: node '{node.Name}' ({node.OpType}): {ex.Message}.", ex);
                 }
                 catch (Exception ex) when (ex is not OnnxImportException)
                 {
                     throw new OnnxImportException($"{FileName}: node '{node.Name}' ({node.OpType}) failed on inputs " +
-                        $"{string.Join(", ", arguments.Select(a => a is null ? "-" : "[" + string.Join("×", a.shape) + "]"))}: {ex.Message}", ex);
+                        $"{string.Join(", ", arguments.Select(a => a is null ? "-" : "[" + string.Join("×", a.shape) + "]"))}: {DisplayText.NativeMessage(ex)}", ex);
                 }
                 for (int k = 0; k < results.Length; k++)
                 {
@@ -263,15 +272,10 @@ public sealed class OnnxGraphModule : nn.Module<Tensor, Tensor>
             throw new OnnxImportException($"{file} uses operators CamStudio cannot run: {string.Join(", ", unsupported)}.");
 
         var initializerNames = graph.Initializer.Select(t => t.Name).ToHashSet();
-        var realInputs = graph.Input.Where(i => !initializerNames.Contains(i.Name)).ToList();
-        if (realInputs.Count != 1)
-            throw new OnnxImportException($"{file} has {realInputs.Count} graph inputs ({string.Join(", ", realInputs.Select(i => i.Name))}); " +
-                "CamStudio runs models with exactly one image input.");
+        OnnxGraphInput input = DeclaredInput(graph, file);
         if (graph.Output.Count == 0)
             throw new OnnxImportException($"{file} declares no graph output.");
-        var inputShape = realInputs[0].Type?.TensorType?.Shape?.Dim.Select(d => d.ValueCase == TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue ? d.DimValue : (long?)null).ToArray()
-            ?? [];
-        var input = new OnnxGraphInput(realInputs[0].Name, inputShape);
+        (string[] graphOutputs, string? logitsUnclear) = OnnxOutputChoice.LogitsFirst(graph, file, options.Output);
 
         List<NodeProto> ordered = TopologicalOrder(graph, initializerNames, input.Name, file);
 
@@ -328,7 +332,7 @@ public sealed class OnnxGraphModule : nn.Module<Tensor, Tensor>
                     }
                     catch (Exception ex) when (ex is not OnnxImportException)
                     {
-                        throw new OnnxImportException($"{file}: node {NodeLabel(node)} ({node.OpType}) fails on its constant inputs: {ex.Message}", ex);
+                        throw new OnnxImportException($"{file}: node {NodeLabel(node)} ({node.OpType}) fails on its constant inputs: {DisplayText.NativeMessage(ex)}", ex);
                     }
                     for (int k = 0; k < outputs.Length && k < folded.Length; k++)
                         if (outputs[k].Length > 0)
@@ -338,11 +342,10 @@ public sealed class OnnxGraphModule : nn.Module<Tensor, Tensor>
                 var attributes = node.Attribute
                     .Where(a => a.Type is AttributeProto.Types.AttributeType.Int or AttributeProto.Types.AttributeType.Float)
                     .ToDictionary(a => a.Name, a => a.Type == AttributeProto.Types.AttributeType.Float ? a.F : (float)a.I);
-                nodes.Add(new OnnxGraphNode(NodeLabel(node), node.OpType, inputs, outputs, kernel, attributes));
+                nodes.Add(new OnnxGraphNode(NodeLabel(node), node.OpType, inputs, outputs, kernel, attributes, node));
             }
 
-            string[] graphOutputs = graph.Output.Select(o => o.Name).ToArray();
-            return new OnnxGraphModule(file, input, graphOutputs, nodes, constants, owned, opset, device);
+            return new OnnxGraphModule(file, input, graphOutputs, nodes, constants, owned, opset, device) { LogitsUnclear = logitsUnclear };
         }
         catch
         {
@@ -350,6 +353,37 @@ public sealed class OnnxGraphModule : nn.Module<Tensor, Tensor>
                 t.Dispose();
             throw;
         }
+    }
+
+    /// <summary>The graph's one image input (initializers listed as inputs are weights, not inputs) and its declared shape.</summary>
+    private static OnnxGraphInput DeclaredInput(GraphProto graph, string file)
+    {
+        var initializerNames = graph.Initializer.Select(t => t.Name).ToHashSet();
+        var realInputs = graph.Input.Where(i => !initializerNames.Contains(i.Name)).ToList();
+        if (realInputs.Count != 1)
+            throw new OnnxImportException($"{file} has {realInputs.Count} graph inputs ({string.Join(", ", realInputs.Select(i => i.Name))}); " +
+                "CamStudio runs models with exactly one image input.");
+        var inputShape = realInputs[0].Type?.TensorType?.Shape?.Dim.Select(d => d.ValueCase == TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue ? d.DimValue : (long?)null).ToArray()
+            ?? [];
+        return new OnnxGraphInput(realInputs[0].Name, inputShape);
+    }
+
+    /// <summary>The declared input of an .onnx file, read without compiling the graph.</summary>
+    internal static OnnxGraphInput ReadInput(string path)
+    {
+        string file = Path.GetFileName(path);
+        ModelProto model;
+        try
+        {
+            model = ModelProto.Parser.ParseFrom(File.ReadAllBytes(path));
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidProtocolBufferException)
+        {
+            throw new OnnxImportException($"{file} is not a readable ONNX model ({ex.Message}).", ex);
+        }
+        if (model.Graph is null)
+            throw new OnnxImportException($"{file} is not an ONNX model with a graph.");
+        return DeclaredInput(model.Graph, file);
     }
 
     private static string NodeLabel(NodeProto node) => node.Name.Length > 0 ? node.Name : $"producing {node.Output.FirstOrDefault() ?? "?"}";

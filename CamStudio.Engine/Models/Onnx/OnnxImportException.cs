@@ -7,7 +7,8 @@ namespace CamStudio.Engine.Models.Onnx;
 /// </summary>
 public sealed class OnnxImportException : Exception
 {
-    public OnnxImportException(string message) : base(message) { }
+    // Node and tensor names come from the user's file: control characters are escaped so a message stays one harmless line.
+    public OnnxImportException(string message) : base(DisplayText.EscapeControl(message)) { }
 
-    public OnnxImportException(string message, Exception inner) : base(message, inner) { }
+    public OnnxImportException(string message, Exception inner) : base(DisplayText.EscapeControl(message), inner) { }
 }

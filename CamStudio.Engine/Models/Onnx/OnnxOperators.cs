@@ -15,7 +15,7 @@ internal static class OnnxOperators
 
     public const string MicrosoftDomain = "com.microsoft";
 
-    private static readonly Dictionary<(string Domain, string OpType), Func<OnnxNodeContext, OnnxKernel>> Builders = new()
+    private static readonly Dictionary<(string Domain, string OpType), Func<OnnxNodeContext, OnnxKernel>> CoreBuilders = new()
     {
         [(DefaultDomain, "Conv")] = Conv,
         [(DefaultDomain, "ConvTranspose")] = ConvTranspose,
@@ -39,9 +39,8 @@ internal static class OnnxOperators
         [(DefaultDomain, "AveragePool")] = c => Pool(c, isMax: false),
         [(DefaultDomain, "GlobalAveragePool")] = _ => Unary(x => x.mean(SpatialDims(x), keepdim: true)),
         [(DefaultDomain, "GlobalMaxPool")] = _ => Unary(x => x.amax(SpatialDims(x), keepdim: true)),
-        [(DefaultDomain, "ReduceMean")] = ReduceMean,
         [(DefaultDomain, "Gemm")] = Gemm,
-        [(DefaultDomain, "MatMul")] = _ => Binary((a, b) => a.matmul(b)),
+        [(DefaultDomain, "MatMul")] = _ => Binary(OnnxShapeCheck.MatMul),
         [(DefaultDomain, "Flatten")] = Flatten,
         [(DefaultDomain, "Reshape")] = Reshape,
         [(DefaultDomain, "Squeeze")] = Squeeze,
@@ -59,6 +58,7 @@ internal static class OnnxOperators
         [(DefaultDomain, "Shape")] = Shape,
         [(DefaultDomain, "Gather")] = Gather,
         [(DefaultDomain, "Cast")] = Cast,
+        [(DefaultDomain, "CastLike")] = _ => Binary((x, like) => x.dtype == like.dtype ? x.alias() : x.to_type(like.dtype)),
         [(DefaultDomain, "QuantizeLinear")] = QuantizedOperators.QuantizeLinear,
         [(DefaultDomain, "DequantizeLinear")] = QuantizedOperators.DequantizeLinear,
         [(DefaultDomain, "QLinearConv")] = QuantizedOperators.QLinearConv,
@@ -69,6 +69,12 @@ internal static class OnnxOperators
         [(MicrosoftDomain, "QLinearMul")] = QuantizedOperators.QLinearMul,
         [(MicrosoftDomain, "QLinearGlobalAveragePool")] = QuantizedOperators.QLinearGlobalAveragePool,
     };
+
+    /// <summary>Every operator: the core ones above and those of the element-wise, tensor, transformer and layout groups.</summary>
+    private static readonly Dictionary<(string Domain, string OpType), Func<OnnxNodeContext, OnnxKernel>> Builders =
+        CoreBuilders.Concat(OnnxElementwiseOperators.Builders).Concat(OnnxTensorOperators.Builders).Concat(OnnxTransformerOperators.Builders)
+            .Concat(OnnxLayoutOperators.Builders)
+            .ToDictionary(p => p.Key, p => p.Value);
 
     /// <summary>"Conv", or "com.microsoft.QLinearAdd" outside the default domain: how an operator is named in messages.</summary>
     public static string DisplayName(string domain, string opType) =>
@@ -84,9 +90,9 @@ internal static class OnnxOperators
 
     private static string Normalise(string domain) => IsDefaultDomain(domain) ? DefaultDomain : domain;
 
-    private static OnnxKernel Unary(Func<Tensor, Tensor> op) => inputs => [op(inputs[0]!)];
+    internal static OnnxKernel Unary(Func<Tensor, Tensor> op) => inputs => [op(inputs[0]!)];
 
-    private static OnnxKernel Binary(Func<Tensor, Tensor, Tensor> op) => inputs => [op(inputs[0]!, inputs[1]!)];
+    internal static OnnxKernel Binary(Func<Tensor, Tensor, Tensor> op) => inputs => [op(inputs[0]!, inputs[1]!)];
 
     internal static long[] SpatialDims(Tensor x) => Enumerable.Range(2, (int)x.dim() - 2).Select(i => (long)i).ToArray();
 
@@ -103,6 +109,9 @@ internal static class OnnxOperators
             Tensor? min = inputs.Length > 1 ? inputs[1] : null, max = inputs.Length > 2 ? inputs[2] : null;
             if (min is null && max is null)
                 return [x.alias()];
+            // Integer inputs (shape arithmetic) clamp with integer bounds so the result keeps its type.
+            if (!x.is_floating_point())
+                return [x.clamp(min is null ? null : OnnxNodeContext.Longs(min)[0], max is null ? null : OnnxNodeContext.Longs(max)[0])];
             return [x.clamp(min is null ? null : OnnxNodeContext.Scalar(min), max is null ? null : OnnxNodeContext.Scalar(max))];
         };
     }
@@ -295,24 +304,6 @@ internal static class OnnxOperators
 
     // ---- reductions and linear algebra -----------------------------------------------------------------------
 
-    private static OnnxKernel ReduceMean(OnnxNodeContext c)
-    {
-        bool keepDims = c.Int("keepdims", 1) != 0;
-        bool noopWithEmptyAxes = c.Int("noop_with_empty_axes", 0) != 0;
-        return inputs =>
-        {
-            Tensor x = inputs[0]!;
-            long[]? axes = c.AxesFromAttributeOrInput(inputs, 1);
-            if (axes is null || axes.Length == 0)
-            {
-                if (noopWithEmptyAxes)
-                    return [x.alias()];
-                axes = Enumerable.Range(0, (int)x.dim()).Select(i => (long)i).ToArray();
-            }
-            return [x.mean(axes.Select(a => a < 0 ? a + x.dim() : a).ToArray(), keepdim: keepDims)];
-        };
-    }
-
     private static OnnxKernel Gemm(OnnxNodeContext c)
     {
         double alpha = c.Float("alpha", 1f), beta = c.Float("beta", 1f);
@@ -322,7 +313,7 @@ internal static class OnnxOperators
             using var scope = NewDisposeScope();
             Tensor a = transA ? inputs[0]!.t() : inputs[0]!;
             Tensor b = transB ? inputs[1]!.t() : inputs[1]!;
-            Tensor y = a.matmul(b);
+            Tensor y = OnnxShapeCheck.MatMul(a, b);
             if (alpha != 1)
                 y = y * alpha;
             if (inputs.Length > 2 && inputs[2] is { } bias)
@@ -581,9 +572,12 @@ internal static class OnnxOperators
         var to = (global::Onnx.TensorProto.Types.DataType)c.Int("to", 1);
         ScalarType type = to switch
         {
-            global::Onnx.TensorProto.Types.DataType.Float or global::Onnx.TensorProto.Types.DataType.Double => ScalarType.Float32,
+            // Runtime tensors are float32 (see OnnxGraphModule): half, bfloat16 and double casts land there too.
+            global::Onnx.TensorProto.Types.DataType.Float or global::Onnx.TensorProto.Types.DataType.Double
+                or global::Onnx.TensorProto.Types.DataType.Float16 or global::Onnx.TensorProto.Types.DataType.Bfloat16 => ScalarType.Float32,
             global::Onnx.TensorProto.Types.DataType.Int64 => ScalarType.Int64,
             global::Onnx.TensorProto.Types.DataType.Int32 => ScalarType.Int32,
+            global::Onnx.TensorProto.Types.DataType.Int16 => ScalarType.Int16,
             global::Onnx.TensorProto.Types.DataType.Int8 => ScalarType.Int8,
             global::Onnx.TensorProto.Types.DataType.Uint8 => ScalarType.Byte,
             global::Onnx.TensorProto.Types.DataType.Bool => ScalarType.Bool,

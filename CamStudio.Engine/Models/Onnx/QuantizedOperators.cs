@@ -103,7 +103,7 @@ internal static class QuantizedOperators
         return inputs =>
         {
             using var scope = NewDisposeScope();
-            Tensor y = Input(inputs, a0, 0, 1, 2, axis: -2).matmul(Input(inputs, b0, 3, 4, 5, axis: -1));
+            Tensor y = OnnxShapeCheck.MatMul(Input(inputs, a0, 0, 1, 2, axis: -2), Input(inputs, b0, 3, 4, 5, axis: -1));
             return [range.Apply(y).MoveToOuterDisposeScope()];
         };
     }
@@ -163,9 +163,18 @@ public enum QuantizedRangePolicy
 /// Verification only: round every quantised output to its grid, ((round(y / s) + z) clamped to [qmin, qmax] − z)·s, as
 /// int8 kernels do. Rounding has zero gradient almost everywhere, so never use it for gradient-based maps.
 /// </param>
-public sealed record OnnxImportOptions(QuantizedRangePolicy QuantizedRanges = QuantizedRangePolicy.ActivationsOnly, bool SimulateRounding = false)
+public sealed partial record OnnxImportOptions(QuantizedRangePolicy QuantizedRanges = QuantizedRangePolicy.ActivationsOnly, bool SimulateRounding = false)
 {
+    /// <summary>Default <see cref="ProbeMemoryBytes"/>: 1 GiB, far above what an image classifier needs for one photo.</summary>
+    public const long DefaultProbeMemoryBytes = 1L << 30;
+
     public static OnnxImportOptions Default { get; } = new();
+
+    /// <summary>
+    /// Most memory the load-time probe (one photo) may hold in tensors: a model that would need more is refused by
+    /// inferred shapes before the large tensor is allocated.
+    /// </summary>
+    public long ProbeMemoryBytes { get; init; } = DefaultProbeMemoryBytes;
 }
 
 /// <summary>The clamp one quantised output gets (see <see cref="QuantizedRangePolicy"/>); none when scale/zero point are not constants.</summary>

@@ -5,7 +5,7 @@ using CamStudio.Engine.Imaging;
 using CamStudio.Engine.Maps;
 using CamStudio.Engine.Models;
 using CamStudio.Web.Hosting;
-using CamStudio.Web.Services;
+using CamStudio.Web.Studio;
 using Microsoft.Extensions.Options;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Formats.Png;

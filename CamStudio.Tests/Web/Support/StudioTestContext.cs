@@ -1,8 +1,8 @@
 using Bunit;
 using CamStudio.Web.Access;
 using CamStudio.Web.Hosting;
+using CamStudio.Web.Studio;
 using CamStudio.Web.Jobs.Present;
-using CamStudio.Web.Services;
 using Microsoft.Extensions.DependencyInjection;
 using MudBlazor;
 using MudBlazor.Services;

@@ -3,7 +3,7 @@ using CamStudio.Engine;
 using CamStudio.Engine.Cam;
 using CamStudio.Engine.Runtime;
 
-namespace CamStudio.Web.Services;
+namespace CamStudio.Web.Studio;
 
 /// <summary>
 /// One browser session's photos and computed maps (scoped: one per Blazor circuit).

@@ -4,11 +4,10 @@ using CamStudio.Engine.Imaging;
 using CamStudio.Engine.Runtime;
 using CamStudio.Web.Access;
 using CamStudio.Web.Hosting;
-using CamStudio.Web.Services;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 
-namespace CamStudio.Web.Api;
+namespace CamStudio.Web.Studio;
 
 /// <summary>
 /// The HTTP API for scripts: <c>POST /api/explain</c>, <c>GET /api/models</c>, <c>GET /api/models/{name}</c> and

@@ -1,10 +1,10 @@
 using CamStudio.Web.Access;
-using CamStudio.Web.Api;
 using CamStudio.Web.Components;
-using CamStudio.Web.Services;
+using CamStudio.Web.Hosting;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using MudBlazor.Services;
 
-namespace CamStudio.Web.Hosting;
+namespace CamStudio.Web.Studio;
 
 public static class StudioServiceCollectionExtensions
 {
@@ -15,6 +15,9 @@ public static class StudioServiceCollectionExtensions
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddMudServices();
         services.AddProblemDetails();
+        // The studio's view of the one CamEngine, and its picture work.
+        services.TryAddSingleton<IStudioEngine, CamEngineStudioEngine>();
+        services.TryAddSingleton<StudioPictures>();
         services.AddStudioSession();
         services.AddScoped<CircuitCaller>();
         // IJobPhotoSource is the jobs feature's (AddCamStudioJobs); without jobs the studio's job links open nothing.

@@ -3,7 +3,7 @@ using System.Threading.Channels;
 using CamStudio.Engine;
 using CamStudio.Engine.Cam;
 
-namespace CamStudio.Web.Api;
+namespace CamStudio.Web.Studio;
 
 /// <summary>
 /// A streamed explain response (<c>application/x-ndjson</c>): one <c>{"progress":{...}}</c> line per report of a

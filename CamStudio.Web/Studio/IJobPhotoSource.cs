@@ -1,6 +1,6 @@
 using CamStudio.Web.Access;
 
-namespace CamStudio.Web.Services;
+namespace CamStudio.Web.Studio;
 
 /// <summary>
 /// A batch job's input photo, for the studio's "open in the studio" link (<c>/?job=ID&amp;photo=N</c>). Provided by

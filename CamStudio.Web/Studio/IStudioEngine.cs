@@ -3,7 +3,7 @@ using CamStudio.Engine.Cam;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 
-namespace CamStudio.Web.Services;
+namespace CamStudio.Web.Studio;
 
 /// <summary>
 /// The <see cref="CamEngine"/> calls the studio's pages and its HTTP API make, one to one (<see cref="CamEngineStudioEngine"/>
@@ -68,7 +68,7 @@ public sealed record ComparisonLayout(IReadOnlyList<string> RowLabels, IReadOnly
 /// <summary>Upload limits: bytes per file, pixels per photo, photos per session.</summary>
 public sealed record PhotoLimits(long MaxBytes, long MaxPixels, int MaxPhotos)
 {
-    public static PhotoLimits Default { get; } = new(32L * 1024 * 1024, 40_000_000, 12);
+    public static PhotoLimits Default { get; } = new(32L * 1024 * 1024, CamStudio.Engine.Imaging.ImageLimits.DefaultMaxPixels, 12);
 }
 
 /// <summary>A studio-only refusal (a session's photo limit, an unreadable browser upload); the message says what was wrong.</summary>

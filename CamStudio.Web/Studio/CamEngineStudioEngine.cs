@@ -4,7 +4,7 @@ using CamStudio.Engine.Models.Catalog;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 
-namespace CamStudio.Web.Services;
+namespace CamStudio.Web.Studio;
 
 /// <summary><see cref="IStudioEngine"/> as the app's one <see cref="CamEngine"/>: every call forwarded as it is.</summary>
 public sealed class CamEngineStudioEngine(CamEngine engine, ModelCatalog catalog) : IStudioEngine

@@ -2,15 +2,13 @@ using CamStudio.Engine;
 using CamStudio.Engine.Cam;
 using CamStudio.Engine.Imaging;
 using CamStudio.Engine.Maps;
-using CamStudio.Web.Jobs;
 using CamStudio.Web.Jobs.Present;
-using CamStudio.Web.Services;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Forms;
 using Microsoft.JSInterop;
 using MudBlazor;
 
-namespace CamStudio.Web.Components.Pages;
+namespace CamStudio.Web.Studio;
 
 /// <summary>
 /// The studio: upload photos, read the predictions, explore one map, compare classes × methods.
@@ -478,9 +476,6 @@ public sealed partial class Home : IDisposable
 
     internal static string FormatDuration(TimeSpan time) =>
         time.TotalSeconds < 1 ? "under a second" : time.TotalMinutes < 2 ? $"{time.TotalSeconds:0} s" : $"{time.TotalMinutes:0.#} min";
-
-    private string? ProgressText(ExplainProgress p) =>
-        $"{p.DoneForwards} / {p.TotalForwards} forward passes" + (p.Remaining is { } left ? $", about {FormatDuration(left)} left" : "");
 
     private async Task RecolourAsync()
     {

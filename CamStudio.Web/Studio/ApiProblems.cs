@@ -1,7 +1,7 @@
 using CamStudio.Engine;
 using CamStudio.Engine.Imaging;
 
-namespace CamStudio.Web.Api;
+namespace CamStudio.Web.Studio;
 
 /// <summary>A problem as an HTTP result and as the body a streamed response's last line carries.</summary>
 public sealed record ApiProblem(IResult Result, ProblemBody Details);

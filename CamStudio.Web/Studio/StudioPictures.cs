@@ -9,7 +9,7 @@ using SixLabors.ImageSharp.PixelFormats;
 using SixLabors.ImageSharp.Processing;
 using ImageResizeMode = SixLabors.ImageSharp.Processing.ResizeMode;
 
-namespace CamStudio.Web.Services;
+namespace CamStudio.Web.Studio;
 
 /// <summary>
 /// The studio's presentation work, on the thread pool: an upload decoded into a photo with its display copy and

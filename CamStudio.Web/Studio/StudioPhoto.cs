@@ -1,7 +1,7 @@
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 
-namespace CamStudio.Web.Services;
+namespace CamStudio.Web.Studio;
 
 /// <summary>
 /// An uploaded, decoded photo. Holds the full-resolution pixels (for the model and full-size downloads) and a
