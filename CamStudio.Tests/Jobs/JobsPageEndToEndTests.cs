@@ -92,7 +92,7 @@ public sealed class JobsPageEndToEndTests : IDisposable
         ILocator modelInput = page.Locator("[data-field='model']").Locator("xpath=descendant-or-self::input").First;
         await modelInput.FillAsync("nosuchmodel");
         await modelInput.PressAsync("Tab");
-        await page.Locator(".mud-input-error:has-text(\"nosuchmodel\")").WaitForAsync(new LocatorWaitForOptions { Timeout = 30_000 });
+        await page.Locator(".mud-input-helper-text.mud-input-error:has-text(\"nosuchmodel\")").WaitForAsync(new LocatorWaitForOptions { Timeout = 30_000 });
         Assert.Equal(0, await page.Locator("[data-jobs-error]").CountAsync());
     }
 }
