@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Invocation;
 using System.Reflection;
+using CamStudio.Engine;
 using CamStudio.Engine.Cam;
 using CamStudio.Engine.Imaging;
 using CamStudio.Engine.Models.Catalog;
@@ -25,7 +26,10 @@ public static class CamStudioCli
     /// <summary>Runs the command line with the given writers and environment (tests pass their own); returns the exit code.</summary>
     public static int Run(IReadOnlyList<string> args, TextWriter output, TextWriter error, Func<string, string?>? environment = null)
     {
-        var context = new CliContext(output, error, environment ?? Environment.GetEnvironmentVariable);
+        var context = new CliContext(output, error, environment ?? Environment.GetEnvironmentVariable)
+        {
+            ShowProgress = ReferenceEquals(error, Console.Error) && !Console.IsErrorRedirected,
+        };
         try
         {
             RootCommand root = Build(context);
@@ -41,6 +45,11 @@ public static class CamStudioCli
         {
             context.ReportError(e.Message);
             return e.ExitCode;
+        }
+        catch (CamRequestException e)
+        {
+            context.ReportError(e.Message);
+            return ExitCodes.Of(e.Kind);
         }
         catch (Exception e) when (e is ModelCatalogException or PhotoDecodeException)
         {

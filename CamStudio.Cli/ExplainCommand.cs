@@ -1,13 +1,9 @@
 using System.Text.Json;
+using CamStudio.Engine;
 using CamStudio.Engine.Cam;
 using CamStudio.Engine.Imaging;
-using CamStudio.Engine.Models;
-using CamStudio.Engine.Models.Catalog;
-using CamStudio.Engine.Runtime;
-using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
-using TorchSharp;
-using static TorchSharp.torch;
+using SixLabors.ImageSharp;
 
 namespace CamStudio.Cli;
 
@@ -27,15 +23,19 @@ internal sealed record ExplainSettings(
     bool SharedScale = false);
 
 /// <summary>
-/// <c>camstudio explain</c>: for each photo, class and method writes <c>&lt;stem&gt;.&lt;method&gt;.&lt;class&gt;.png</c>
-/// (overlay at the photo's size) and <c>.npy</c> (float32 map at the model's input size, normalised to [0, 1]), plus one
-/// <c>predictions.json</c>. Photos run in batches, one forward pass per batch.
+/// <c>camstudio explain</c>, through <see cref="CamEngine"/>: for each photo, class and method writes
+/// <c>&lt;stem&gt;.&lt;method&gt;.&lt;class&gt;.png</c> (overlay at the photo's size, drawn only on the region the model
+/// saw), <c>.npy</c> (float32 map at the model's input size, normalised to [0, 1]) and <c>.raw.npy</c> (the raw map
+/// at the layer's size), both by <see cref="MapFiles"/>, plus one <c>predictions.json</c>. Photos run in batches.
 /// </summary>
 internal static class ExplainCommand
 {
     public const string PredictionsFileName = "predictions.json";
 
-    public static int Run(ExplainSettings settings, CliContext context)
+    public static int Run(ExplainSettings settings, CliContext context) =>
+        RunAsync(settings, context, CancellationToken.None).GetAwaiter().GetResult();
+
+    private static async Task<int> RunAsync(ExplainSettings settings, CliContext context, CancellationToken cancellationToken)
     {
         // Everything that can be checked without the model is checked first, so bad input writes nothing.
         string? unknownOption = settings.Images.FirstOrDefault(p => p.StartsWith('-') && !File.Exists(p));
@@ -47,7 +47,9 @@ internal static class ExplainCommand
             throw new CliException($"Unknown colormap '{settings.Colormap}'; choose one of {string.Join(", ", Colormap.All.Select(c => c.Name))}.");
         if (settings.BatchSize < 1)
             throw new CliException($"--batch-size must be at least 1, not {settings.BatchSize}.");
-        IReadOnlyList<ICamMethod> methods = ParseMethods(settings.Methods);
+        string[] methods = settings.Methods.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (methods.Length == 0)
+            throw new CliException($"--method is empty; choose from {string.Join(", ", CamMethods.Ids)}.");
         string outDir = Path.GetFullPath(settings.Out);
         if (File.Exists(outDir))
             throw new CliException($"--out '{settings.Out}' is a file; give a folder (it is created if missing).");
@@ -58,19 +60,17 @@ internal static class ExplainCommand
             throw new CliException(
                 $"Photos {string.Join(" and ", duplicateStem.Take(2).Select(p => $"'{p}'"))} would write the same output files ({duplicateStem.Key}.*); rename one.");
 
-        ModelCatalog catalog = context.Catalog(settings.ModelsDir);
-        string modelName = settings.Model ?? ModelCatalog.DefaultModelName;
-        Device device = TorchRuntime.DefaultDevice;
-        using ICamModel model = LoadModel(catalog, modelName, settings.Weights, device);
-
-        string layer = ResolveLayer(model, settings.Layer ?? DefaultLayerOf(catalog, modelName, settings.Weights));
-        foreach (ICamMethod method in methods)
+        using var cli = new CliEngine(context.Catalog(settings.ModelsDir));
+        (string model, string? defaultLayer) = await cli.ModelAsync(settings.Model, settings.Weights, cancellationToken);
+        // The engine checks model, layer, methods (applicable there) and classes once, before any photo is read.
+        ExplainPlan plan = await cli.Engine.PlanAsync(new CamRequest
         {
-            if (MethodApplicability.WhyNot(method, model, layer) is { } reason)
-                throw new CliException(reason);
-        }
-        ClassSelection classes = ParseClasses(settings.Classes, model);
-        var request = new ExplainRequest(methods.Select(m => m.Id).ToArray(), classes, layer);
+            Model = model,
+            Methods = methods,
+            Classes = settings.Classes,
+            Layer = settings.Layer ?? defaultLayer,
+            Owner = "cli",
+        }, cancellationToken);
         var overlay = new OverlayOptions { Colormap = colormap, Alpha = settings.Alpha };
 
         try
@@ -84,9 +84,11 @@ internal static class ExplainCommand
 
         var results = new PhotoResult?[settings.Images.Count];
         int failures = 0, mapsWritten = 0;
-        for (int start = 0; start < settings.Images.Count; start += settings.BatchSize)
+        using var progress = context.ShowProgress && plan.IsLong ? new CliProgress(context.Error) : null;
+        int batchSize = Math.Min(settings.BatchSize, CamEngine.MaxPhotosPerRequest);
+        for (int start = 0; start < settings.Images.Count; start += batchSize)
         {
-            int end = Math.Min(start + settings.BatchSize, settings.Images.Count);
+            int end = Math.Min(start + batchSize, settings.Images.Count);
             var decoded = new List<(int Index, DecodedPhoto Photo)>();
             try
             {
@@ -100,6 +102,7 @@ internal static class ExplainCommand
                     catch (PhotoDecodeException e)
                     {
                         string message = $"{path}: {e.Reason}";
+                        progress?.Clear();
                         context.ReportError(message);
                         results[i] = new PhotoResult(path, null, null, [], message);
                         failures++;
@@ -108,15 +111,16 @@ internal static class ExplainCommand
                 if (decoded.Count == 0)
                     continue;
 
-                IReadOnlyList<PhotoExplanation> explanations = ExplainBatch(model, decoded.Select(d => d.Photo.Image).ToList(), request);
+                EngineExplanation explained = await cli.Engine.ExplainAsync(plan, [.. decoded.Select(d => d.Photo.Image)], progress, cancellationToken);
+                progress?.Clear();
                 for (int j = 0; j < decoded.Count; j++)
                 {
                     (int index, DecodedPhoto photo) = decoded[j];
                     string path = settings.Images[index];
-                    PhotoResult result = WriteOutputs(path, photo, explanations[j], model, overlay, outDir, settings.SharedScale);
+                    PhotoResult result = WriteOutputs(path, photo, explained.Photos[j], overlay, outDir, settings.SharedScale);
                     results[index] = result;
                     mapsWritten += result.Files.Count;
-                    Prediction best = explanations[j].TopPredictions[0];
+                    Prediction best = explained.Photos[j].TopPredictions[0];
                     context.Out.WriteLine($"{path}: {best.ClassName} ({best.ClassIndex}) {best.Probability:P1}; {result.Files.Count} {(result.Files.Count == 1 ? "map" : "maps")}");
                 }
             }
@@ -127,147 +131,56 @@ internal static class ExplainCommand
             }
         }
 
-        WritePredictions(Path.Combine(outDir, PredictionsFileName), model, layer, results.OfType<PhotoResult>().ToList());
-        int explained = settings.Images.Count - failures;
-        context.Out.WriteLine($"Wrote {mapsWritten} maps ({mapsWritten} PNG + {mapsWritten} NPY) for {explained} of {settings.Images.Count} photos and {PredictionsFileName} to {outDir}." +
+        WritePredictions(Path.Combine(outDir, PredictionsFileName), plan, results.OfType<PhotoResult>().ToList());
+        int explainedCount = settings.Images.Count - failures;
+        context.Out.WriteLine($"Wrote {mapsWritten} maps ({mapsWritten} PNG + {mapsWritten} NPY + {mapsWritten} raw NPY) for {explainedCount} of {settings.Images.Count} photos and {PredictionsFileName} to {outDir}." +
             (failures > 0 ? $" {failures} could not be read." : ""));
         // Each unreadable photo already has its own line on stderr; the exit code says the run was incomplete.
         return failures > 0 ? ExitCodes.Failure : ExitCodes.Success;
     }
 
-    /// <summary>The methods of a comma-separated list (duplicates dropped, order kept); unknown ids are an error listing the valid ones.</summary>
-    /// <summary>The <c>--class</c> value for this model (syntax: <see cref="ClassSelectionParser"/>).</summary>
-    private static ClassSelection ParseClasses(string text, ICamModel model)
-    {
-        try
-        {
-            return ClassSelectionParser.Parse(text, model.Labels, model.Name);
-        }
-        catch (ClassSelectionException ex)
-        {
-            throw new CliException(ex.Message);
-        }
-    }
-
-    public static IReadOnlyList<ICamMethod> ParseMethods(string text)
-    {
-        string[] ids = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        if (ids.Length == 0)
-            throw new CliException($"--method is empty; choose from {string.Join(", ", CamMethods.Ids)}.");
-        var methods = new List<ICamMethod>();
-        foreach (string id in ids)
-        {
-            ICamMethod method;
-            try
-            {
-                method = CamMethods.Get(id);
-            }
-            catch (ArgumentException e)
-            {
-                throw new CliException(CamStudioCli.UserMessage(e));
-            }
-            if (!methods.Contains(method))
-                methods.Add(method);
-        }
-        return methods;
-    }
-
-    public static ICamModel LoadModel(ModelCatalog catalog, string modelName, string? weights, Device device)
-    {
-        try
-        {
-            return catalog.Load(modelName, device, weights);
-        }
-        catch (ModelCatalogException e)
-        {
-            throw new CliException(e.Message, ExitCodes.Failure);
-        }
-    }
-
-    /// <summary>The manifest's default layer when the model comes from the models folder; "auto" otherwise.</summary>
-    public static string DefaultLayerOf(ModelCatalog catalog, string modelName, string? weights)
-    {
-        if (weights is not null || File.Exists(modelName))
-            return LayerNames.Auto;
-        CatalogEntry? entry = Directory.Exists(modelName) ? ModelCatalog.Inspect(Path.GetFullPath(modelName)) : catalog.Find(modelName);
-        return entry?.Manifest?.DefaultLayer ?? LayerNames.Auto;
-    }
-
-    public static string ResolveLayer(ICamModel model, string layer)
-    {
-        string resolved;
-        try
-        {
-            resolved = LayerNames.Resolve(model, layer);
-        }
-        catch (ArgumentException e)
-        {
-            throw new CliException(CamStudioCli.UserMessage(e));
-        }
-        catch (InvalidOperationException e)
-        {
-            throw new CliException(e.Message);
-        }
-        LayerInfo info = model.Layers.First(l => l.Name == resolved);
-        if (info.Shape.Length != 4)
-            throw new CliException(
-                $"Layer '{resolved}' of model '{model.Name}' outputs {info.ShapeText}; class activation maps need an N×C×H×W layer (see 'camstudio layers').");
-        return resolved;
-    }
-
-    private static IReadOnlyList<PhotoExplanation> ExplainBatch(ICamModel model, IReadOnlyList<Image<Rgb24>> photos, ExplainRequest request)
-    {
-        using DisposeScope scope = torch.NewDisposeScope();
-        Tensor batch = PhotoPreprocessor.ToBatch(photos, model.Preprocessing, model.Device);
-        return CamExplainer.Explain(model, batch, request);
-    }
-
-    private static PhotoResult WriteOutputs(
-        string path, DecodedPhoto photo, PhotoExplanation explanation, ICamModel model, OverlayOptions overlay, string outDir, bool sharedScale)
+    private static PhotoResult WriteOutputs(string path, DecodedPhoto photo, PhotoMaps explanation, OverlayOptions overlay, string outDir, bool sharedScale)
     {
         string stem = Path.GetFileNameWithoutExtension(path);
         var files = new List<WrittenMap>();
         // --shared-scale: every map of this photo (all classes and methods) on one range, so their colours compare:
         // the overlays on the raw maps' common range, the .npy maps on the common range of the resized maps.
-        var placed = explanation.Maps.Select(m => PhotoPreprocessor.Place(m.Map, photo.Width, photo.Height, model.Preprocessing)).ToArray();
         ValueRange? npyRange = null;
         if (sharedScale && explanation.Maps.Count > 0)
         {
-            overlay = overlay with { Range = ValueRange.Shared(explanation.Maps.Select(m => m.Map)) };
-            npyRange = ValueRange.Shared(placed.Select(MapFiles.AtInput));
+            overlay = overlay with { Range = ValueRange.Shared(explanation.Maps.Select(m => m.Map.Map)) };
+            npyRange = ValueRange.Shared(explanation.Maps.Select(m => MapFiles.AtInput(m.Map)));
         }
-        for (int m = 0; m < explanation.Maps.Count; m++)
+        foreach (PlacedClassMap map in explanation.Maps)
         {
-            ClassMap map = explanation.Maps[m];
-            string baseName = $"{stem}.{map.Method}.{map.ClassIndex}";
-            string png = baseName + ".png";
-            string npy = MapFiles.NormalisedName(stem, map.Method, map.ClassIndex);
+            string png = $"{stem}.{map.Method}.{map.ClassIndex}.png";
+            string npy, raw;
             try
             {
-                using (Image<Rgb24> image = HeatmapRenderer.Overlay(photo.Image, placed[m], overlay))
+                using (Image<Rgb24> image = HeatmapRenderer.Overlay(photo.Image, map.Map, overlay))
                     File.WriteAllBytes(Path.Combine(outDir, png), HeatmapRenderer.EncodePng(image));
-                File.WriteAllBytes(Path.Combine(outDir, npy), MapFiles.NormalisedNpy(placed[m], npyRange));
+                (npy, raw) = MapFiles.Write(outDir, stem, map.Method, map.ClassIndex, map.Map, npyRange);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
                 throw new CliException($"Cannot write {Path.Combine(outDir, png)}: {e.Message}", ExitCodes.Failure);
             }
-            files.Add(new WrittenMap(png, npy, map.Method, map.ClassIndex, map.ClassName, map.Layer));
+            files.Add(new WrittenMap(png, npy, raw, map.Method, map.ClassIndex, map.ClassName, map.Layer));
         }
         return new PhotoResult(path, photo.Width, photo.Height, explanation.TopPredictions, null) { Files = files };
     }
 
-    private static void WritePredictions(string path, ICamModel model, string layer, IReadOnlyList<PhotoResult> photos)
+    private static void WritePredictions(string path, ExplainPlan plan, IReadOnlyList<PhotoResult> photos)
     {
         string temporary = path + ".tmp";
         using (var stream = File.Create(temporary))
         using (var writer = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
         {
             writer.WriteStartObject();
-            writer.WriteString("model", model.Name);
-            writer.WriteString("layer", layer);
-            writer.WriteNumber("inputWidth", model.Preprocessing.InputWidth);
-            writer.WriteNumber("inputHeight", model.Preprocessing.InputHeight);
+            writer.WriteString("model", plan.ModelName);
+            writer.WriteString("layer", plan.Layer.Name);
+            writer.WriteNumber("inputWidth", plan.Preprocessing.InputWidth);
+            writer.WriteNumber("inputHeight", plan.Preprocessing.InputHeight);
             writer.WriteStartArray("photos");
             foreach (PhotoResult photo in photos)
             {
@@ -297,6 +210,7 @@ internal static class ExplainCommand
                     writer.WriteStartObject();
                     writer.WriteString("png", file.Png);
                     writer.WriteString("npy", file.Npy);
+                    writer.WriteString("rawNpy", file.RawNpy);
                     writer.WriteString("method", file.Method);
                     writer.WriteNumber("classIndex", file.ClassIndex);
                     writer.WriteString("className", file.ClassName);
@@ -312,7 +226,7 @@ internal static class ExplainCommand
         File.Move(temporary, path, overwrite: true);
     }
 
-    private sealed record WrittenMap(string Png, string Npy, string Method, int ClassIndex, string ClassName, string Layer);
+    private sealed record WrittenMap(string Png, string Npy, string RawNpy, string Method, int ClassIndex, string ClassName, string Layer);
 
     private sealed record PhotoResult(string Path, int? Width, int? Height, IReadOnlyList<Prediction> Top, string? Error)
     {

@@ -1,10 +1,9 @@
+using CamStudio.Engine;
 using CamStudio.Engine.Models;
-using CamStudio.Engine.Models.Catalog;
-using CamStudio.Engine.Runtime;
 
 namespace CamStudio.Cli;
 
-/// <summary><c>camstudio layers</c>: the capturable layers of a model with output shapes, the automatic choice marked.</summary>
+/// <summary><c>camstudio layers</c>: the capturable layers of a model with output shapes (from <see cref="CamEngine"/>), the automatic choice marked.</summary>
 internal static class LayersCommand
 {
     public const string AutoRule =
@@ -12,29 +11,22 @@ internal static class LayersCommand
 
     public static int Run(string? modelName, string? weights, string? modelsDir, CliContext context)
     {
-        ModelCatalog catalog = context.Catalog(modelsDir);
-        using ICamModel model = ExplainCommand.LoadModel(catalog, modelName ?? ModelCatalog.DefaultModelName, weights, TorchRuntime.DefaultDevice);
-        string? auto = null;
-        try
-        {
-            auto = model.AutoLayer;
-        }
-        catch (InvalidOperationException)
-        {
-            // A model without any spatial layer: listed without a mark.
-        }
+        using var cli = new CliEngine(context.Catalog(modelsDir));
+        (string model, _) = cli.ModelAsync(modelName, weights, CancellationToken.None).GetAwaiter().GetResult();
+        EngineModelDetails details = cli.Engine.GetModelAsync(model).GetAwaiter().GetResult();
+        string auto = details.AutoLayer;
 
-        var p = model.Preprocessing;
-        context.Out.WriteLine($"Layers of {DisplayText.EscapeControl(model.Name)} (input 1×3×{p.InputHeight}×{p.InputWidth}, {model.Labels.Count} classes), in execution order:");
+        var p = details.Preprocessing;
+        context.Out.WriteLine($"Layers of {DisplayText.EscapeControl(details.Name)} (input 1×3×{p.InputHeight}×{p.InputWidth}, {details.Labels.Count} classes), in execution order:");
         // Layer names come from the model file: escaped, so a name cannot move the cursor or recolour the terminal.
-        int nameWidth = Math.Min(60, model.Layers.Max(l => DisplayText.EscapeControl(l.Name).Length));
-        int shapeWidth = model.Layers.Max(l => l.ShapeText.Length);
-        foreach (LayerInfo layer in model.Layers)
+        int nameWidth = Math.Min(60, details.Layers.Max(l => DisplayText.EscapeControl(l.Name).Length));
+        int shapeWidth = details.Layers.Max(l => l.ShapeText.Length);
+        foreach (LayerInfo layer in details.Layers)
         {
             string mark = layer.Name == auto ? "*" : " ";
             context.Out.WriteLine($"{mark} {DisplayText.EscapeControl(layer.Name).PadRight(nameWidth)}  {layer.ShapeText.PadRight(shapeWidth)}  {DisplayText.EscapeControl(layer.Kind)}");
         }
-        context.Out.WriteLine(auto is null ? "No layer has a spatial output, so this model has nothing to map." : AutoRule);
+        context.Out.WriteLine(AutoRule);
         return ExitCodes.Success;
     }
 }

@@ -58,6 +58,34 @@ public sealed class CamEngine : IDisposable
             throw new ArgumentException($"A model named '{name}' was already added.", nameof(name));
     }
 
+    /// <summary>
+    /// Loads a model that is not (or not only) in the catalog: a model folder, an .onnx file, or a torchvision
+    /// architecture with <paramref name="weights"/> (<see cref="ModelCatalog.Load(string, TorchSharp.torch.Device, string?)"/>),
+    /// on the torch thread, and adds it as <see cref="AddModel"/> does. Returns the name to put in a request (the
+    /// model's own name, made unique among added models). A file that is missing or will not load is a
+    /// <see cref="CamRequestException"/> on "model".
+    /// </summary>
+    public async Task<string> AddModelFileAsync(string nameOrPath, string? weights = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(nameOrPath);
+        ModelCatalog catalog = _models?.Catalog ?? throw new InvalidOperationException("Model files are loaded through the catalog: create the engine with LoadedModels.");
+        ICamModel model;
+        try
+        {
+            model = await _executor.RunAsync(_ => catalog.Load(nameOrPath, TorchRuntime.DefaultDevice, weights),
+                WorkPriority.Interactive, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ModelCatalogException ex)
+        {
+            throw new CamRequestException(ex.Kind == ModelCatalogErrorKind.MissingModel ? CamRequestErrorKind.UnknownModel : CamRequestErrorKind.ModelLoadFailed,
+                CamRequestFields.Model, ex.Message, ex);
+        }
+        string name = model.Name;
+        for (int n = 2; !_added.TryAdd(name, model); n++)
+            name = $"{model.Name}-{n}";
+        return name;
+    }
+
     /// <summary>Every model a request may name: those added, then the catalog's (broken ones listed with their problem).</summary>
     public IReadOnlyList<EngineModelSummary> ListModels()
     {

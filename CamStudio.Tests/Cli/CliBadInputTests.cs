@@ -1,3 +1,4 @@
+using CamStudio.Engine;
 using CamStudio.Engine.Cam;
 using CamStudio.Tests.Support;
 
@@ -25,7 +26,7 @@ public sealed class CliBadInputTests : IDisposable
         { ["--class", "top9"], 2, "camstudio: top9 asks for more classes than model 'pets' has (5)." },
         { ["--class", "top3,1"], 2, "camstudio: Classes 'top3,1' mix top3 with other classes" },
         { ["--layer", "layer5"], 2, "camstudio: Model 'pets' has no capturable layer 'layer5'. Closest of its" },
-        { ["--layer", "fc"], 2, "camstudio: Layer 'fc' of model 'pets' outputs 1×5; class activation maps need an N×C×H×W layer" },
+        { ["--layer", "fc"], 2, "camstudio: Layer 'fc' of model 'pets' outputs 1×5; class activation maps need a 4-D N×C×H×W activation." },
         { ["--method", "cam", "--layer", "layer3"], 2, "camstudio: Method cam needs global average pooling followed by one linear layer after layer 'layer3'" },
         { ["--alpha", "1.5"], 2, "camstudio: --alpha must be a number from 0 to 1, not 1.5." },
         { ["--alpha", "abc"], 2, "camstudio: Cannot parse argument 'abc' for option '--alpha' as a number." },
@@ -49,6 +50,37 @@ public sealed class CliBadInputTests : IDisposable
         Assert.StartsWith(message, Assert.Single(run.ErrorLines));
         Assert.Empty(run.Out);
         Assert.False(Directory.Exists(OutDir), "bad input must not create the output folder");
+    }
+
+    /// <summary>The engine's refusals by kind: a model or photo that cannot be used is a failure (1), wrong input is usage (2).</summary>
+    [Theory]
+    [InlineData(CamRequestErrorKind.UnknownModel, 1)]
+    [InlineData(CamRequestErrorKind.BrokenModel, 1)]
+    [InlineData(CamRequestErrorKind.ModelLoadFailed, 1)]
+    [InlineData(CamRequestErrorKind.BadPhoto, 1)]
+    [InlineData(CamRequestErrorKind.UnknownMethod, 2)]
+    [InlineData(CamRequestErrorKind.MethodNotApplicable, 2)]
+    [InlineData(CamRequestErrorKind.UnknownLayer, 2)]
+    [InlineData(CamRequestErrorKind.UnsupportedLayer, 2)]
+    [InlineData(CamRequestErrorKind.UnknownClass, 2)]
+    [InlineData(CamRequestErrorKind.InvalidValue, 2)]
+    [InlineData(CamRequestErrorKind.PhotoTooLarge, 2)]
+    [InlineData(CamRequestErrorKind.TooMuchWork, 2)]
+    public void EveryKindOfRefusalHasItsExitCode(CamRequestErrorKind kind, int exitCode)
+    {
+        Assert.Equal(12, Enum.GetValues<CamRequestErrorKind>().Length); // a new kind needs a row here
+        Assert.Equal(exitCode, CamStudio.Cli.ExitCodes.Of(kind));
+    }
+
+    [Fact]
+    public void AModelFileThatWillNotLoadIsExitCode1WithOneLine()
+    {
+        string broken = _temp.WriteText("broken.onnx", "not a protobuf at all");
+        CliRun run = CliRun.Invoke(_models.ModelsDir, "explain", SharedResources.Image("cat.bmp"), "--model", broken, "--out", OutDir);
+
+        Assert.True(run.ExitCode == 1, run.ToString());
+        Assert.StartsWith("camstudio: ", Assert.Single(run.ErrorLines));
+        Assert.False(Directory.Exists(OutDir));
     }
 
     [Fact]

@@ -32,11 +32,11 @@ public sealed class CliExplainTests : IDisposable
         foreach (string stem in new[] { "chelsea", "cat" })
             foreach (string method in new[] { "gradcam", "hirescam" })
                 foreach (int c in new[] { 0, 2 })
-                    expected.AddRange([$"{stem}.{method}.{c}.png", $"{stem}.{method}.{c}.npy"]);
+                    expected.AddRange([$"{stem}.{method}.{c}.png", $"{stem}.{method}.{c}.npy", $"{stem}.{method}.{c}.raw.npy"]);
         Assert.Equal(expected.Order(), Directory.GetFiles(outDir).Select(Path.GetFileName).Order());
 
         int fullRange = 0;
-        foreach (string npy in Directory.GetFiles(outDir, "*.npy"))
+        foreach (string npy in Directory.GetFiles(outDir, "*.npy").Where(f => !f.EndsWith(".raw.npy")))
         {
             (int[] shape, float[] values) = ReadNpyIndependently(npy);
             Assert.Equal([64, 64], shape);
@@ -91,6 +91,7 @@ public sealed class CliExplainTests : IDisposable
             string stem = Path.GetFileNameWithoutExtension(names[i]);
             Assert.Equal($"{stem}.layercam.{expectedOrder[0]}.png", file.GetProperty("png").GetString());
             Assert.Equal($"{stem}.layercam.{expectedOrder[0]}.npy", file.GetProperty("npy").GetString());
+            Assert.Equal($"{stem}.layercam.{expectedOrder[0]}.raw.npy", file.GetProperty("rawNpy").GetString());
             Assert.Equal("layercam", file.GetProperty("method").GetString());
             Assert.Equal(expectedOrder[0], file.GetProperty("classIndex").GetInt32());
             Assert.Equal("layer4", file.GetProperty("layer").GetString());
@@ -132,8 +133,11 @@ public sealed class CliExplainTests : IDisposable
 
         Assert.True(run.ExitCode == 0, run.ToString());
         Assert.Equal(9, Directory.GetFiles(outDir, "both.*.png").Length);
-        Assert.Equal(9, Directory.GetFiles(outDir, "both.*.npy").Length);
-        Assert.Equal(19, Directory.GetFiles(outDir).Length);
+        Assert.Equal(9, Directory.GetFiles(outDir, "both.*.raw.npy").Length);
+        Assert.Equal(18, Directory.GetFiles(outDir, "both.*.npy").Length); // normalised + raw
+        Assert.Equal(28, Directory.GetFiles(outDir).Length);
+        foreach (string raw in Directory.GetFiles(outDir, "both.*.raw.npy"))
+            Assert.Equal([7, 7], ReadNpyIndependently(raw).Shape); // MobileNetV2's last feature map at 224×224
 
         using JsonDocument json = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "predictions.json")));
         JsonElement photo = json.RootElement.GetProperty("photos")[0];
@@ -215,7 +219,7 @@ public sealed class CliExplainTests : IDisposable
 
         string[] files = Directory.GetFiles(one).Select(Path.GetFileName).Order().ToArray()!;
         Assert.Equal(files, Directory.GetFiles(three).Select(Path.GetFileName).Order());
-        Assert.Equal(3 * 2 * 2 * 2 + 1, files.Length); // photos × classes × methods × (png, npy) + predictions.json
+        Assert.Equal(3 * 2 * 2 * 3 + 1, files.Length); // photos × classes × methods × (png, npy, raw.npy) + predictions.json
         foreach (string npy in files.Where(f => f.EndsWith(".npy")))
         {
             float[] a = ReadNpyIndependently(Path.Combine(one, npy)).Values, b = ReadNpyIndependently(Path.Combine(three, npy)).Values;
@@ -240,7 +244,7 @@ public sealed class CliExplainTests : IDisposable
         Assert.StartsWith($"camstudio: {truncated}: ", run.ErrorLines[0]);
         Assert.Equal($"camstudio: {missing}: the file does not exist", run.ErrorLines[1]);
         Assert.StartsWith($"camstudio: {notAnImage}: ", run.ErrorLines[2]);
-        Assert.Equal(["cat.gradcam.1.npy", "cat.gradcam.1.png", "coffee.gradcam.1.npy", "coffee.gradcam.1.png", "predictions.json"],
+        Assert.Equal(["cat.gradcam.1.npy", "cat.gradcam.1.png", "cat.gradcam.1.raw.npy", "coffee.gradcam.1.npy", "coffee.gradcam.1.png", "coffee.gradcam.1.raw.npy", "predictions.json"],
             Directory.GetFiles(outDir).Select(Path.GetFileName).Order());
 
         using JsonDocument json = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "predictions.json")));

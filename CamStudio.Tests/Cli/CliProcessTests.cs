@@ -27,7 +27,7 @@ public sealed class CliProcessTests : IDisposable
         var (exitCode, output, error) = RunCamstudio(CliModels.Shared.ModelsDir,
             "explain", SharedResources.Image("cat.bmp"), "--model", "pets", "--class", "2", "--method", "gradcam,eigencam", "--out", outDir);
         Assert.True(exitCode == 0, error + output);
-        Assert.Equal(["cat.eigencam.2.npy", "cat.eigencam.2.png", "cat.gradcam.2.npy", "cat.gradcam.2.png", "predictions.json"],
+        Assert.Equal(["cat.eigencam.2.npy", "cat.eigencam.2.png", "cat.eigencam.2.raw.npy", "cat.gradcam.2.npy", "cat.gradcam.2.png", "cat.gradcam.2.raw.npy", "predictions.json"],
             Directory.GetFiles(outDir).Select(Path.GetFileName).Order());
 
         var bad = RunCamstudio(CliModels.Shared.ModelsDir, "explain", SharedResources.Image("cat.bmp"), "--model", "pets", "--method", "nope", "--out", outDir);

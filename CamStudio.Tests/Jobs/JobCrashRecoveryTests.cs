@@ -38,7 +38,7 @@ public sealed class JobCrashRecoveryTests : IDisposable
         string results = new JobFiles(_data).ResultsDirectory(jobId);
         return store.ListPhotos(jobId).Where(p => p.State != PhotoState.Pending).ToDictionary(p => p.Index, p =>
         {
-            var files = p.Maps.SelectMany(m => new[] { m.NpyFile, m.OverlayFile }).Append(p.ThumbnailFile!)
+            var files = p.Maps.SelectMany(m => new[] { m.NpyFile, m.RawNpyFile!, m.OverlayFile }).Append(p.ThumbnailFile!)
                 .ToDictionary(f => f, f =>
                 {
                     string path = Path.Combine(results, f);
@@ -133,7 +133,10 @@ public sealed class JobCrashRecoveryTests : IDisposable
         {
             Assert.Equal(2, photo.Maps.Count); // 2 methods × top-1
             foreach (JobMapFile map in photo.Maps)
-                Assert.Equal([7, 7], NpyFormat.ReadFile(Path.Combine(results, map.NpyFile)).Shape);
+            {
+                Assert.Equal([224, 224], NpyFormat.ReadFile(Path.Combine(results, map.NpyFile)).Shape);
+                Assert.Equal([7, 7], NpyFormat.ReadFile(Path.Combine(results, map.RawNpyFile!)).Shape);
+            }
         }
         using var connection = new SqliteConnection($"Data Source={Path.Combine(_data, "jobs.db")}");
         connection.Open();

@@ -149,7 +149,7 @@ public sealed class JobsApiTests : IDisposable
         List<string[]> rows;
         using (var reader = new StreamReader(zip.GetEntry("results.csv")!.Open()))
             rows = ParseCsv(reader.ReadToEnd());
-        Assert.Equal(["file", "status", "class_index", "class_name", "probability", "method", "layer", "map_file", "overlay_file", "error"], rows[0]);
+        Assert.Equal(["file", "status", "class_index", "class_name", "probability", "method", "layer", "map_file", "raw_map_file", "overlay_file", "error"], rows[0]);
         Assert.Equal(4 * 2, rows.Count - 1); // photos × classes (top-1) × methods
         var store = _app.Services.GetRequiredService<JobStore>();
         foreach (JobPhoto photo in store.ListPhotos(jobId))
@@ -162,14 +162,13 @@ public sealed class JobsApiTests : IDisposable
                 Assert.Equal(photo.Top1Probability!.Value, float.Parse(row[4], System.Globalization.CultureInfo.InvariantCulture));
                 Assert.Contains(row[7], names);
                 Assert.Contains(row[8], names);
-                byte[] npy = ReadAll(zip.GetEntry(row[7])!);
-                Assert.Equal(0x93, npy[0]);
-                string header = Encoding.ASCII.GetString(npy, 10, BitConverter.ToUInt16(npy, 8));
-                Assert.Contains("'descr': '<f4'", header);
-                Assert.Contains("'shape': (7, 7)", header); // MobileNetV2's last 7×7 feature map at 224×224
-                Assert.Equal(0, (10 + header.Length) % 64);
-                Assert.Equal(10 + header.Length + 49 * 4, npy.Length);
-                Assert.Equal(0x89, ReadAll(zip.GetEntry(row[8])!)[0]); // PNG signature
+                Assert.Contains(row[9], names);
+                // The one .npy contract: <stem>.<method>.<class>.npy at the input's 224×224, normalised; .raw.npy at the layer's 7×7.
+                Assert.EndsWith($".{map.Method}.{map.ClassIndex}.npy", row[7]);
+                Assert.Equal(row[7][..^".npy".Length] + ".raw.npy", row[8]);
+                AssertNpy(ReadAll(zip.GetEntry(row[7])!), 224, 224);
+                AssertNpy(ReadAll(zip.GetEntry(row[8])!), 7, 7); // MobileNetV2's last 7×7 feature map at 224×224
+                Assert.Equal(0x89, ReadAll(zip.GetEntry(row[9])!)[0]); // PNG signature
             }
         }
 
@@ -189,6 +188,21 @@ public sealed class JobsApiTests : IDisposable
         DateTimeOffset started = manifest.GetProperty("startedUtc").GetDateTimeOffset();
         DateTimeOffset finished = manifest.GetProperty("finishedUtc").GetDateTimeOffset();
         Assert.True(created <= started && started <= finished);
+        JsonElement[] listed = [.. manifest.GetProperty("maps").EnumerateArray()];
+        Assert.Equal(rows.Count - 1, listed.Length);
+        Assert.All(listed, m => Assert.Contains(m.GetProperty("npy").GetString()!, names));
+        Assert.All(listed, m => Assert.Contains(m.GetProperty("rawNpy").GetString()!, names));
+    }
+
+    /// <summary>A float32 .npy of <paramref name="rows"/>×<paramref name="columns"/>, read by the format spec (NEP 1).</summary>
+    private static void AssertNpy(byte[] npy, int rows, int columns)
+    {
+        Assert.Equal(0x93, npy[0]);
+        string header = Encoding.ASCII.GetString(npy, 10, BitConverter.ToUInt16(npy, 8));
+        Assert.Contains("'descr': '<f4'", header);
+        Assert.Contains($"'shape': ({rows}, {columns})", header);
+        Assert.Equal(0, (10 + header.Length) % 64);
+        Assert.Equal(10 + header.Length + rows * columns * 4, npy.Length);
     }
 
     [Fact]

@@ -1,5 +1,8 @@
+using CamStudio.Engine;
+using CamStudio.Engine.Models;
 using CamStudio.Tests.Jobs.Support;
 using CamStudio.Tests.Support;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 
 namespace CamStudio.Tests.Jobs;
@@ -49,5 +52,47 @@ public sealed class JobsPageEndToEndTests : IDisposable
         Assert.InRange(shown, 1, 2);
         foreach (var card in await page.Locator("[data-photo]").AllAsync())
             Assert.Contains(firstClass.Split(',')[0], await card.InnerTextAsync());
+    }
+
+    [Fact]
+    public async Task TheFormOffersOnlyTheMethodsTheEngineListsAndShowsRefusalsBesideTheirField()
+    {
+        Assert.True(File.Exists(Chromium), $"Debian's Chromium is missing at {Chromium}: run scripts/setup.sh --with-browser.");
+        var engine = _app.Services.GetRequiredService<CamEngine>();
+        EngineModelDetails model = await engine.GetModelAsync(null);
+        string? layer = null;
+        MethodAvailability? cam = null;
+        foreach (LayerInfo candidate in model.Layers.Where(l => l.Shape.Length == 4 && l.Name != model.AutoLayer))
+        {
+            cam = (await engine.MethodsForAsync(null, candidate.Name)).Single(m => m.Id == "cam");
+            if (!cam.IsAvailable)
+            {
+                layer = candidate.Name;
+                break;
+            }
+        }
+        Assert.NotNull(layer);
+
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions { ExecutablePath = Chromium, Headless = true, Args = ["--no-sandbox"] });
+        IPage page = await browser.NewPageAsync(new BrowserNewPageOptions { BaseURL = _app.ServerAddress.ToString() });
+        await page.GotoAsync("jobs");
+        await page.WaitForSelectorAsync("[data-jobs-page][data-interactive='true']");
+        // At the default layer CAM applies; at the chosen layer it is greyed out with the engine's reason.
+        Assert.Equal(0, await page.Locator("[data-method='cam'][data-unavailable]").CountAsync());
+        ILocator layerInput = page.Locator("[data-field='layer']").Locator("xpath=descendant-or-self::input").First;
+        await layerInput.FillAsync(layer);
+        await layerInput.PressAsync("Tab");
+        ILocator disabledCam = page.Locator("[data-method='cam'][data-unavailable]");
+        await disabledCam.WaitForAsync(new LocatorWaitForOptions { Timeout = 30_000 });
+        Assert.Equal(cam!.Reason, await disabledCam.GetAttributeAsync("data-unavailable"));
+        Assert.Equal(1, await page.Locator("[data-method='gradcam']:not([data-unavailable])").CountAsync());
+
+        // An unknown model: the message sits under the model field, not in a general alert.
+        ILocator modelInput = page.Locator("[data-field='model']").Locator("xpath=descendant-or-self::input").First;
+        await modelInput.FillAsync("nosuchmodel");
+        await modelInput.PressAsync("Tab");
+        await page.Locator(".mud-input-helper-text.mud-input-error:has-text(\"nosuchmodel\")").WaitForAsync(new LocatorWaitForOptions { Timeout = 30_000 });
+        Assert.Equal(0, await page.Locator("[data-jobs-error]").CountAsync());
     }
 }

@@ -32,8 +32,8 @@ public sealed class PresenterHubEndToEndTests : IDisposable
     {
         var explainer = _app.Services.GetRequiredService<IPhotoBatchExplainer>();
         var settings = new JobSettings("", ["gradcam"], classIndex.ToString(System.Globalization.CultureInfo.InvariantCulture), "auto");
-        PreparedJob prepared = await explainer.PrepareAsync(settings, CancellationToken.None);
-        var outcome = Assert.IsType<PhotoOutcome.Explained>(Assert.Single(await explainer.ExplainBatchAsync(prepared, [SharedResources.Image("cat.bmp")], CancellationToken.None)));
+        PreparedJob prepared = await explainer.PrepareAsync(settings, "test", CancellationToken.None);
+        var outcome = Assert.IsType<PhotoOutcome.Explained>(Assert.Single(await explainer.ExplainBatchAsync(prepared, [SharedResources.Image("cat.bmp")], null, CancellationToken.None)));
         var map = Assert.Single(outcome.Explanation.Maps);
         Assert.Equal(classIndex, map.ClassIndex);
         float probability = outcome.Explanation.TopPredictions.FirstOrDefault(p => p.ClassIndex == classIndex)?.Probability ?? 0;

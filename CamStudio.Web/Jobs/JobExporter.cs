@@ -7,8 +7,10 @@ using System.Text.Json;
 namespace CamStudio.Web.Jobs;
 
 /// <summary>
-/// A job's results as one ZIP: <c>overlays/*.png</c>, <c>maps/*.npy</c>, <c>results.csv</c> (one row per photo ×
-/// class × method; failed photos get one row with their error) and <c>manifest.json</c>.
+/// A job's results as one ZIP: <c>overlays/*.png</c>, <c>maps/*.npy</c> (the one .npy contract of
+/// <see cref="CamStudio.Engine.Imaging.MapFiles"/>: <c>&lt;stem&gt;.&lt;method&gt;.&lt;class&gt;.npy</c> normalised at the
+/// model input's size, <c>.raw.npy</c> raw at the layer's), <c>results.csv</c> (one row per photo × class × method;
+/// failed photos get one row with their error) and <c>manifest.json</c>, both naming every file.
 /// </summary>
 public sealed class JobExporter(JobStore store, JobFiles files)
 {
@@ -34,6 +36,8 @@ public sealed class JobExporter(JobStore store, JobFiles files)
             {
                 zip.CreateEntryFromFile(JobFiles.Inside(results, map.OverlayFile), map.OverlayFile, CompressionLevel.NoCompression);
                 zip.CreateEntryFromFile(JobFiles.Inside(results, map.NpyFile), map.NpyFile, CompressionLevel.Fastest);
+                if (map.RawNpyFile is not null)
+                    zip.CreateEntryFromFile(JobFiles.Inside(results, map.RawNpyFile), map.RawNpyFile, CompressionLevel.Fastest);
             }
         }
         var csv = zip.CreateEntry("results.csv", CompressionLevel.Fastest);
@@ -62,25 +66,31 @@ public sealed class JobExporter(JobStore store, JobFiles files)
         explained = job.Done,
         failed = job.Failed,
         skippedEntries = job.Skipped,
+        npy = new { normalised = "<stem>.<method>.<class>.npy: float32, model input size, normalised to [0, 1]", raw = "<stem>.<method>.<class>.raw.npy: float32, layer size, the method's raw values" },
+        maps = photos.Where(p => p.State == PhotoState.Done).SelectMany(p => p.Maps.Select(m => new
+        {
+            file = p.FileName, method = m.Method, classIndex = m.ClassIndex, className = m.ClassName, layer = m.Layer,
+            npy = m.NpyFile, rawNpy = m.RawNpyFile, overlay = m.OverlayFile,
+        })),
     };
 
     /// <summary>RFC 4180 CSV: a header, then one row per photo × class × method.</summary>
     public static string ResultsCsv(IReadOnlyList<JobPhoto> photos)
     {
         var csv = new StringBuilder();
-        AppendRow(csv, "file", "status", "class_index", "class_name", "probability", "method", "layer", "map_file", "overlay_file", "error");
+        AppendRow(csv, "file", "status", "class_index", "class_name", "probability", "method", "layer", "map_file", "raw_map_file", "overlay_file", "error");
         foreach (JobPhoto photo in photos)
         {
             if (photo.State != PhotoState.Done)
             {
-                AppendRow(csv, photo.FileName, photo.State.ToString().ToLowerInvariant(), "", "", "", "", "", "", "", photo.Error ?? "");
+                AppendRow(csv, photo.FileName, photo.State.ToString().ToLowerInvariant(), "", "", "", "", "", "", "", "", photo.Error ?? "");
                 continue;
             }
             foreach (JobMapFile map in photo.Maps)
             {
                 AppendRow(csv, photo.FileName, "done", map.ClassIndex.ToString(CultureInfo.InvariantCulture), map.ClassName,
                     float.IsNaN(map.Probability) ? "" : map.Probability.ToString("R", CultureInfo.InvariantCulture),
-                    map.Method, map.Layer, map.NpyFile, map.OverlayFile, "");
+                    map.Method, map.Layer, map.NpyFile, map.RawNpyFile ?? "", map.OverlayFile, "");
             }
         }
         return csv.ToString();

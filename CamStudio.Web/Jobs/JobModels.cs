@@ -68,7 +68,12 @@ public enum PhotoState
 }
 
 /// <summary>One explained map of a photo as stored: files are relative to the job's results folder.</summary>
-public sealed record JobMapFile(string Method, int ClassIndex, string ClassName, float Probability, string Layer, string NpyFile, string OverlayFile);
+/// <param name="NpyFile">The map at the model input's size, normalised to [0, 1] (<see cref="CamStudio.Engine.Imaging.MapFiles"/>).</param>
+public sealed record JobMapFile(string Method, int ClassIndex, string ClassName, float Probability, string Layer, string NpyFile, string OverlayFile)
+{
+    /// <summary>The raw map at the layer's size; null for results written before raw maps were kept.</summary>
+    public string? RawNpyFile { get; init; }
+}
 
 /// <summary>One photo of a job and, once finished, its result.</summary>
 public sealed record JobPhoto(
@@ -91,7 +96,11 @@ public sealed record JobPhoto(
 
 public sealed record JobPrediction(int ClassIndex, string ClassName, float Probability);
 
-/// <summary>The SignalR message sent to a job's followers after every photo and once at the end.</summary>
+/// <summary>
+/// The SignalR message sent to a job's followers after every photo and once at the end; while a slow method (Score-CAM,
+/// Ablation-CAM) runs, also about ten times a second with the job's forward passes done of all it needs
+/// (<paramref name="DoneForwards"/> of <paramref name="TotalForwards"/>; null for one-pass methods).
+/// </summary>
 public sealed record JobProgress(
     string JobId,
     string State,
@@ -106,7 +115,9 @@ public sealed record JobProgress(
     long ElapsedMs,
     long? EtaMs,
     string? Error,
-    long? FinishedAtUnixMs = null);
+    long? FinishedAtUnixMs = null,
+    long? DoneForwards = null,
+    long? TotalForwards = null);
 
 /// <summary>A job that is not accepted (or not continued): the HTTP status, a title and a message saying why.</summary>
 public class JobRefusedException(int statusCode, string title, string message) : Exception(message)

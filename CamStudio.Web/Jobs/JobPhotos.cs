@@ -1,7 +1,10 @@
+using CamStudio.Web.Access;
+using CamStudio.Web.Studio;
+
 namespace CamStudio.Web.Jobs;
 
-/// <summary>A job's input photos for other parts of the app (the explorer's "open from job" link).</summary>
-public sealed class JobPhotos(JobStore store, JobFiles files)
+/// <summary>A job's input photos for other parts of the app (the API's photo download, the studio's "open from job" link).</summary>
+public sealed class JobPhotos(JobStore store, JobFiles files) : IJobPhotoSource
 {
     /// <summary>Photo <paramref name="photo"/> of job <paramref name="jobId"/> as uploaded, or null when there is none.</summary>
     /// <returns>Its display name and an open read stream (the caller disposes it).</returns>
@@ -15,5 +18,14 @@ public sealed class JobPhotos(JobStore store, JobFiles files)
             return null;
         string path = JobFiles.Inside(files.InputDirectory(jobId), input);
         return File.Exists(path) ? (Path.GetFileName(found.FileName), File.OpenRead(path)) : null;
+    }
+
+    /// <summary>The studio's view: another session's job (or jobs being off) is "no photo", as in the jobs API.</summary>
+    public Task<JobPhotoFile?> OpenAsync(string jobId, int index, StudioCaller caller, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        if (store.UnavailableReason is not null || !JobFiles.IsValidId(jobId) || store.GetJob(jobId) is not { } job || !caller.CanAccess(job.Owner))
+            return Task.FromResult<JobPhotoFile?>(null);
+        return Task.FromResult(Open(jobId, index) is { } found ? new JobPhotoFile(found.FileName, found.Content) : null);
     }
 }

@@ -1,7 +1,8 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text;
-using CamStudio.Engine.Cam;
+using CamStudio.Engine;
+using CamStudio.Engine.Imaging;
 using Microsoft.Extensions.Options;
 
 namespace CamStudio.Web.Jobs;
@@ -49,7 +50,7 @@ public sealed class JobRunner : BackgroundService
 
     private sealed record RunningJob(CancellationTokenSource Cancel, TaskCompletionSource Stopped);
 
-    /// <summary>Cancels a queued or running job. A running job stops after its current batch. False when already final.</summary>
+    /// <summary>Cancels a queued or running job. A running job's batch stops at the engine's next chunk. False when already final.</summary>
     public async Task<bool> CancelAsync(string jobId)
     {
         JobInfo? job = _store.GetJob(jobId);
@@ -249,8 +250,9 @@ public sealed class JobRunner : BackgroundService
             _logger.LogWarning("Job {JobId} failed: {Reason}", id, reason);
             await FinishAsync(id, JobState.Failed, reason);
         }
-        catch (JobRefusedException ex)
+        catch (Exception ex) when (ex is JobRefusedException or CamRequestException)
         {
+            // Settings the engine accepted at submission but not now (the model was removed or replaced since).
             _logger.LogWarning("Job {JobId} failed: {Reason}", id, ex.Message);
             await FinishAsync(id, JobState.Failed, ex.Message);
         }
@@ -275,7 +277,7 @@ public sealed class JobRunner : BackgroundService
 
     private async Task RunAsync(JobInfo job, CancellationToken cancellationToken)
     {
-        PreparedJob prepared = await _explainer.PrepareAsync(job.Settings, cancellationToken);
+        PreparedJob prepared = await _explainer.PrepareAsync(job.Settings, job.Owner, cancellationToken);
         var pending = _store.PendingPhotos(job.Id);
         string results = _files.ResultsDirectory(job.Id);
         Directory.CreateDirectory(results);
@@ -300,9 +302,19 @@ public sealed class JobRunner : BackgroundService
             var batch = pending.Skip(start).Take(batchSize).ToList();
             var paths = batch.Select(p => JobFiles.Inside(inputs, p.InputFile)).ToList();
             IReadOnlyList<PhotoOutcome> outcomes;
+            // Slow methods: the batch's forwards as job-wide messages (one-pass methods send one message per photo only).
+            int doneBefore = done, failedBefore = failed, computedBefore = computedThisRun;
+            JobForwardProgress? forwards = prepared.ForwardsPerPhoto == 0 ? null : new JobForwardProgress(_publisher, p =>
+            {
+                long perPhoto = prepared.ForwardsPerPhoto, total = perPhoto * job.Total, doneForwards = perPhoto * (doneBefore + failedBefore) + p.DoneForwards;
+                long thisRun = perPhoto * computedBefore + p.DoneForwards, elapsed = clock.ElapsedMilliseconds;
+                long? eta = thisRun > 0 ? elapsed * Math.Max(0, total - doneForwards) / thisRun : null;
+                return new JobProgress(job.Id, JobState.Running.ToText(), doneBefore, job.Total, failedBefore, null, null, null, null, null,
+                    elapsed, eta, null, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), doneForwards, total);
+            });
             try
             {
-                outcomes = await _explainer.ExplainBatchAsync(prepared, paths, cancellationToken);
+                outcomes = await _explainer.ExplainBatchAsync(prepared, paths, forwards, cancellationToken);
                 if (outcomes.Count != batch.Count)
                     throw new InvalidOperationException($"The explainer returned {outcomes.Count} outcomes for {batch.Count} photos.");
             }
@@ -311,6 +323,12 @@ public sealed class JobRunner : BackgroundService
                 string errorId = ErrorIds.New();
                 _logger.LogWarning(ex, "Batch of job {JobId} failed (error id {ErrorId})", job.Id, errorId);
                 outcomes = [.. batch.Select(_ => new PhotoOutcome.Failed($"The engine failed on this photo's batch; see the server log (id {errorId})."))];
+            }
+            finally
+            {
+                // Forward messages of this batch go out before its photos' messages.
+                if (forwards is not null)
+                    await forwards.DrainAsync();
             }
             for (int i = 0; i < batch.Count; i++)
             {
@@ -352,7 +370,7 @@ public sealed class JobRunner : BackgroundService
         }
         var explained = (PhotoOutcome.Explained)outcome;
         long bytes = explained.ThumbnailPng.Length + explained.OverlayPngs.Sum(p => (long)p.Length)
-            + explained.Explanation.Maps.Sum(m => 128L + 4L * m.Map.Height * m.Map.Width);
+            + explained.Explanation.Maps.Sum(m => 256L + 4L * (m.Map.Map.Height * m.Map.Map.Width + (long)m.Map.InputHeight * m.Map.InputWidth));
         _disk.EnsureRoom(bytes, $"the results of {fileName}");
         try
         {
@@ -374,14 +392,17 @@ public sealed class JobRunner : BackgroundService
         var maps = new List<JobMapFile>();
         for (int m = 0; m < explained.Explanation.Maps.Count; m++)
         {
-            ClassMap map = explained.Explanation.Maps[m];
-            string baseName = $"{stem}__{SafeStem(map.Method)}__{map.ClassIndex}";
-            string npy = $"maps/{baseName}.npy";
-            string png = $"overlays/{baseName}.png";
-            JobFiles.WriteAtomically(JobFiles.Inside(results, npy), NpyFloat32.Encode(map.Map.Raw, map.Map.Height, map.Map.Width));
+            PlacedClassMap map = explained.Explanation.Maps[m];
+            // The one .npy contract (MapFiles): <stem>.<method>.<class>.npy normalised at input size, .raw.npy at layer size.
+            string method = SafeStem(map.Method);
+            string npy = "maps/" + MapFiles.NormalisedName(stem, method, map.ClassIndex);
+            string rawNpy = "maps/" + MapFiles.RawName(stem, method, map.ClassIndex);
+            string png = $"overlays/{stem}.{method}.{map.ClassIndex}.png";
+            JobFiles.WriteAtomically(JobFiles.Inside(results, npy), MapFiles.NormalisedNpy(map.Map));
+            JobFiles.WriteAtomically(JobFiles.Inside(results, rawNpy), MapFiles.RawNpy(map.Map));
             JobFiles.WriteAtomically(JobFiles.Inside(results, png), explained.OverlayPngs[m]);
             float probability = predictions.FirstOrDefault(p => p.ClassIndex == map.ClassIndex)?.Probability ?? float.NaN;
-            maps.Add(new JobMapFile(map.Method, map.ClassIndex, map.ClassName, probability, map.Layer, npy, png));
+            maps.Add(new JobMapFile(map.Method, map.ClassIndex, map.ClassName, probability, map.Layer, npy, png) { RawNpyFile = rawNpy });
         }
         string thumbnail = $"thumbs/{index:D4}.png";
         JobFiles.WriteAtomically(JobFiles.Inside(results, thumbnail), explained.ThumbnailPng);

@@ -1,3 +1,4 @@
+using CamStudio.Engine;
 using CamStudio.Web.Access;
 
 namespace CamStudio.Web.Jobs;
@@ -27,19 +28,18 @@ public sealed class JobSubmitter(JobStore store, JobFiles files, PhotoIntake int
     /// <summary>Settings first (nothing is written for a job that would be refused anyway), then the photos.</summary>
     public async Task<JobInfo> SubmitAsync(StudioCaller caller, JobSettings settings, Func<JobIntake, Task> take, CancellationToken cancellationToken)
     {
-        await CheckSettingsAsync(settings, cancellationToken);
+        await CheckSettingsAsync(caller, settings, cancellationToken);
         using JobIntake job = Begin(caller);
         await take(job);
         return await CommitAsync(job, settings, cancellationToken);
     }
 
-    /// <summary>Unknown model, layer, method or class names are refused before the photos are queued.</summary>
-    public async Task CheckSettingsAsync(JobSettings settings, CancellationToken cancellationToken)
-    {
-        if (settings.Methods.Count == 0)
-            throw new JobInputException("No CAM method was chosen (e.g. methods=gradcam).");
-        await explainer.PrepareAsync(settings, cancellationToken);
-    }
+    /// <summary>
+    /// The engine plans the job as it will run it: an unknown model, layer, method or class, or a method that does not
+    /// apply at that layer, is a <see cref="CamRequestException"/> naming the field, before the photos are queued.
+    /// </summary>
+    public async Task CheckSettingsAsync(StudioCaller caller, JobSettings settings, CancellationToken cancellationToken) =>
+        await explainer.PrepareAsync(settings, caller.SessionId, cancellationToken);
 
     /// <summary>
     /// A new, empty job of <paramref name="caller"/> (streamed uploads fill it before their settings are known).
@@ -57,7 +57,7 @@ public sealed class JobSubmitter(JobStore store, JobFiles files, PhotoIntake int
     /// <summary>Checks the settings (again: cheap once the model is loaded) and stores the job; the intake's folder is kept.</summary>
     public async Task<JobInfo> CommitAsync(JobIntake job, JobSettings settings, CancellationToken cancellationToken)
     {
-        await CheckSettingsAsync(settings, cancellationToken);
+        await CheckSettingsAsync(job.Caller, settings, cancellationToken);
         IntakeResult taken = job.Writer.Finish();
         try
         {

@@ -1,3 +1,4 @@
+using CamStudio.Engine;
 using CamStudio.Web.Access;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.StaticFiles;
@@ -109,6 +110,10 @@ public static class JobsApi
         catch (JobRefusedException ex)
         {
             return Results.Problem(title: ex.Title, detail: ex.Message, statusCode: ex.StatusCode);
+        }
+        catch (CamRequestException ex)
+        {
+            return JobRequestProblems.Of(ex);
         }
         catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {

@@ -8,7 +8,10 @@ namespace CamStudio.Web.Jobs;
 /// <summary>Wiring of batch jobs.</summary>
 public static class JobsServiceCollectionExtensions
 {
-    /// <summary>Registers the job store, runner, intake, export and hubs.</summary>
+    /// <summary>
+    /// Registers the jobs feature: store, runner, intake, export, hub, the studio's <see cref="CamStudio.Web.Studio.IJobPhotoSource"/>
+    /// and the explainer over the shared <see cref="CamStudio.Engine.CamEngine"/>.
+    /// </summary>
     public static IServiceCollection AddCamStudioJobs(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<JobOptions>()
@@ -28,6 +31,7 @@ public static class JobsServiceCollectionExtensions
         services.TryAddSingleton<JobQuota>();
         services.TryAddSingleton<JobExporter>();
         services.TryAddSingleton<JobPhotos>();
+        services.TryAddSingleton<CamStudio.Web.Studio.IJobPhotoSource>(sp => sp.GetRequiredService<JobPhotos>());
         services.TryAddSingleton<JobSubmitter>();
         services.TryAddSingleton<JobProgressPublisher>();
         services.TryAddSingleton<JobRunner>();

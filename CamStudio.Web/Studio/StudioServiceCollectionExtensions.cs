@@ -20,10 +20,7 @@ public static class StudioServiceCollectionExtensions
         services.TryAddSingleton<StudioPictures>();
         services.AddStudioSession();
         services.AddScoped<CircuitCaller>();
-        // The jobs feature's photos, when it is registered (the adapter resolves the store lazily).
-        services.TryAddSingleton<IJobPhotoSource>(sp => sp.GetService<CamStudio.Web.Jobs.JobStore>() is { } store && sp.GetService<CamStudio.Web.Jobs.JobFiles>() is { } files
-            ? new JobStorePhotoSource(store, files)
-            : new NoJobPhotos());
+        // IJobPhotoSource is the jobs feature's (AddCamStudioJobs); without jobs the studio's job links open nothing.
         return services;
     }
 
@@ -44,12 +41,5 @@ public static class StudioServiceCollectionExtensions
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode(o => o.ContentSecurityFrameAncestorsPolicy = "'none'");
         app.MapStudioApi();
         return app;
-    }
-
-    /// <summary>No batch jobs in this app: every job link opens nothing.</summary>
-    private sealed class NoJobPhotos : IJobPhotoSource
-    {
-        public Task<JobPhotoFile?> OpenAsync(string jobId, int index, StudioCaller caller, CancellationToken cancellationToken) =>
-            Task.FromResult<JobPhotoFile?>(null);
     }
 }

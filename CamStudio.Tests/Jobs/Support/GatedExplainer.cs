@@ -1,3 +1,4 @@
+using CamStudio.Engine.Cam;
 using CamStudio.Web.Jobs;
 
 namespace CamStudio.Tests.Jobs.Support;
@@ -30,13 +31,15 @@ public sealed class GatedExplainer : IPhotoBatchExplainer
         }
     }
 
-    public Task<PreparedJob> PrepareAsync(JobSettings settings, CancellationToken cancellationToken) => Explainer.PrepareAsync(settings, cancellationToken);
+    public Task<PreparedJob> PrepareAsync(JobSettings settings, string owner, CancellationToken cancellationToken) =>
+        Explainer.PrepareAsync(settings, owner, cancellationToken);
 
-    public async Task<IReadOnlyList<PhotoOutcome>> ExplainBatchAsync(PreparedJob job, IReadOnlyList<string> photoPaths, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<PhotoOutcome>> ExplainBatchAsync(PreparedJob job, IReadOnlyList<string> photoPaths, IProgress<ExplainProgress>? progress,
+        CancellationToken cancellationToken)
     {
         if (_closed)
             await _batches.WaitAsync(cancellationToken);
-        var outcomes = await Explainer.ExplainBatchAsync(job, photoPaths, cancellationToken);
+        var outcomes = await Explainer.ExplainBatchAsync(job, photoPaths, progress, cancellationToken);
         lock (_explained)
             _explained.AddRange(photoPaths);
         return outcomes;

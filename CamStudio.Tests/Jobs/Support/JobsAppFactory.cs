@@ -32,10 +32,12 @@ public sealed class JobsAppFactory : WebApplicationFactory<JobStore>
 
     private readonly IReadOnlyDictionary<string, string> _settings;
     private readonly bool _ownsData; // a data folder passed in (a restarted server) is the caller's to delete
+    private readonly string? _modelsDirectory;
 
     public JobsAppFactory(bool kestrel = false, int batchSize = 2, IPhotoBatchExplainer? explainer = null, IPAddress? listenOn = null,
-        IReadOnlyDictionary<string, string>? settings = null, string? dataDirectory = null)
+        IReadOnlyDictionary<string, string>? settings = null, string? dataDirectory = null, string? modelsDirectory = null)
     {
+        _modelsDirectory = modelsDirectory;
         _settings = settings ?? new Dictionary<string, string>();
         _ownsData = dataDirectory is null;
         _kestrel = kestrel;
@@ -95,7 +97,7 @@ public sealed class JobsAppFactory : WebApplicationFactory<JobStore>
                 services.AddSingleton(Disk);
             }
             services.RemoveAll<ModelCatalog>();
-            services.AddSingleton(_ => new ModelCatalog(TestModels.Directory));
+            services.AddSingleton(_ => new ModelCatalog(_modelsDirectory ?? TestModels.Directory));
             services.RemoveAll<IPhotoBatchExplainer>();
             services.AddSingleton<EnginePhotoBatchExplainer>();
             services.AddSingleton<IPhotoBatchExplainer>(sp =>

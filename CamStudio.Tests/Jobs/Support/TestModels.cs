@@ -1,3 +1,4 @@
+using CamStudio.Engine.Imaging;
 using CamStudio.Engine.Models.Catalog;
 using CamStudio.Tests.Support;
 
@@ -9,15 +10,19 @@ namespace CamStudio.Tests.Jobs.Support;
 /// </summary>
 public static class TestModels
 {
-    private static readonly Lazy<string> Folder = new(Create);
+    private static readonly Lazy<string> Folder = new(() => Create("models", ResizeMode.Stretch));
+    private static readonly Lazy<string> CropFolder = new(() => Create("models-crop", ResizeMode.CenterCrop));
 
     public static string Directory => Folder.Value;
 
+    /// <summary>A models folder holding the shared MobileNetV2 as "mobilenetv2" with <c>resize: center-crop</c> in its manifest.</summary>
+    public static string CenterCropDirectory => CropFolder.Value;
+
     public const string DefaultModel = ModelCatalog.DefaultModelName;
 
-    private static string Create()
+    private static string Create(string name, ResizeMode resize)
     {
-        string folder = Path.Combine(Path.GetTempPath(), "camstudio-jobs-tests", "models");
+        string folder = Path.Combine(Path.GetTempPath(), "camstudio-jobs-tests", name);
         var catalog = new ModelCatalog(folder);
         // Add validates by loading the model: run it on a thread of its own, like the torch thread of the app.
         Exception? error = null;
@@ -25,7 +30,7 @@ public static class TestModels
         {
             try
             {
-                catalog.Add(SharedResources.Model, new AddModelOptions { Name = DefaultModel, Labels = SharedResources.ImageNetLabels, IfMissing = true });
+                catalog.Add(SharedResources.Model, new AddModelOptions { Name = DefaultModel, Labels = SharedResources.ImageNetLabels, IfMissing = true, Resize = resize });
             }
             catch (Exception ex)
             {

@@ -1,16 +1,18 @@
+using CamStudio.Engine;
 using CamStudio.Web.Access;
-using CamStudio.Web.Jobs;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Forms;
 using MudBlazor;
 
-namespace CamStudio.Web.Components.Jobs;
+namespace CamStudio.Web.Jobs;
 
 /// <summary>
 /// <c>/jobs</c>: start a job (photos, a ZIP, or a server folder for the host), the queue with live progress bars,
 /// ETA and thumbnails as photos finish, cancel and delete; a page of <see cref="JobsApi.DefaultPageSize"/> jobs at a
 /// time. Uploads go straight into the job's folder (no temp copies). When jobs are off or waiting (read-only data
-/// folder, full disk) the page says why. Progress comes from <see cref="JobProgressPublisher"/> in-process.
+/// folder, full disk) the page says why. Progress comes from <see cref="JobProgressPublisher"/> in-process. The
+/// methods offered are those the engine lists as available for the chosen model and layer (the others disabled,
+/// the reason on hover); a job the engine refuses shows the message beside the field at fault.
 /// </summary>
 public sealed partial class JobsPage : IDisposable
 {
@@ -21,7 +23,8 @@ public sealed partial class JobsPage : IDisposable
     private JobInfo? _submitted;
     private IReadOnlyList<IBrowserFile> _photos = [];
     private IBrowserFile? _archive;
-    private string? _folder, _model, _classes, _layer, _error, _chosen;
+    private string? _folder, _model, _classes, _layer, _error, _errorField, _chosen;
+    private IReadOnlyList<MethodAvailability> _available = [];
     private bool _submitting, _interactive, _isLocal;
     private int _page = 1, _totalJobs;
     private string? _notice;
@@ -35,10 +38,50 @@ public sealed partial class JobsPage : IDisposable
     [Inject] private Microsoft.Extensions.Options.IOptions<JobOptions> Options { get; set; } = default!;
     [Inject] private CircuitCaller Caller { get; set; } = default!;
     [Inject] private ILogger<JobsPage> Logger { get; set; } = default!;
+    [Inject] private CamEngine Engine { get; set; } = default!;
 
     private bool CanSubmit => _photos.Count > 0 || _archive is not null || !string.IsNullOrWhiteSpace(_folder);
 
-    protected override void OnInitialized()
+    /// <summary>The engine's message for <paramref name="field"/> of the last refused job, or null.</summary>
+    private string? FieldError(string field) => _errorField == field ? _error : null;
+
+    private static bool IsFormField(string field) =>
+        field is CamRequestFields.Model or CamRequestFields.Methods or CamRequestFields.Classes or CamRequestFields.Layer;
+
+    protected override async Task OnInitializedAsync()
+    {
+        Start();
+        await RefreshMethodsAsync();
+    }
+
+    /// <summary>
+    /// The methods for the chosen model and layer, available or not with the reason. When the model or layer itself is
+    /// wrong, that field says why and every method stays listed (the job is refused at submission anyway).
+    /// </summary>
+    private async Task RefreshMethodsAsync()
+    {
+        try
+        {
+            _available = await Engine.MethodsForAsync(string.IsNullOrWhiteSpace(_model) ? null : _model.Trim(),
+                string.IsNullOrWhiteSpace(_layer) ? JobSettings.Default.Layer : _layer.Trim(), _lifetime.Token);
+            if (_errorField is CamRequestFields.Model or CamRequestFields.Layer)
+                (_error, _errorField) = (null, null);
+            // A method that does not apply here is not kept chosen.
+            var usable = _available.Where(m => m.IsAvailable).Select(m => m.Id).ToHashSet(StringComparer.OrdinalIgnoreCase);
+            _methods = [.. _methods.Where(usable.Contains)];
+        }
+        catch (CamRequestException ex)
+        {
+            (_error, _errorField) = (ex.Message, IsFormField(ex.Field) ? ex.Field : null);
+            _available = [.. Engine.Methods.All.Select(m => new MethodAvailability(m.Id, m.DisplayName, m.Paper, m.Requirements, true, null))];
+        }
+        catch (OperationCanceledException)
+        {
+            // The page is gone.
+        }
+    }
+
+    private void Start()
     {
         // Folder jobs read the server's disk: only the host gets the folder field.
         _isLocal = Caller.Value.IsHost;
@@ -117,6 +160,7 @@ public sealed partial class JobsPage : IDisposable
     {
         _submitting = true;
         _error = null;
+        _errorField = null;
         _submitted = null;
         try
         {
@@ -124,7 +168,7 @@ public sealed partial class JobsPage : IDisposable
             CancellationToken token = _lifetime.Token;
             if (_archive is null && _photos.Count == 0 && !(_isLocal && !string.IsNullOrWhiteSpace(_folder)))
                 return;
-            await Submitter.CheckSettingsAsync(settings, token);
+            await Submitter.CheckSettingsAsync(Caller.Value, settings, token);
             using (JobIntake intake = Submitter.Begin(Caller.Value))
             {
                 if (_archive is not null)
@@ -154,6 +198,11 @@ public sealed partial class JobsPage : IDisposable
         catch (JobRefusedException ex)
         {
             _error = ex.Message;
+        }
+        catch (CamRequestException ex)
+        {
+            // Refused at once, never accepted and then failing every photo: the message goes beside its field.
+            (_error, _errorField) = (ex.Message, IsFormField(ex.Field) ? ex.Field : null);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {

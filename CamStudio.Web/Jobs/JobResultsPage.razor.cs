@@ -1,8 +1,7 @@
 using CamStudio.Web.Access;
-using CamStudio.Web.Jobs;
 using Microsoft.AspNetCore.Components;
 
-namespace CamStudio.Web.Components.Jobs;
+namespace CamStudio.Web.Jobs;
 
 /// <summary>
 /// <c>/jobs/{id}</c>: the gallery of a job (thumbnails, predictions, filter by predicted class, failures), export,
