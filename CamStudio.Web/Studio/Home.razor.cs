@@ -94,20 +94,7 @@ public sealed partial class Home : IDisposable
         }
     }
 
-    /// <summary>Which methods apply to the model at the chosen layer (the pickers disable the others, with the reason).</summary>
-    private async Task LoadMethodsAsync()
-    {
-        try
-        {
-            _state.Availability = await Engine.MethodsForAsync(_state.Model, _state.Layer, _lifetime.Token);
-            _state.FieldErrors.Remove(CamRequestFields.Layer);
-        }
-        catch (CamRequestException ex)
-        {
-            _state.Availability = [];
-            _state.ShowError("The methods could not be listed", ex);
-        }
-    }
+    private Task LoadMethodsAsync() => _state.LoadMethodsAsync(Engine, _lifetime.Token);
 
     private async Task LoadModelDetailsAsync()
     {
@@ -116,13 +103,7 @@ public sealed partial class Home : IDisposable
         StateHasChanged();
         try
         {
-            _state.Details = await Engine.GetModelAsync(_state.Model, _lifetime.Token);
-            _state.FieldErrors.Remove(CamRequestFields.Model);
-            await LoadMethodsAsync();
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            _state.ShowError($"Model {_state.Model} could not be loaded", ex);
+            await _state.LoadModelAsync(Engine, _lifetime.Token);
         }
         finally
         {
@@ -252,27 +233,8 @@ public sealed partial class Home : IDisposable
         }
     }
 
-    /// <summary>What followers of a presentation see: the current tab's overlays, as already rendered here.</summary>
-    private void UpdatePresenterState()
-    {
-        if (_state.Photo is not { } photo)
-            return;
-        float Probability(int classIndex) => _state.Predictions.FirstOrDefault(p => p.ClassIndex == classIndex)?.Probability ?? 0f;
-        if (_state.Tab == 1 && _grid.View is { } grid && ReferenceEquals(grid.Photo, photo) && grid.Cells.All(row => row.All(c => c.Png is not null)))
-        {
-            var overlays = grid.Classes.Zip(grid.Cells).SelectMany(pair => pair.Second.Zip(grid.Methods,
-                (cell, method) => new PresentedOverlay(method.DisplayName, pair.First.Index, pair.First.Name, Probability(pair.First.Index), cell.Png!))).ToList();
-            _presenterState = new PresenterState(photo.FileName, null, _state.Model, grid.Classes.Select(c => c.Name).ToList(),
-                grid.Methods.Select(m => m.DisplayName).ToList(), _state.Layer, _state.Colormap, (float)_state.Opacity, grid.SharedRange is not null, overlays);
-        }
-        else if (_explore.Overlay is { } shown)
-        {
-            string method = _state.MethodName(shown.Map.Method);
-            _presenterState = new PresenterState(photo.FileName, null, _state.Model, [shown.Map.ClassName], [method], shown.Map.Layer,
-                _state.Colormap, (float)_state.Opacity, false,
-                [new PresentedOverlay(method, shown.Map.ClassIndex, shown.Map.ClassName, Probability(shown.Map.ClassIndex), shown.Png)]);
-        }
-    }
+    /// <summary>With nothing shown yet (no photo, no map), followers keep the last state published.</summary>
+    private void UpdatePresenterState() => _presenterState = StudioPresentation.Of(_state, _explore, _grid) ?? _presenterState;
 
     private void EnsureColorBar()
     {

@@ -89,6 +89,36 @@ public sealed class StudioState(IReadOnlyList<CamMethodInfo> methods, ILogger lo
         snackbar.Add(Error, Severity.Error);
     }
 
+    /// <summary>Which methods apply to the model at the chosen layer (the pickers disable the others, with the reason).</summary>
+    public async Task LoadMethodsAsync(IStudioEngine engine, CancellationToken cancellationToken)
+    {
+        try
+        {
+            Availability = await engine.MethodsForAsync(Model, Layer, cancellationToken);
+            FieldErrors.Remove(CamRequestFields.Layer);
+        }
+        catch (CamRequestException ex)
+        {
+            Availability = [];
+            ShowError("The methods could not be listed", ex);
+        }
+    }
+
+    /// <summary>The model's labels and layers, then its methods; a failure is shown, not thrown.</summary>
+    public async Task LoadModelAsync(IStudioEngine engine, CancellationToken cancellationToken)
+    {
+        try
+        {
+            Details = await engine.GetModelAsync(Model, cancellationToken);
+            FieldErrors.Remove(CamRequestFields.Model);
+            await LoadMethodsAsync(engine, cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            ShowError($"Model {Model} could not be loaded", ex);
+        }
+    }
+
     /// <summary>A successful explanation clears the errors of the request it answered.</summary>
     public void ClearErrors()
     {
