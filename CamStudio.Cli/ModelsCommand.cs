@@ -74,7 +74,7 @@ internal static class ModelsCommand
         AddModelResult result;
         try
         {
-            result = catalog.Add(settings.File, options, TorchRuntime.DefaultDevice);
+            result = catalog.Add(settings.File, options);
         }
         catch (ModelCatalogException e)
         {
@@ -101,7 +101,6 @@ internal static class ModelsCommand
             {
                 LabelsUri = labelsUri,
                 Force = force,
-                Device = TorchRuntime.DefaultDevice,
             }, cancellationToken);
         }
         catch (ModelCatalogException e)

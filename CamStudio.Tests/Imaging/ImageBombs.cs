@@ -27,7 +27,7 @@ internal static class ImageBombs
                 "iTXt" => [.. "Comment"u8, 0, 1, 0, 0, 0],    // keyword, NUL, compressed, method, empty language, empty translation
                 _ => [.. "profile"u8, 0, 0],                  // iCCP: name, NUL, method
             };
-            WriteChunk(output, type, [.. header, .. zeros]);
+            WritePngChunk(output, type, [.. header, .. zeros]);
         }
         output.Write(png, 8 + 25, png.Length - 8 - 25);
         return output.ToArray();
@@ -145,7 +145,8 @@ internal static class ImageBombs
         return output.ToArray();
     }
 
-    private static void WriteChunk(Stream output, string type, byte[] data)
+    /// <summary>One PNG chunk: length, type, data, CRC-32 (PNG spec section 5.3).</summary>
+    public static void WritePngChunk(Stream output, string type, byte[] data)
     {
         Span<byte> word = stackalloc byte[4];
         BinaryPrimitives.WriteUInt32BigEndian(word, (uint)data.Length);

@@ -102,7 +102,7 @@ public sealed class ModelCatalog
     {
         ArgumentNullException.ThrowIfNull(file);
         ArgumentNullException.ThrowIfNull(options);
-        device ??= CPU;
+        device ??= Runtime.TorchRuntime.DefaultDevice;
 
         string source = Path.GetFullPath(file);
         if (System.IO.Directory.Exists(source))

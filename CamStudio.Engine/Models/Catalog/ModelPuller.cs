@@ -33,7 +33,7 @@ public sealed record PullOptions
     /// <summary>Download again and replace a model already present.</summary>
     public bool Force { get; init; }
 
-    /// <summary>Device the validation load uses (default CPU).</summary>
+    /// <summary>Device the validation load uses (default: the engine's, <see cref="Runtime.TorchRuntime.DefaultDevice"/>).</summary>
     public Device? Device { get; init; }
 
     /// <summary>Runs the final (torch) add step, e.g. <c>add =&gt; executor.RunAsync(_ =&gt; add())</c>; null runs it inline.</summary>
