@@ -12,14 +12,23 @@ dotnet pack CamStudio.Engine/CamStudio.Engine.csproj -c Release --no-build -nolo
 # Tests keep their models folder and data away from the user's.
 export CAMSTUDIO_MODELS="$results/models"
 status=0
-dotnet test CamStudio.Tests/CamStudio.Tests.csproj -c Release --no-build -nologo \
-  --blame-hang-timeout 10m --blame-hang-dump-type none \
-  --logger "trx;LogFileName=results.trx" --logger "console;verbosity=normal" \
-  --results-directory "$results" || status=$?
-trx="$results/results.trx"
-if [ -f "$trx" ]; then
-  passed=$(grep -o 'passed="[0-9]*"' "$trx" | head -1 | grep -o '[0-9]*')
-  failed=$(grep -o 'failed="[0-9]*"' "$trx" | head -1 | grep -o '[0-9]*')
-  echo "tests: ${passed:-0} passed, ${failed:-0} failed"
-fi
+# One test project per part of the source, so an engine change can be tested without the browser:
+# dotnet test CamStudio.Tests (engine), CamStudio.Cli.Tests, CamStudio.Web.Tests, CamStudio.EndToEnd.Tests (Chromium, and one
+# request through several front ends).
+passed=0; failed=0
+for project in CamStudio.Tests CamStudio.Cli.Tests CamStudio.Web.Tests CamStudio.EndToEnd.Tests; do
+  dotnet test "$project/$project.csproj" -c Release --no-build -nologo \
+    --blame-hang-timeout 10m --blame-hang-dump-type none \
+    --logger "trx;LogFileName=$project.trx" --logger "console;verbosity=normal" \
+    --results-directory "$results" || status=$?
+  trx="$results/$project.trx"
+  if [ -f "$trx" ]; then
+    passed=$((passed + $(grep -o 'passed="[0-9]*"' "$trx" | head -1 | grep -o '[0-9]*')))
+    failed=$((failed + $(grep -o 'failed="[0-9]*"' "$trx" | head -1 | grep -o '[0-9]*')))
+  else
+    echo "test.sh: $project wrote no results" >&2
+    status=1
+  fi
+done
+echo "tests: $passed passed, $failed failed"
 exit $status

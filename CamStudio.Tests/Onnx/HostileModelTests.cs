@@ -123,22 +123,6 @@ public sealed class HostileModelTests : IDisposable
     }
 
     [Fact]
-    public void BuiltCliReportsTheWrongShapedModelOnOneLineWithExitCodeOne()
-    {
-        string path = Write("wrong.onnx", Classifier(6));
-        string models = _temp.Combine("models");
-
-        var add = CliProcessTests.RunCamstudio(models, "models", "add", path, "--models-dir", models);
-        Assert.True(add.ExitCode == 1, add.Error + add.Output);
-        Assert.Equal($"camstudio: wrong.onnx: {WrongShapeError}\n", add.Error);
-        Assert.False(Directory.Exists(models) && Directory.EnumerateFileSystemEntries(models).Any(), "models add left something behind");
-
-        var explain = CliProcessTests.RunCamstudio(models, "explain", SharedResources.Image("cat.bmp"), "--model", path, "--out", _temp.Combine("out"));
-        Assert.True(explain.ExitCode == 1, explain.Error + explain.Output);
-        Assert.Equal($"camstudio: wrong.onnx: {WrongShapeError}\n", explain.Error);
-    }
-
-    [Fact]
     public void ModelPaddingItsInputToAHugeSizeIsRefusedByTheMemoryBudgetBeforeAllocating()
     {
         // 224 + 2 × 6000 = 12224: a 1×3×12224×12224 float tensor is 1.7 GB, over the 1 GiB probe budget.
@@ -243,26 +227,6 @@ public sealed class HostileModelTests : IDisposable
             }
         }
         Assert.Equal(before, LiveTensors.OnThisThread());
-    }
-
-    [Fact]
-    public void NamesWithTerminalEscapesAreEscapedInErrorsAndInTheLayersListing()
-    {
-        string evil = "act\u001b[2J\u001b]0;owned\u0007\nfake";
-        string escaped = "act\\u001b[2J\\u001b]0;owned\\u0007\\nfake";
-        string path = Write("escapes.onnx", Classifier(8, activation: evil));
-
-        var layers = CliProcessTests.RunCamstudio(null, "layers", "--model", path);
-        Assert.True(layers.ExitCode == 0, layers.Error + layers.Output);
-        Assert.DoesNotContain('\u001b', layers.Output);
-        Assert.DoesNotContain('\u0007', layers.Output);
-        string[] lines = layers.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.Equal(8, lines.Length); // header, x, the escaped name, r, g, f, logits, the auto rule
-        Assert.StartsWith($"  {escaped} ", lines[2]);
-
-        string bad = Write("bad-escapes.onnx", Classifier(6, classifier: evil));
-        var ex = Assert.Throws<OnnxImportException>(() => OnnxCamModel.Load(bad, null, PreprocessingSpec.ImageNet(), CPU).Dispose());
-        Assert.Equal($"bad-escapes.onnx: node '{escaped}' (MatMul): input shapes 1×8 and 6×5 do not match.", ex.Message);
     }
 
     [Fact]
