@@ -6,7 +6,6 @@ using CamStudio.Tests.Onnx;
 using CamStudio.Tests.Support;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace CamStudio.Tests.Cli;
@@ -191,7 +190,11 @@ public sealed class CliExplainTests : IDisposable
         string modelsDir = _temp.Combine("models");
         new CamStudio.Engine.Models.Catalog.ModelCatalog(modelsDir).Add(_models.WeightsPath, new CamStudio.Engine.Models.Catalog.AddModelOptions
         {
-            Architecture = "resnet18", Name = "pets3", InputSize = 64, Labels = _models.LabelsPath, DefaultLayer = "layer3",
+            Architecture = "resnet18",
+            Name = "pets3",
+            InputSize = 64,
+            Labels = _models.LabelsPath,
+            DefaultLayer = "layer3",
         }, CPU);
 
         string LayerUsed(params string[] extra)

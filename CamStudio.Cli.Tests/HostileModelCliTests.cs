@@ -1,15 +1,8 @@
-using CamStudio.Engine.Cam;
 using CamStudio.Engine.Imaging;
-using CamStudio.Engine.Models;
-using CamStudio.Engine.Models.Catalog;
 using CamStudio.Engine.Models.Onnx;
-using CamStudio.Tests.Cli;
-using CamStudio.Tests.Support;
-using TorchSharp;
-using Xunit.Abstractions;
-using static CamStudio.Tests.Onnx.OnnxGraphBuilder;
-using static TorchSharp.torch;
 using CamStudio.Tests.Onnx;
+using CamStudio.Tests.Support;
+using static TorchSharp.torch;
 
 namespace CamStudio.Tests.Cli;
 

@@ -2,8 +2,8 @@ using System.Text.Json;
 using CamStudio.Engine;
 using CamStudio.Engine.Cam;
 using CamStudio.Engine.Imaging;
-using SixLabors.ImageSharp.PixelFormats;
 using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
 
 namespace CamStudio.Cli;
 

@@ -1,7 +1,6 @@
 using System.Globalization;
 using CamStudio.Engine.Imaging;
 using CamStudio.Engine.Models.Catalog;
-using CamStudio.Engine.Runtime;
 
 namespace CamStudio.Cli;
 

@@ -17,8 +17,10 @@ public sealed class CamMap
         float min = float.PositiveInfinity, max = float.NegativeInfinity;
         foreach (float v in raw)
         {
-            if (v < min) min = v;
-            if (v > max) max = v;
+            if (v < min)
+                min = v;
+            if (v > max)
+                max = v;
         }
         Min = min;
         Max = max;

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using CamStudio.Engine.Models;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace CamStudio.Engine.Cam;

@@ -1,5 +1,4 @@
 using CamStudio.Engine.Models;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace CamStudio.Engine.Cam;

@@ -1,5 +1,4 @@
 using CamStudio.Engine.Imaging;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace CamStudio.Engine.Models;

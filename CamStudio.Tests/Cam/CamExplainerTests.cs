@@ -1,9 +1,9 @@
 using CamStudio.Engine.Cam;
 using CamStudio.Engine.Imaging;
 using CamStudio.Engine.Models;
+using CamStudio.Tests.Support;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
-using CamStudio.Tests.Support;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -94,8 +94,8 @@ public sealed class CamExplainerTests
         using var red = new Image<Rgb24>(40, 30, new Rgb24(200, 30, 30));
         using var striped = new Image<Rgb24>(25, 25);
         for (int y = 0; y < 25; y++)
-        for (int x = 0; x < 25; x++)
-            striped[x, y] = x % 4 < 2 ? new Rgb24(250, 250, 250) : new Rgb24(10, 60, 120);
+            for (int x = 0; x < 25; x++)
+                striped[x, y] = x % 4 < 2 ? new Rgb24(250, 250, 250) : new Rgb24(10, 60, 120);
         var request = new ExplainRequest(["gradcam", "eigencam"], new ClassSelection.TopK(2));
         long before = LiveTensors.OnThisThread();
 

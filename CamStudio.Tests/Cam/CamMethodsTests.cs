@@ -210,8 +210,8 @@ public sealed class CamMethodsTests
                 float[] mask = MapAssert.MinMax(BilinearUpsample(a[n][k], 6, 6, 12, 12));
                 var masked = new float[3 * 144];
                 for (int c = 0; c < 3; c++)
-                for (int p = 0; p < 144; p++)
-                    masked[c * 144 + p] = photos[n * 3 * 144 + c * 144 + p] * mask[p];
+                    for (int p = 0; p < 144; p++)
+                        masked[c * 144 + p] = photos[n * 3 * 144 + c * 144 + p] * mask[p];
                 using (torch.no_grad())
                 using (torch.NewDisposeScope())
                     scores[k] = model.Module.call(torch.tensor(masked, [1, 3, 12, 12]))[0, ExplainedClass].item<float>();
@@ -297,17 +297,17 @@ public sealed class CamMethodsTests
         }
         var gram = new double[channels, channels];
         for (int i = 0; i < channels; i++)
-        for (int j = 0; j < channels; j++)
-        for (int p = 0; p < positions; p++)
-            gram[i, j] += x[p, i] * x[p, j];
+            for (int j = 0; j < channels; j++)
+                for (int p = 0; p < positions; p++)
+                    gram[i, j] += x[p, i] * x[p, j];
 
         var v = Enumerable.Range(0, channels).Select(i => 1.0 + 0.1 * i).ToArray();
         for (int iteration = 0; iteration < 2000; iteration++)
         {
             var next = new double[channels];
             for (int i = 0; i < channels; i++)
-            for (int j = 0; j < channels; j++)
-                next[i] += gram[i, j] * v[j];
+                for (int j = 0; j < channels; j++)
+                    next[i] += gram[i, j] * v[j];
             double norm = Math.Sqrt(next.Sum(e => e * e));
             v = next.Select(e => e / norm).ToArray();
         }

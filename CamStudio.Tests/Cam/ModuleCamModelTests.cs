@@ -67,7 +67,8 @@ public sealed class ModuleCamModelTests
     {
         using ModuleCamModel model = TinyCnn.GapLinear();
         using Tensor input = TinyCnn.RandomBatch(2, 12, seed: 54);
-        using (model.Run(input, "relu2", trackGradients: true)) { }
+        using (model.Run(input, "relu2", trackGradients: true))
+        { }
         long before = LiveTensors.OnThisThread();
 
         for (int i = 0; i < 20; i++)

@@ -57,7 +57,9 @@ public sealed class ExplainPlanTests(EngineFixture fixture) : IClassFixture<Engi
     {
         ExplainPlan plan = await _engine.PlanAsync(new CamRequest
         {
-            Model = "TINY", Methods = ["GradCAM", "scorecam", "gradcam"], Classes = "2;class 4",
+            Model = "TINY",
+            Methods = ["GradCAM", "scorecam", "gradcam"],
+            Classes = "2;class 4",
         });
 
         Assert.Equal(EngineFixture.Tiny, plan.ModelName);

@@ -1,6 +1,5 @@
 using CamStudio.Engine.Imaging;
 using CamStudio.Tests.Support;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace CamStudio.Tests.Imaging;

@@ -1,7 +1,6 @@
 using CamStudio.Engine.Imaging;
 using CamStudio.Tests.Support;
 using SixLabors.ImageSharp.PixelFormats;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace CamStudio.Tests.Imaging;

@@ -55,7 +55,10 @@ public sealed class CatalogAddTests : IClassFixture<ResNetWeightsFixture>, IDisp
     {
         AddModelResult result = _catalog.Add(_resnet.WeightsPath, new AddModelOptions
         {
-            Architecture = "resnet18", Labels = _resnet.LabelsPath, InputSize = 64, Resize = ResizeMode.CenterCrop,
+            Architecture = "resnet18",
+            Labels = _resnet.LabelsPath,
+            InputSize = 64,
+            Resize = ResizeMode.CenterCrop,
         });
 
         Assert.Equal("resnet18-pets", result.Entry.Name);

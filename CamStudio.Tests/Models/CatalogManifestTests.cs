@@ -49,9 +49,19 @@ public sealed class CatalogManifestTests
     {
         var original = new ModelManifest
         {
-            Name = "m", Format = ModelFormat.TorchVision, Architecture = "densenet121", File = "w.safetensors", Labels = "l.txt",
-            InputSize = 96, Mean = [0.1f, 0.2f, 0.3f], Std = [0.4f, 0.5f, 0.6f], Resize = ResizeMode.CenterCrop,
-            DefaultLayer = "features", License = "x", Source = "y", Sha256 = new string('a', 64),
+            Name = "m",
+            Format = ModelFormat.TorchVision,
+            Architecture = "densenet121",
+            File = "w.safetensors",
+            Labels = "l.txt",
+            InputSize = 96,
+            Mean = [0.1f, 0.2f, 0.3f],
+            Std = [0.4f, 0.5f, 0.6f],
+            Resize = ResizeMode.CenterCrop,
+            DefaultLayer = "features",
+            License = "x",
+            Source = "y",
+            Sha256 = new string('a', 64),
         };
         string json = original.ToJson();
         Assert.Contains("0.1,", json); // shortest float text, not 0.10000000149011612

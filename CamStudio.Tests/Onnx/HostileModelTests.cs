@@ -1,6 +1,5 @@
 using CamStudio.Engine.Cam;
 using CamStudio.Engine.Imaging;
-using CamStudio.Engine.Models;
 using CamStudio.Engine.Models.Catalog;
 using CamStudio.Engine.Models.Onnx;
 using CamStudio.Tests.Cli;

@@ -166,7 +166,8 @@ public sealed class OnnxCamModelTests : IClassFixture<SharedOnnxModelFixture>
     [Fact]
     public void RunningAndDisposingLeaksNoTensor()
     {
-        using (var warm = _model.Run(OnnxTestSupport.Photo("both.png"), _model.AutoLayer, trackGradients: true)) { }
+        using (var warm = _model.Run(OnnxTestSupport.Photo("both.png"), _model.AutoLayer, trackGradients: true))
+        { }
         using Tensor photo = OnnxTestSupport.Photo("both.png");
         long before = LiveTensors.OnThisThread();
         for (int i = 0; i < 2; i++)

@@ -4,7 +4,6 @@ using CamStudio.Engine.Models.Onnx;
 using CamStudio.Tests.Support;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace CamStudio.Tests.Onnx;

@@ -1,7 +1,6 @@
 using CamStudio.Engine.Imaging;
 using CamStudio.Engine.Models.Onnx;
 using CamStudio.Tests.Support;
-using TorchSharp;
 using static CamStudio.Tests.Onnx.OnnxGraphBuilder;
 using static TorchSharp.torch;
 

@@ -4,11 +4,11 @@ using CamStudio.Tests.Support;
 using Google.Protobuf;
 using Microsoft.ML.OnnxRuntime;
 using Onnx;
-using DenseTensor = Microsoft.ML.OnnxRuntime.Tensors.DenseTensor<float>;
-using Tensor = TorchSharp.torch.Tensor;
 using TorchSharp;
 using Xunit.Abstractions;
 using static TorchSharp.torch;
+using DenseTensor = Microsoft.ML.OnnxRuntime.Tensors.DenseTensor<float>;
+using Tensor = TorchSharp.torch.Tensor;
 
 namespace CamStudio.Tests.Onnx;
 

@@ -19,7 +19,9 @@ internal static class OnnxRuntimeReference
     {
         using var options = new SessionOptions
         {
-            IntraOpNumThreads = 1, GraphOptimizationLevel = GraphOptimizationLevel.ORT_DISABLE_ALL, LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
+            IntraOpNumThreads = 1,
+            GraphOptimizationLevel = GraphOptimizationLevel.ORT_DISABLE_ALL,
+            LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
         };
         using var session = new InferenceSession(model, options);
         var values = inputs.Select(i => NamedOnnxValue.CreateFromTensor(i.Name,

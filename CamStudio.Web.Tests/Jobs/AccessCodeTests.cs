@@ -3,8 +3,8 @@ using CamStudio.Tests.Jobs.Support;
 using CamStudio.Web.Access;
 using CamStudio.Web.Jobs;
 using Microsoft.AspNetCore.SignalR;
-using Microsoft.Extensions.Configuration;
 using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.Extensions.Configuration;
 
 namespace CamStudio.Tests.Jobs;
 

@@ -246,19 +246,27 @@ public sealed class JobsApiTests : IDisposable
             char c = text[i];
             if (quoted)
             {
-                if (c == '"' && i + 1 < text.Length && text[i + 1] == '"') { field.Append('"'); i++; }
-                else if (c == '"') quoted = false;
-                else field.Append(c);
+                if (c == '"' && i + 1 < text.Length && text[i + 1] == '"')
+                { field.Append('"'); i++; }
+                else if (c == '"')
+                    quoted = false;
+                else
+                    field.Append(c);
             }
-            else if (c == '"') quoted = true;
-            else if (c == ',') { row.Add(field.ToString()); field.Clear(); }
+            else if (c == '"')
+                quoted = true;
+            else if (c == ',')
+            { row.Add(field.ToString()); field.Clear(); }
             else if (c == '\r' && i + 1 < text.Length && text[i + 1] == '\n')
             {
-                row.Add(field.ToString()); field.Clear();
-                rows.Add([.. row]); row.Clear();
+                row.Add(field.ToString());
+                field.Clear();
+                rows.Add([.. row]);
+                row.Clear();
                 i++;
             }
-            else field.Append(c);
+            else
+                field.Append(c);
         }
         Assert.Empty(row);
         Assert.Equal(0, field.Length);

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
 using CamStudio.Tests.Jobs.Support;
 using CamStudio.Tests.Support;
 using CamStudio.Web.Jobs;

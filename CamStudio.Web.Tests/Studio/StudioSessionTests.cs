@@ -1,5 +1,4 @@
 using CamStudio.Engine;
-using CamStudio.Engine.Cam;
 using CamStudio.Tests.Web.Support;
 using CamStudio.Web.Studio;
 using Microsoft.Extensions.Logging.Abstractions;

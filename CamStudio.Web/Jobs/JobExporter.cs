@@ -69,8 +69,14 @@ public sealed class JobExporter(JobStore store, JobFiles files)
         npy = new { normalised = "<stem>.<method>.<class>.npy: float32, model input size, normalised to [0, 1]", raw = "<stem>.<method>.<class>.raw.npy: float32, layer size, the method's raw values" },
         maps = photos.Where(p => p.State == PhotoState.Done).SelectMany(p => p.Maps.Select(m => new
         {
-            file = p.FileName, method = m.Method, classIndex = m.ClassIndex, className = m.ClassName, layer = m.Layer,
-            npy = m.NpyFile, rawNpy = m.RawNpyFile, overlay = m.OverlayFile,
+            file = p.FileName,
+            method = m.Method,
+            classIndex = m.ClassIndex,
+            className = m.ClassName,
+            layer = m.Layer,
+            npy = m.NpyFile,
+            rawNpy = m.RawNpyFile,
+            overlay = m.OverlayFile,
         })),
     };
 

@@ -1,4 +1,3 @@
-using CamStudio.Engine;
 using CamStudio.Engine.Cam;
 
 namespace CamStudio.Web.Jobs;

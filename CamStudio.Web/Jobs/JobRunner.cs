@@ -338,7 +338,10 @@ public sealed class JobRunner : BackgroundService
                     : outcomes[i];
                 JobPrediction? top1 = await SaveOutcomeAsync(job.Id, run, index, fileName, outcome, results);
                 computedThisRun++;
-                if (outcome is PhotoOutcome.Explained) done++; else failed++;
+                if (outcome is PhotoOutcome.Explained)
+                    done++;
+                else
+                    failed++;
                 long elapsed = clock.ElapsedMilliseconds;
                 int remaining = job.Total - done - failed;
                 await _publisher.PublishAsync(new JobProgress(job.Id, JobState.Running.ToText(), done, job.Total, failed, fileName, index,

@@ -29,7 +29,7 @@ public sealed partial class JobsPage : IDisposable
     private int _page = 1, _totalJobs;
     private string? _notice;
     private IDisposable? _subscription;
-    private CancellationTokenSource _lifetime = new();
+    private readonly CancellationTokenSource _lifetime = new();
 
     [Inject] private JobStore Store { get; set; } = default!;
     [Inject] private JobSubmitter Submitter { get; set; } = default!;

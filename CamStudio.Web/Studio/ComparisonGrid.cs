@@ -1,6 +1,4 @@
-using CamStudio.Engine;
 using CamStudio.Engine.Cam;
-using CamStudio.Engine.Imaging;
 using CamStudio.Engine.Maps;
 
 namespace CamStudio.Web.Studio;

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using System.Threading.Channels;
-using CamStudio.Engine;
 using CamStudio.Engine.Cam;
 
 namespace CamStudio.Web.Studio;

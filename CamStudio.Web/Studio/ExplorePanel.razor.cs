@@ -1,6 +1,5 @@
 using CamStudio.Engine;
 using CamStudio.Engine.Imaging;
-using CamStudio.Engine.Maps;
 using Microsoft.AspNetCore.Components;
 using Microsoft.JSInterop;
 

@@ -1,6 +1,5 @@
 using CamStudio.Engine;
 using CamStudio.Engine.Cam;
-using CamStudio.Engine.Maps;
 
 namespace CamStudio.Web.Studio;
 

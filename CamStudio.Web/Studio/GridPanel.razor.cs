@@ -1,4 +1,3 @@
-using CamStudio.Engine.Imaging;
 using CamStudio.Engine.Maps;
 using Microsoft.AspNetCore.Components;
 using Microsoft.JSInterop;

@@ -1,4 +1,3 @@
-using CamStudio.Engine;
 using CamStudio.Web.Presenter;
 using Microsoft.AspNetCore.Components;
 using MudBlazor;

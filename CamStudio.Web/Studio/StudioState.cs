@@ -1,7 +1,6 @@
 using CamStudio.Engine;
 using CamStudio.Engine.Cam;
 using CamStudio.Engine.Imaging;
-using CamStudio.Engine.Maps;
 using MudBlazor;
 
 namespace CamStudio.Web.Studio;

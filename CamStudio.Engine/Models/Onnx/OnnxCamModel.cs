@@ -318,11 +318,11 @@ public sealed class OnnxCamModel : ICamModel, ILayerOutputReplacement
             case "MatMul" when Constant(1) is { } b:
                 return b.t();
             case "Gemm" when Constant(1) is { } b && !GemmFlag(node, "transA"):
-            {
-                Tensor w = GemmFlag(node, "transB") ? b : b.t();
-                float alpha = GemmAttribute(node, "alpha", 1f);
-                return alpha == 1 ? w : w * alpha;
-            }
+                {
+                    Tensor w = GemmFlag(node, "transB") ? b : b.t();
+                    float alpha = GemmAttribute(node, "alpha", 1f);
+                    return alpha == 1 ? w : w * alpha;
+                }
             case "QLinearMatMul" when Constant(3) is { } q && Constant(4) is { } scale:
                 return QuantizedOperators.Real(q, scale, Constant(5), axis: -1).t();
             default:

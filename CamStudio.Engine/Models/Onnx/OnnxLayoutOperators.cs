@@ -1,6 +1,5 @@
 using TorchSharp;
 using static TorchSharp.torch;
-using F = TorchSharp.torch.nn.functional;
 
 namespace CamStudio.Engine.Models.Onnx;
 

@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
 using Onnx;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace CamStudio.Engine.Models.Onnx;

@@ -1,5 +1,4 @@
 using Onnx;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace CamStudio.Engine.Models.Onnx;

@@ -1,6 +1,4 @@
-using TorchSharp;
 using static TorchSharp.torch;
-using F = TorchSharp.torch.nn.functional;
 
 namespace CamStudio.Engine.Models.Onnx;
 

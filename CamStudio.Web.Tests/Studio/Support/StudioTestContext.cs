@@ -1,8 +1,7 @@
 using Bunit;
 using CamStudio.Web.Access;
-using CamStudio.Web.Hosting;
-using CamStudio.Web.Studio;
 using CamStudio.Web.Presenter;
+using CamStudio.Web.Studio;
 using Microsoft.Extensions.DependencyInjection;
 using MudBlazor;
 using MudBlazor.Services;
