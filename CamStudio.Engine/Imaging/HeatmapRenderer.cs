@@ -41,8 +41,11 @@ public static class HeatmapRenderer
         return result;
     }
 
-    /// <summary>The coloured map alone, upsampled to <paramref name="width"/>×<paramref name="height"/> (Alpha is ignored).</summary>
-    public static Image<Rgb24> Heatmap(CamMap map, int width, int height, OverlayOptions? options = null)
+    /// <summary>
+    /// The coloured map alone, upsampled to <paramref name="width"/>×<paramref name="height"/> (Alpha is ignored). Internal:
+    /// what the library offers draws only placed maps (<see cref="Overlay"/>), so no caller can colour pixels the model did not see.
+    /// </summary>
+    internal static Image<Rgb24> Heatmap(CamMap map, int width, int height, OverlayOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(map);
         if (width <= 0 || height <= 0)
