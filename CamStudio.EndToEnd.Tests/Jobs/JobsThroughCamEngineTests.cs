@@ -68,7 +68,7 @@ public sealed class JobsThroughCamEngineTests
     }
 
     [Fact]
-    public async Task OnACentreCropModelTheMarginsStayUncolouredAndTheOverlayEqualsTheClis()
+    public async Task OnACentreCropModelTheMarginsStayUncolouredAndTheJobCliAndApiOverlaysAreIdentical()
     {
         string photoPath = SharedResources.Image("chelsea.png");
         using var app = new JobsAppFactory(modelsDirectory: TestModels.CenterCropDirectory);
@@ -111,6 +111,18 @@ public sealed class JobsThroughCamEngineTests
         for (int y = 0; y < cli.Height; y++)
             for (int x = 0; x < cli.Width; x++)
                 Assert.True(cli[x, y] == overlay[x, y], $"pixel ({x}, {y}): CLI {cli[x, y]}, job {overlay[x, y]}");
+
+        // And POST /api/explain (the studio's renderer, StudioPictures) on the same app, model, photo and request.
+        var explainForm = new MultipartFormDataContent { { new ByteArrayContent(await File.ReadAllBytesAsync(photoPath)), "image", "chelsea.png" }, { new StringContent("gradcam"), "methods" } };
+        using HttpResponseMessage explained = await client.PostAsync("api/explain", explainForm);
+        Assert.True(explained.IsSuccessStatusCode, await explained.Content.ReadAsStringAsync());
+        JsonElement apiMap = Assert.Single((await explained.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("maps").EnumerateArray());
+        Assert.Equal(map.ClassIndex, apiMap.GetProperty("classIndex").GetInt32());
+        using Image<Rgb24> api = Image.Load<Rgb24>(Convert.FromBase64String(apiMap.GetProperty("overlayPng").GetString()!));
+        Assert.Equal((overlay.Width, overlay.Height), (api.Width, api.Height));
+        for (int y = 0; y < api.Height; y++)
+            for (int x = 0; x < api.Width; x++)
+                Assert.True(api[x, y] == overlay[x, y], $"pixel ({x}, {y}): API {api[x, y]}, job {overlay[x, y]}");
     }
 
     [Fact]
