@@ -3,6 +3,7 @@ using System.Text;
 using CamStudio.Tests.Jobs.Support;
 using CamStudio.Tests.Support;
 using CamStudio.Web.Jobs;
+using static CamStudio.Tests.Jobs.Support.TestZips;
 
 namespace CamStudio.Tests.Jobs;
 
@@ -22,21 +23,6 @@ public sealed class PhotoIntakeLimitsTests : IDisposable
     private string Input => Path.Combine(_root, "jobs", "0123456789abcdef", "input");
 
     private long BytesWritten() => Directory.EnumerateFiles(_root, "*", SearchOption.AllDirectories).Sum(f => new FileInfo(f).Length);
-
-    private static MemoryStream Zip(Action<ZipArchive> build)
-    {
-        var memory = new MemoryStream();
-        using (var zip = new ZipArchive(memory, ZipArchiveMode.Create, leaveOpen: true, Encoding.UTF8))
-            build(zip);
-        memory.Position = 0;
-        return memory;
-    }
-
-    private static void Add(ZipArchive zip, string name, byte[] bytes, CompressionLevel level = CompressionLevel.Fastest)
-    {
-        using var stream = zip.CreateEntry(name, level).Open();
-        stream.Write(bytes);
-    }
 
     /// <summary>Writes <paramref name="megabytes"/> MB of zeros into one entry without holding them in memory.</summary>
     private static void AddZeros(ZipArchive zip, string name, int megabytes)

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.RegularExpressions;
 using CamStudio.Tests.Support;
 using CamStudio.Web.Jobs;
+using static CamStudio.Tests.Jobs.Support.TestZips;
 
 namespace CamStudio.Tests.Jobs;
 
@@ -27,21 +28,6 @@ public sealed partial class PhotoIntakeTests : IDisposable
         var options = new JobOptions();
         configure?.Invoke(options);
         return new PhotoIntake(options);
-    }
-
-    private static MemoryStream Zip(Action<ZipArchive> build)
-    {
-        var memory = new MemoryStream();
-        using (var zip = new ZipArchive(memory, ZipArchiveMode.Create, leaveOpen: true, Encoding.UTF8))
-            build(zip);
-        memory.Position = 0;
-        return memory;
-    }
-
-    private static void Add(ZipArchive zip, string name, byte[] bytes, CompressionLevel level = CompressionLevel.Fastest)
-    {
-        using var stream = zip.CreateEntry(name, level).Open();
-        stream.Write(bytes);
     }
 
     [GeneratedRegex(@"^\d{4}\.(png|jpg|jpeg|bmp)$")]
