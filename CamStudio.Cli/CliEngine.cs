@@ -1,7 +1,7 @@
 using CamStudio.Engine;
-using CamStudio.Engine.Cam;
 using CamStudio.Engine.Models.Catalog;
 using CamStudio.Engine.Runtime;
+using CamStudio.Engine.Models;
 
 namespace CamStudio.Cli;
 

@@ -4,6 +4,7 @@ using CamStudio.Engine.Cam;
 using CamStudio.Engine.Imaging;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
+using CamStudio.Engine.Maps;
 
 namespace CamStudio.Cli;
 

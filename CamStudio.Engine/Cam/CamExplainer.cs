@@ -4,6 +4,7 @@ using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 using TorchSharp;
 using static TorchSharp.torch;
+using CamStudio.Engine.Maps;
 
 namespace CamStudio.Engine.Cam;
 

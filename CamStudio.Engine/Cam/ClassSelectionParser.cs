@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using CamStudio.Engine.Models;
 
 namespace CamStudio.Engine.Cam;
 

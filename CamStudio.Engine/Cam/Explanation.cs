@@ -1,3 +1,4 @@
+using CamStudio.Engine.Maps;
 namespace CamStudio.Engine.Cam;
 
 /// <summary>One class of the model's prediction for a photo.</summary>

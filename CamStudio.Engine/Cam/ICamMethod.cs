@@ -1,5 +1,6 @@
 using CamStudio.Engine.Models;
 using static TorchSharp.torch;
+using CamStudio.Engine.Maps;
 
 namespace CamStudio.Engine.Cam;
 

@@ -1,3 +1,4 @@
+using CamStudio.Engine.Models;
 namespace CamStudio.Engine.Cam;
 
 /// <summary>What a CAM method needs from the model and the engine; compared with a model's capabilities to decide where it applies.</summary>

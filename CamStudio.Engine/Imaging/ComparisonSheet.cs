@@ -1,4 +1,3 @@
-using CamStudio.Engine.Cam;
 using CamStudio.Engine.Maps;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Advanced;

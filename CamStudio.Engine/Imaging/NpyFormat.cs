@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
-using CamStudio.Engine.Cam;
+using CamStudio.Engine.Maps;
 
 namespace CamStudio.Engine.Imaging;
 

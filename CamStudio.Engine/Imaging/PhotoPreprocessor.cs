@@ -100,7 +100,7 @@ public static class PhotoPreprocessor
         MapPlacement.Of(InputRegion(photoWidth, photoHeight, spec), photoWidth, photoHeight);
 
     /// <summary><paramref name="map"/> (of a model with <paramref name="spec"/>) placed on a <paramref name="photoWidth"/>×<paramref name="photoHeight"/> photo.</summary>
-    public static PlacedMap Place(Cam.CamMap map, int photoWidth, int photoHeight, PreprocessingSpec spec) =>
+    public static PlacedMap Place(CamMap map, int photoWidth, int photoHeight, PreprocessingSpec spec) =>
         new(map, Placement(photoWidth, photoHeight, spec), spec.InputWidth, spec.InputHeight);
 
     private static void WriteChannelsFirst(Image<Rgb24> photo, PreprocessingSpec spec, Span<float> target)

@@ -5,7 +5,7 @@ namespace CamStudio.Engine.Maps;
 /// <summary>
 /// Where a map of the model's input sits on the photo: the region the model saw (all of it when stretched, the
 /// centred crop for centre-crop models), as fractions of the photo's width and height, so it fits any display size.
-/// Made from the model's preprocessing by <see cref="Imaging.PhotoPreprocessor.Placement"/>.
+/// Made from the model's preprocessing by the imaging layer (<c>PhotoPreprocessor.Placement</c>).
 /// </summary>
 /// <param name="Left">Left edge, 0 = the photo's left edge.</param>
 /// <param name="Top">Top edge, 0 = the photo's top edge.</param>

@@ -1,4 +1,3 @@
-using CamStudio.Engine.Cam;
 
 namespace CamStudio.Engine.Maps;
 

@@ -10,6 +10,6 @@ public enum ModelCapabilities
     /// <summary>Autograd from a captured layer to the logits (gradient methods).</summary>
     Gradients = 1,
 
-    /// <summary>Rerunning with a layer's output replaced (<see cref="Cam.ILayerOutputReplacement"/>, Ablation-CAM).</summary>
+    /// <summary>Rerunning with a layer's output replaced (<see cref="ILayerOutputReplacement"/>, Ablation-CAM).</summary>
     LayerOutputReplacement = 2,
 }

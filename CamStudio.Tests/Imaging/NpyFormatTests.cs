@@ -1,6 +1,6 @@
 using System.Text;
-using CamStudio.Engine.Cam;
 using CamStudio.Engine.Imaging;
+using CamStudio.Engine.Maps;
 
 namespace CamStudio.Tests.Imaging;
 

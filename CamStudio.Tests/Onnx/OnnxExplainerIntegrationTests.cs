@@ -5,6 +5,7 @@ using CamStudio.Tests.Support;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 using static TorchSharp.torch;
+using CamStudio.Engine.Maps;
 
 namespace CamStudio.Tests.Onnx;
 

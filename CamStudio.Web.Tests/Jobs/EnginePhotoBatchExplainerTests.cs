@@ -7,6 +7,7 @@ using CamStudio.Tests.Support;
 using CamStudio.Web.Jobs;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
+using CamStudio.Engine.Maps;
 
 namespace CamStudio.Tests.Jobs;
 

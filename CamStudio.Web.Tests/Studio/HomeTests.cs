@@ -6,6 +6,7 @@ using CamStudio.Web.Studio;
 using Microsoft.AspNetCore.Components.Forms;
 using Microsoft.Extensions.DependencyInjection;
 using MudBlazor;
+using CamStudio.Engine.Maps;
 
 namespace CamStudio.Tests.Web;
 

@@ -2,6 +2,7 @@ using Bunit;
 using CamStudio.Engine.Cam;
 using CamStudio.Tests.Web.Support;
 using CamStudio.Web.Studio;
+using CamStudio.Engine.Maps;
 
 namespace CamStudio.Tests.Web;
 

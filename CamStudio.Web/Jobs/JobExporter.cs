@@ -18,7 +18,7 @@ public sealed class JobExporter(JobStore store, JobFiles files)
 
     public static string AppVersion => Version(typeof(JobExporter).Assembly);
 
-    public static string EngineVersion => Version(typeof(CamStudio.Engine.Cam.CamMap).Assembly);
+    public static string EngineVersion => Version(typeof(CamStudio.Engine.Maps.CamMap).Assembly);
 
     private static string Version(Assembly assembly) =>
         assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion

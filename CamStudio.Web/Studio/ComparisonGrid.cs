@@ -1,4 +1,3 @@
-using CamStudio.Engine.Cam;
 using CamStudio.Engine.Maps;
 
 namespace CamStudio.Web.Studio;

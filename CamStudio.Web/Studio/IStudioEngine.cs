@@ -2,6 +2,7 @@ using CamStudio.Engine;
 using CamStudio.Engine.Cam;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
+using CamStudio.Engine.Maps;
 
 namespace CamStudio.Web.Studio;
 

@@ -2,6 +2,7 @@ using CamStudio.Engine;
 using CamStudio.Engine.Cam;
 using CamStudio.Engine.Imaging;
 using MudBlazor;
+using CamStudio.Engine.Maps;
 
 namespace CamStudio.Web.Studio;
 

@@ -1,4 +1,3 @@
-using CamStudio.Engine.Cam;
 using CamStudio.Engine.Imaging;
 using TorchSharp;
 using static TorchSharp.torch;

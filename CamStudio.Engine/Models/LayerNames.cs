@@ -1,6 +1,5 @@
-using CamStudio.Engine.Models;
 
-namespace CamStudio.Engine.Cam;
+namespace CamStudio.Engine.Models;
 
 /// <summary>Resolves layer names ("auto" or a capturable layer) and words the error for an unknown one.</summary>
 public static class LayerNames
@@ -36,7 +35,7 @@ public static class LayerNames
                $"{string.Join(", ", closest)} (or \"{Auto}\").";
     }
 
-    /// <summary>Levenshtein distance, ignoring case: how near a mistyped name is (layers here, class names in <see cref="ClassSelectionParser"/>).</summary>
+    /// <summary>Levenshtein distance, ignoring case: how near a mistyped name is (layer names, and class names when a class is looked up).</summary>
     internal static int EditDistance(string a, string b)
     {
         var previous = new int[b.Length + 1];

@@ -1,6 +1,6 @@
 using static TorchSharp.torch;
 
-namespace CamStudio.Engine.Cam;
+namespace CamStudio.Engine.Models;
 
 /// <summary>A model that can run with one layer's output replaced (what Ablation-CAM needs).</summary>
 public interface ILayerOutputReplacement

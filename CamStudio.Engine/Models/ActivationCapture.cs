@@ -1,6 +1,6 @@
 using static TorchSharp.torch;
 
-namespace CamStudio.Engine.Cam;
+namespace CamStudio.Engine.Models;
 
 /// <summary>
 /// Captures the output of one module during a forward pass (through <c>module.call</c>; hooks never fire

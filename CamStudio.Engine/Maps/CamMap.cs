@@ -1,4 +1,4 @@
-namespace CamStudio.Engine.Cam;
+namespace CamStudio.Engine.Maps;
 
 /// <summary>
 /// A class activation map at the resolution of the captured layer, row-major (Height rows of Width values).
