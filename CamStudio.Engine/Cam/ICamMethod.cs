@@ -38,6 +38,12 @@ public interface ICamMethod
     /// <summary>How many extra forward passes one photo costs at a layer of <paramref name="channels"/> channels (0 without <see cref="MethodRequirements.ExtraForwards"/>), for progress.</summary>
     long ExtraForwardsPerPhoto(long channels) => 0;
 
+    /// <summary>The numbers this method takes from the user, with defaults (none for most methods).</summary>
+    IReadOnlyList<MethodOption> Options => [];
+
+    /// <summary>This method configured with <paramref name="values"/> (checked values of every option in <see cref="Options"/>); methods without options return themselves.</summary>
+    ICamMethod WithOptions(MethodOptionValues values) => this;
+
     /// <summary>Raw maps, N×h×w, as the paper defines them (ReLU included where the paper has one), not normalised.</summary>
     Tensor Compute(CamInputs inputs);
 }

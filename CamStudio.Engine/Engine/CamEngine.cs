@@ -127,7 +127,10 @@ public sealed class CamEngine : IDisposable
         return await _executor.RunAsync(_ => methods.Select(method =>
         {
             string? reason = unsupported ?? MethodApplicability.WhyNot(method, m.Model, info!.Name, m.Name);
-            return new MethodAvailability(method.Id, method.DisplayName, method.Paper, method.Requirements, reason is null, reason);
+            return new MethodAvailability(method.Id, method.DisplayName, method.Paper, method.Requirements, reason is null, reason)
+            {
+                Options = method.Options,
+            };
         }).ToList(), WorkPriority.Interactive, m.Name, WorkCost.Quick, cancellationToken).ConfigureAwait(false);
     }
 
@@ -303,7 +306,47 @@ public sealed class CamEngine : IDisposable
         if (methods.Count == 0)
             throw new CamRequestException(CamRequestErrorKind.InvalidValue, CamRequestFields.Methods,
                 $"No CAM method requested. Valid methods: {string.Join(", ", Methods.All.Select(m => m.Id))}.");
-        return methods.DistinctBy(m => m.Id, StringComparer.OrdinalIgnoreCase).ToList();
+        return WithOptions(methods.DistinctBy(m => m.Id, StringComparer.OrdinalIgnoreCase).ToList(), request.Options ?? new Dictionary<string, string>());
+    }
+
+    /// <summary>Each method configured with its options from the request; a key no requested method takes is an error.</summary>
+    private static List<ICamMethod> WithOptions(List<ICamMethod> methods, IReadOnlyDictionary<string, string> given)
+    {
+        foreach (string key in given.Keys)
+        {
+            string k = key.Trim();
+            int dot = k.IndexOf('.');
+            bool known = dot < 0
+                ? methods.Any(m => m.Options.Any(o => string.Equals(o.Name, k, StringComparison.OrdinalIgnoreCase)))
+                : methods.Any(m => string.Equals(m.Id, k[..dot], StringComparison.OrdinalIgnoreCase)
+                                   && m.Options.Any(o => string.Equals(o.Name, k[(dot + 1)..], StringComparison.OrdinalIgnoreCase)));
+            if (!known)
+            {
+                string offered = string.Join("; ", methods.Where(m => m.Options.Count > 0)
+                    .Select(m => $"{m.Id}: {string.Join(", ", m.Options.Select(o => o.Name))}"));
+                throw new CamRequestException(CamRequestErrorKind.InvalidValue, CamRequestFields.Options,
+                    $"Unknown option '{k}' for {string.Join(", ", methods.Select(m => m.Id))}. " +
+                    (offered.Length > 0 ? $"Options they take: {offered}." : "None of them takes options."));
+            }
+        }
+        var configured = new List<ICamMethod>(methods.Count);
+        foreach (ICamMethod method in methods)
+        {
+            if (method.Options.Count == 0)
+            {
+                configured.Add(method);
+                continue;
+            }
+            try
+            {
+                configured.Add(method.WithOptions(MethodOptionValues.Resolve(method.Id, method.Options, given)));
+            }
+            catch (FormatException ex)
+            {
+                throw new CamRequestException(CamRequestErrorKind.InvalidValue, CamRequestFields.Options, ex.Message, ex);
+            }
+        }
+        return configured;
     }
 
     private static LayerInfo ResolveLayer(ResolvedModel m, string? layer)

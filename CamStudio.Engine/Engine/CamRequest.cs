@@ -24,6 +24,12 @@ public sealed record CamRequest
     /// <summary>Layer name, or "auto"; null: the model's default layer (the manifest's, else auto).</summary>
     public string? Layer { get; init; }
 
+    /// <summary>
+    /// Method options as text (<see cref="ICamMethod.Options"/>): <c>samples</c> = "35" applies to every requested
+    /// method that takes <c>samples</c>, <c>sscam.samples</c> only to SS-CAM. A key no requested method takes is an error.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> Options { get; init; } = new Dictionary<string, string>();
+
     /// <summary>Which queue the work waits in.</summary>
     public WorkPriority Priority { get; init; } = WorkPriority.Interactive;
 

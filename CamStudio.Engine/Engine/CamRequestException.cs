@@ -58,7 +58,7 @@ public sealed class CamRequestException : Exception
     /// <summary>What kind of problem it is.</summary>
     public CamRequestErrorKind Kind { get; }
 
-    /// <summary>The part of the request at fault: "model", "methods", "classes", "layer" or "image".</summary>
+    /// <summary>The part of the request at fault: "model", "methods", "classes", "layer", "image" or "options".</summary>
     public string Field { get; }
 }
 
@@ -79,4 +79,7 @@ public static class CamRequestFields
 
     /// <summary>The photos.</summary>
     public const string Image = "image";
+
+    /// <summary>The method options.</summary>
+    public const string Options = "options";
 }

@@ -40,6 +40,9 @@ public sealed record ExplainTimings(double PlanMs, double ForwardMs, double Meth
 /// <param name="Reason">Why not (and what to do), when it does not apply.</param>
 public sealed record MethodAvailability(string Id, string DisplayName, string Paper, MethodRequirements Requirements, bool IsAvailable, string? Reason)
 {
+    /// <summary>The numbers the method takes (<see cref="ICamMethod.Options"/>), for a front end to offer as fields.</summary>
+    public IReadOnlyList<MethodOption> Options { get; init; } = [];
+
     /// <summary>Runs extra forward passes: slow, reports progress.</summary>
     public bool IsSlow => Requirements.HasFlag(MethodRequirements.ExtraForwards);
 }
