@@ -47,6 +47,15 @@ window.camStudio = (() => {
     }
 
     return {
+        // The theme the visitor chose (null: follow prefers-color-scheme); storage may be off (private mode).
+        savedTheme() {
+            try { return localStorage.getItem('camstudio-theme'); } catch { return null; }
+        },
+
+        saveTheme(theme) {
+            try { localStorage.setItem('camstudio-theme', theme); } catch { /* not kept, still applied */ }
+        },
+
         setReadoutMap(frame, readout, map) {
             if (!frame) return;
             if (!frame._camStudio) {
