@@ -56,16 +56,19 @@ public sealed class StudioAccessEndToEndTests : StudioBrowserTest
     public async Task EveryControlOfTheExplorerHasAnAccessibleName()
     {
         IPage page = await Browser.NewPageAsync("names", ComputeTimeout);
-        Assert.Empty(await OpenAndNamesAsync(page));
+        AssertNamed("empty explorer", await OpenAndNamesAsync(page));
 
         await StudioSteps.OpenAndUploadAsync(page, BaseUrl, SharedResources.Image("both.png"), "bull mastiff", ComputeTimeout);
-        Assert.Empty(await AccessibleNames.UnnamedAsync(page));
+        AssertNamed("explore tab", await AccessibleNames.UnnamedAsync(page));
 
         await page.GetByRole(AriaRole.Tab, new() { Name = "Side by side" }).ClickAsync();
         await Assertions.Expect(page.Locator("[data-testid=grid-overlay] .overlay-frame img")).ToHaveCountAsync(1);
-        Assert.Empty(await AccessibleNames.UnnamedAsync(page));
+        AssertNamed("side-by-side tab", await AccessibleNames.UnnamedAsync(page));
         Browser.AssertNoErrors();
     }
+
+    private static void AssertNamed(string where, IReadOnlyList<string> unnamed) =>
+        Assert.True(unnamed.Count == 0, $"{where}: {unnamed.Count} controls without an accessible name:\n" + string.Join("\n", unnamed));
 
     private async Task<IReadOnlyList<string>> OpenAndNamesAsync(IPage page)
     {
@@ -76,6 +79,6 @@ public sealed class StudioAccessEndToEndTests : StudioBrowserTest
     private async Task OpenAsync(IPage page)
     {
         await page.GotoAsync(BaseUrl);
-        await page.Locator("[data-testid=studio][data-interactive=true]").WaitForAsync();
+        await StudioSteps.WaitForUploadZoneAsync(page);
     }
 }

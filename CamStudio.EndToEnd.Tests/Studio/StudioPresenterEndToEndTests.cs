@@ -82,10 +82,10 @@ public sealed class StudioPresenterEndToEndTests : StudioBrowserTest
 
             // Take over asks first; Cancel changes nothing.
             await bob.Locator("[data-present-takeover]").ClickAsync();
-            await bob.GetByRole(AriaRole.Button, new() { Name = "Cancel" }).ClickAsync();
+            await bob.Locator(".mud-dialog").GetByRole(AriaRole.Button, new() { Name = "Cancel" }).ClickAsync();
             await Assertions.Expect(State(alice)).ToHaveAttributeAsync("data-present-state", "presenting");
             await bob.Locator("[data-present-takeover]").ClickAsync();
-            await bob.GetByRole(AriaRole.Button, new() { Name = "Take over" }).Last.ClickAsync();
+            await bob.Locator(".mud-dialog").GetByRole(AriaRole.Button, new() { Name = "Take over" }).ClickAsync();
             await Assertions.Expect(State(bob)).ToHaveAttributeAsync("data-present-state", "presenting");
             await Assertions.Expect(State(alice)).ToHaveAttributeAsync("data-present-state", "other");
             await Assertions.Expect(alice.Locator("[data-present-busy]")).ToContainTextAsync("took the presentation over");
@@ -131,7 +131,7 @@ public sealed class StudioPresenterEndToEndTests : StudioBrowserTest
         ILocator figure = follower.Locator("[data-present-overlay]");
         await Assertions.Expect(figure.Locator("[data-present-class]")).ToHaveTextAsync(className);
         await Assertions.Expect(figure).ToHaveCountAsync(1);
-        string src = (await figure.Locator("img").GetAttributeAsync("src"))!;
+        string src = (await figure.Locator("img").GetAttributeAsync("src"))!; // the overlay's one image (the colour bar is a background)
         await follower.WaitForFunctionAsync(
             "src => { const img = document.querySelector('[data-present-overlay] img'); return img !== null && img.getAttribute('src') === src && img.complete && img.naturalWidth > 0; }",
             src);

@@ -42,3 +42,25 @@ public sealed class StudioLinkTests
         Assert.False(parsed.SharedScale);
     }
 }
+
+public sealed class ClassSearchTests
+{
+    private static readonly string[] Labels = ["tench", "crane", "goldfish", "crane", "tabby, tabby cat", "tiger cat"];
+
+    [Fact]
+    public void WithoutTextTheTopPredictionsComeFirstThenEveryOtherClass()
+    {
+        IEnumerable<Home.ClassOption> found = ClassSearch.Find(Labels, null, [3, 5, 1]);
+
+        Assert.Equal([3, 5, 1, 0, 2, 4], found.Select(c => c.Index));
+    }
+
+    [Fact]
+    public void ASynonymOrAnIndexFindsItsClassFirst()
+    {
+        Assert.Equal(4, ClassSearch.Find(Labels, "tabby cat").First().Index); // a synonym, before "tiger cat"'s substring
+        Assert.Equal(3, ClassSearch.Find(Labels, "#3").First().Index);
+        Assert.Equal([1, 3], ClassSearch.Find(Labels, "crane").Select(c => c.Index)); // both cranes, told apart by index
+        Assert.Empty(ClassSearch.Find(Labels, "zebra"));
+    }
+}

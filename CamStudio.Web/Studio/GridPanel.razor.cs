@@ -29,7 +29,7 @@ public sealed partial class GridPanel : IDisposable
     [Parameter] public CancellationToken Lifetime { get; set; }
 
     private Task<IEnumerable<Home.ClassOption>> SearchClassesAsync(string? text, CancellationToken cancellationToken) =>
-        Task.FromResult(ClassSearch.Find(State.Details?.Labels ?? [], text));
+        Task.FromResult(ClassSearch.Find(State.Details?.Labels ?? [], text, State.Predictions.Select(p => p.ClassIndex).ToList()));
 
     private async Task OnClassAddedAsync(Home.ClassOption? option)
     {
