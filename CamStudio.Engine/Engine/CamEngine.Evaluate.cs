@@ -185,6 +185,8 @@ public sealed partial class CamEngine
             }
         }
 
+        // The noise baseline is drawn on the grid of the last layer swept (the explained layer of an evaluation).
+        LayerInfo grid = model.Layers.First(l => l.Name == sweep[^1].Layer);
         var result = new List<EvaluatedMap>();
         foreach (int c in classOrder)
         {
@@ -201,7 +203,7 @@ public sealed partial class CamEngine
             {
                 foreach (string name in MetricNames.Baselines)
                 {
-                    float[] values = BaselineMaps.For(name, input, options.Seed);
+                    float[] values = BaselineMaps.For(name, input, options.Seed, (int)grid.Shape[3], (int)grid.Shape[2]);
                     result.Add(new EvaluatedMap(name, c, model.Labels[c], "", true, probabilities[c],
                         new PlacedMap(new CamMap(width, height, values), MapPlacement.WholePhoto, width, height), evaluator.Score(values, null)));
                 }

@@ -1,3 +1,4 @@
+using CamStudio.Engine.Imaging;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -8,15 +9,21 @@ namespace CamStudio.Engine.Metrics;
 /// (σ = a quarter of the side, per axis) and the Sobel edge magnitude of the input. Each is at input resolution and
 /// min-max normalised to [0, 1].
 /// </summary>
+/// <remarks>
+/// The noise is drawn on the explained layer's grid and upsampled bilinearly like a method's map: a random map a
+/// method could have produced. Noise drawn per input pixel would delete a scattered pixel pattern, which destroys any
+/// photo almost at once; that measures the perturbation, not the map.
+/// </remarks>
 public static class BaselineMaps
 {
     /// <summary>The baseline <paramref name="name"/> (<see cref="MetricNames.Baselines"/>) for <paramref name="input"/> (1×C×H×W).</summary>
-    public static float[] For(string name, Tensor input, ulong seed)
+    /// <paramref name="gridWidth"/>×<paramref name="gridHeight"/>: the explained layer's grid the noise is drawn on.
+    public static float[] For(string name, Tensor input, ulong seed, int gridWidth, int gridHeight)
     {
         int h = (int)input.shape[2], w = (int)input.shape[3];
         return name switch
         {
-            MetricNames.BaselineRandom => Random(w, h, seed),
+            MetricNames.BaselineRandom => Normalise(MapResampler.Resize(Random(gridWidth, gridHeight, seed), gridWidth, gridHeight, w, h)),
             MetricNames.BaselineCentre => Centre(w, h),
             MetricNames.BaselineSobel => Sobel(input),
             _ => throw new ArgumentException($"Unknown baseline '{name}'; baselines: {string.Join(", ", MetricNames.Baselines)}.", nameof(name)),
