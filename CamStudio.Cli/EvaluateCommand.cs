@@ -7,11 +7,11 @@ namespace CamStudio.Cli;
 
 /// <summary>What <c>camstudio evaluate</c> was asked to do.</summary>
 internal sealed record EvaluateSettings(IReadOnlyList<string> Images, string? Model, string? Weights, string Methods, string Classes, string? Layer,
-    string? Metrics, bool Baselines, string? Box, int Steps, string? Baseline, string Out, string? ModelsDir);
+    string? Metrics, bool Baselines, string? Box, int Steps, string? Baseline, string Out, string? ModelsDir, string[]? Options = null);
 
 /// <summary>What <c>camstudio recommend</c> was asked to do.</summary>
 internal sealed record RecommendSettings(IReadOnlyList<string> Images, string? Model, string? Weights, string? Methods, string Classes,
-    string[] Layers, int LastLayers, string Score, int Steps, string? Baseline, string Out, string? ModelsDir);
+    string[] Layers, int LastLayers, string Score, int Steps, string? Baseline, string Out, string? ModelsDir, string[]? Options = null);
 
 /// <summary>
 /// <c>camstudio evaluate</c> and <c>camstudio recommend</c>, through <see cref="CamEngine.EvaluateAsync"/> and
@@ -38,7 +38,11 @@ internal static class EvaluateCommand
         (string model, string? defaultLayer) = await cli.ModelAsync(settings.Model, settings.Weights, CancellationToken.None);
         var request = new EvaluateRequest
         {
-            Request = new CamRequest { Model = model, Methods = methods, Classes = settings.Classes, Layer = settings.Layer ?? defaultLayer, Owner = "cli" },
+            Request = new CamRequest
+            {
+                Model = model, Methods = methods, Classes = settings.Classes, Layer = settings.Layer ?? defaultLayer, Owner = "cli",
+                Options = MethodOptionText.Parse(settings.Options ?? []),
+            },
             Metrics = settings.Metrics is null ? null : Split(settings.Metrics),
             Baselines = settings.Baselines,
             Box = box,
@@ -91,7 +95,11 @@ internal static class EvaluateCommand
         (string model, _) = await cli.ModelAsync(settings.Model, settings.Weights, CancellationToken.None);
         var request = new RecommendRequest
         {
-            Request = new CamRequest { Model = model, Methods = settings.Methods is null ? [] : Split(settings.Methods), Classes = settings.Classes, Owner = "cli" },
+            Request = new CamRequest
+            {
+                Model = model, Methods = settings.Methods is null ? [] : Split(settings.Methods), Classes = settings.Classes, Owner = "cli",
+                Options = MethodOptionText.Parse(settings.Options ?? []),
+            },
             Layers = settings.Layers,
             LastLayers = settings.LastLayers,
             Score = score,

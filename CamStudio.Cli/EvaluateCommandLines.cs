@@ -24,15 +24,21 @@ internal static class EvaluateCommandLines
         var baseline = new Option<string?>("--baseline") { Description = "What deleted pixels become: zeros (default), blur or mean." };
         var output = new Option<string>("--out") { Description = "Output folder (created if missing).", Required = true };
         var modelsDir = CamStudioCli.ModelsDirOption();
+        var options = MethodOptions();
         var command = new Command("evaluate", "Score maps with faithfulness metrics and sanity checks: metrics.csv, metrics.json (curves) and the maps (.npy).")
         {
-            images, model, weights, method, classes, layer, metrics, baselines, box, steps, baseline, output, modelsDir,
+            images, model, weights, method, classes, layer, metrics, baselines, box, steps, baseline, output, modelsDir, options,
         };
         command.SetAction(parse => EvaluateCommand.Run(new EvaluateSettings(parse.GetValue(images) ?? [], parse.GetValue(model), parse.GetValue(weights),
             parse.GetValue(method)!, parse.GetValue(classes)!, parse.GetValue(layer), parse.GetValue(metrics), parse.GetValue(baselines),
-            parse.GetValue(box), parse.GetValue(steps), parse.GetValue(baseline), parse.GetValue(output)!, parse.GetValue(modelsDir)), context));
+            parse.GetValue(box), parse.GetValue(steps), parse.GetValue(baseline), parse.GetValue(output)!, parse.GetValue(modelsDir), parse.GetValue(options)), context));
         return command;
     }
+
+    private static Option<string[]> MethodOptions() => new("--option")
+    {
+        Description = "A method option as name=value, or method.name=value for one method (repeatable); 'camstudio methods' lists them.",
+    };
 
     public static Command Recommend(CliContext context)
     {
@@ -48,13 +54,14 @@ internal static class EvaluateCommandLines
         var baseline = new Option<string?>("--baseline") { Description = "What deleted pixels become: zeros (default), blur or mean." };
         var output = new Option<string>("--out") { Description = "Output folder (created if missing).", Required = true };
         var modelsDir = CamStudioCli.ModelsDirOption();
+        var options = MethodOptions();
         var command = new Command("recommend", "Sweep methods × layers, score each pair, and rank them with the baselines: recommend.csv and the maps (.npy).")
         {
-            images, model, weights, method, classes, layer, lastLayers, score, steps, baseline, output, modelsDir,
+            images, model, weights, method, classes, layer, lastLayers, score, steps, baseline, output, modelsDir, options,
         };
         command.SetAction(parse => EvaluateCommand.Run(new RecommendSettings(parse.GetValue(images) ?? [], parse.GetValue(model), parse.GetValue(weights),
             parse.GetValue(method), parse.GetValue(classes)!, parse.GetValue(layer) ?? [], parse.GetValue(lastLayers), parse.GetValue(score)!,
-            parse.GetValue(steps), parse.GetValue(baseline), parse.GetValue(output)!, parse.GetValue(modelsDir)), context));
+            parse.GetValue(steps), parse.GetValue(baseline), parse.GetValue(output)!, parse.GetValue(modelsDir), parse.GetValue(options)), context));
         return command;
     }
 }

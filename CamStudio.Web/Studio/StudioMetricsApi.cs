@@ -140,6 +140,7 @@ public static class StudioMetricsApi
             ? throw new CamRequestException(CamRequestErrorKind.InvalidValue, CamRequestFields.Classes, $"At most {StudioApi.MaxClasses} classes per request.")
             : StudioApi.Field(form, "classes"),
         Layer = StudioApi.Field(form, "layer"),
+        Options = MethodOptionText.Parse(form["options"].ToArray()),
         Priority = WorkPriority.Batch,
         Owner = owner,
     };
