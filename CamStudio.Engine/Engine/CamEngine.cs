@@ -23,7 +23,7 @@ namespace CamStudio.Engine;
 /// passes, lets quick work of other owners run (<see cref="TorchExecutor.RunQuickWorkOfOthers"/>), so one user's
 /// Score-CAM holds another's Grad-CAM up by one short chunk, not by all of it.
 /// </remarks>
-public sealed class CamEngine : IDisposable
+public sealed partial class CamEngine : IDisposable
 {
     /// <summary>Most photos one explain call takes.</summary>
     public const int MaxPhotosPerRequest = 64;
