@@ -95,7 +95,7 @@ public sealed class JobsPageEndToEndTests : IDisposable
         await page.Locator("[data-layer-no-match]").WaitForAsync(new LocatorWaitForOptions { Timeout = 30_000 });
 
         // The model is one of the engine's models, not free text: the picker lists them, the default first.
-        await page.Locator("[data-field='model']").Locator(".mud-input-control").First.ClickAsync();
+        await page.Locator("[data-model-picker] .mud-select").First.ClickAsync();
         ILocator options = page.Locator(".mud-popover-open [data-model-option]");
         await options.First.WaitForAsync();
         var listed = new List<string>();
