@@ -1,7 +1,6 @@
 using Bunit;
 using CamStudio.Engine.Models;
 using CamStudio.Web.Jobs;
-using MudBlazor;
 using MudBlazor.Services;
 
 namespace CamStudio.Tests.Jobs;

@@ -39,7 +39,7 @@ public sealed class ModelsApiTests : IDisposable
     {
         HttpClient client = _app.CreateClient();
         using MultipartFormDataContent form = Upload(File.ReadAllBytes(SharedResources.Model), "second.onnx", File.ReadAllBytes(SharedResources.ImageNetLabels));
-        form.Add(new StringContent("256"), "size");
+        form.Add(new StringContent("224"), "size");
         form.Add(new StringContent("center-crop"), "resize");
         form.Add(new StringContent("0.5, 0.25, 0.125"), "mean");
         form.Add(new StringContent("0.2,0.3,0.4"), "std");
@@ -50,16 +50,18 @@ public sealed class ModelsApiTests : IDisposable
         // The catalog has it under the uploaded file's name, with the manifest the form asked for.
         CatalogEntry entry = Assert.Single(new ModelCatalog(_models).List(), e => e.Name == "second");
         Assert.True(entry.IsUsable, entry.Status);
-        Assert.Equal(256, entry.Manifest!.InputSize);
+        Assert.Equal(224, entry.Manifest!.InputSize);
+        Assert.Equal(CamStudio.Engine.Imaging.ResizeMode.CenterCrop, entry.Manifest.Resize);
         Assert.Equal([0.5f, 0.25f, 0.125f], entry.Manifest.Mean);
         Assert.Equal([0.2f, 0.3f, 0.4f], entry.Manifest.Std);
         Assert.Equal(1000, entry.ClassCount);
         Assert.Equal(ModelCatalog.Sha256Of(SharedResources.Model), entry.Manifest.Sha256);
         // The engine loads it with that preprocessing, and the upload left no temporary files in the models folder.
         EngineModelDetails details = await _app.Services.GetRequiredService<CamEngine>().GetModelAsync("second");
-        Assert.Equal(256, details.Preprocessing.InputWidth);
+        Assert.Equal(CamStudio.Engine.Imaging.ResizeMode.CenterCrop, details.Preprocessing.Resize);
+        Assert.Equal([0.5f, 0.25f, 0.125f], details.Preprocessing.Mean);
         Assert.Equal("tench", details.Labels[0].Split(',')[0]);
-        Assert.Equal(["mobilenetv2", "second"], Directory.GetDirectories(_models).Select(Path.GetFileName).Order());
+        Assert.Equal(["mobilenetv2", "second"], Directory.GetDirectories(_models).Select(d => Path.GetFileName(d)).Order());
     }
 
     [Fact]
@@ -82,6 +84,9 @@ public sealed class ModelsApiTests : IDisposable
 
         HttpResponseMessage badSize = await client.PostAsync("/api/models", With(Upload(File.ReadAllBytes(SharedResources.Model), "fifth.onnx", null), "size", "2"));
         Assert.Equal("Input size 2 is out of range (8 to 4096 pixels).", await Detail(badSize, HttpStatusCode.UnprocessableEntity));
+
+        HttpResponseMessage wrongSize = await client.PostAsync("/api/models", With(Upload(File.ReadAllBytes(SharedResources.Model), "sixth.onnx", null), "size", "256"));
+        Assert.StartsWith("sixth.onnx takes input 'input' of shape N×3×224×224, which does not fit N×3×256×256 photos", await Detail(wrongSize, HttpStatusCode.UnprocessableEntity));
 
         HttpResponseMessage existing = await client.PostAsync("/api/models", Upload(File.ReadAllBytes(SharedResources.Model), "mobilenetv2.onnx", null));
         Assert.Contains("A model named 'mobilenetv2' already exists", await Detail(existing, HttpStatusCode.UnprocessableEntity));

@@ -14,12 +14,13 @@ namespace CamStudio.Tests.Models;
 
 /// <summary>The Models page over the real engine and a models folder of its own: list, make default, remove, add and refuse.</summary>
 [Collection(TorchCollection.Name)]
-public sealed class ModelsPageTests : BunitContext
+public sealed class ModelsPageTests : BunitContext, IAsyncLifetime
 {
     private readonly string _folder = Path.Combine(Path.GetTempPath(), $"camstudio-models-page-{Guid.NewGuid():N}");
     private readonly TorchExecutor _executor = new();
     private readonly LoadedModels _models;
     private readonly CamEngine _engine;
+    private bool _disposedAsync;
 
     public ModelsPageTests()
     {
@@ -35,15 +36,23 @@ public sealed class ModelsPageTests : BunitContext
         Services.AddSingleton(new ModelUploads(_engine, Options.Create(new ModelUploadOptions())));
     }
 
-    protected override void Dispose(bool disposing)
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    // MudBlazor registers services that only implement IAsyncDisposable, so the container is disposed asynchronously.
+    async Task IAsyncLifetime.DisposeAsync()
     {
-        base.Dispose(disposing);
-        if (!disposing)
-            return;
+        _disposedAsync = true;
+        await base.DisposeAsync();
         _engine.Dispose();
         _models.Dispose();
         _executor.Dispose();
         Directory.Delete(_folder, recursive: true);
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (!_disposedAsync)
+            base.Dispose(disposing);
     }
 
     [Fact]
@@ -52,11 +61,12 @@ public sealed class ModelsPageTests : BunitContext
         Render<MudPopoverProvider>();
         IRenderedComponent<ModelsPage> page = Render<ModelsPage>();
         Assert.Equal(["mobilenetv2", "second"], page.FindAll("[data-model-row]").Select(e => e.GetAttribute("data-model-row")));
-        Assert.Contains("mobilenetv2", page.Find("[data-default-model]").ParentElement!.TextContent);
+        Assert.Equal("mobilenetv2", page.Find("[data-is-default='true']").GetAttribute("data-model-row"));
 
         page.Find("[data-set-default='second']").Click();
         Assert.Equal("second", _engine.DefaultModel);
-        page.WaitForAssertion(() => Assert.Contains("second", page.Find("[data-default-model]").ParentElement!.TextContent));
+        page.WaitForAssertion(() => Assert.Equal("second", page.Find("[data-is-default='true']").GetAttribute("data-model-row")));
+        Assert.Single(page.FindAll("[data-default-model]"));
         Assert.Empty(page.FindAll("[data-set-default='second']"));
     }
 
@@ -85,10 +95,10 @@ public sealed class ModelsPageTests : BunitContext
         Assert.Equal(2, page.FindAll("[data-model-row]").Count);
 
         modelInput.UploadFiles(InputFileContent.CreateFromBinary(File.ReadAllBytes(SharedResources.Model), "third.onnx"));
-        page.Find("[data-field='size'] input, input[data-field='size']").Change("200");
+        page.Find("[data-field='mean'] input, input[data-field='mean']").Change("0.5,0.5,0.5");
         page.Find("[data-add-model]").Click();
         page.WaitForAssertion(() => Assert.Contains("Added 'third'", page.Find("[data-models-message]").TextContent), TimeSpan.FromSeconds(60));
         Assert.Empty(page.FindAll("[data-model-error]"));
-        Assert.Equal(200, new ModelCatalog(_folder).Find("third")!.Manifest!.InputSize);
+        Assert.Equal([0.5f, 0.5f, 0.5f], new ModelCatalog(_folder).Find("third")!.Manifest!.Mean);
     }
 }
