@@ -70,7 +70,6 @@ public sealed class JobsGalleryEndToEndTests : IAsyncLifetime
             Assert.Equal(cell.Split(':')[1], query["class"].ToString());
             Assert.False(string.IsNullOrEmpty(query["layer"].ToString()));
             Assert.NotEqual("auto", query["layer"].ToString());
-            await E2eBrowser.ScreenshotAsync(page, "jobs-maps-desktop-light");
 
             await ShootPagesAsync(jobId);
             Browser.AssertNoErrors();
@@ -121,42 +120,33 @@ public sealed class JobsGalleryEndToEndTests : IAsyncLifetime
         return (await job.GetAttributeAsync("data-job"))!;
     }
 
-    /// <summary>The jobs page and the viewer in each size and theme, for people to look at.</summary>
+    /// <summary>The jobs page, the gallery and the viewer in each size and theme, for people to look at.</summary>
     private async Task ShootPagesAsync(string jobId)
     {
-        foreach (var (size, viewport) in new[] { ("desktop", Desktop()), ("phone", Phone()) })
+        foreach (var (size, phone) in PageShots.Sizes)
         {
             foreach (bool dark in new[] { false, true })
             {
                 string theme = dark ? "dark" : "light";
-                IPage page = await Browser.NewPageAsync($"jobs-{size}-{theme}", Timeout, viewport);
+                IPage page = await Browser.NewPageAsync($"jobs-{size}-{theme}", Timeout, PageShots.Context(phone, dark));
                 await page.GotoAsync($"{_app.ServerAddress}jobs");
                 await page.WaitForSelectorAsync("[data-jobs-page][data-interactive='true']");
-                if (dark)
-                    await page.Locator("[data-testid=theme-toggle]").ClickAsync();
+                await PageShots.UseThemeAsync(page, dark);
                 await page.Locator("[data-job-facts]").First.WaitForAsync();
-                await E2eBrowser.ScreenshotAsync(page, $"jobs-{size}-{theme}");
+                await PageShots.ShootAsync(page, $"jobs-{size}-{theme}");
                 await page.GotoAsync($"{_app.ServerAddress}jobs/{jobId}");
                 await page.WaitForSelectorAsync("[data-job-results][data-interactive='true']");
-                if (dark)
-                    await page.Locator("[data-testid=theme-toggle]").ClickAsync();
-                await E2eBrowser.ScreenshotAsync(page, $"job-gallery-{size}-{theme}");
+                await PageShots.UseThemeAsync(page, dark);
+                await page.WaitForFunctionAsync("() => [...document.querySelectorAll('[data-open-maps] img')].every(i => i.complete)");
+                await PageShots.ShootAsync(page, $"job-gallery-{size}-{theme}");
                 await page.Locator("[data-open-maps]").First.ClickAsync();
                 await page.Locator("[data-photo-maps] [data-map]").First.WaitForAsync();
                 await page.WaitForFunctionAsync("() => [...document.querySelectorAll('[data-photo-maps] img')].every(i => i.complete)");
-                await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(E2eBrowser.ArtifactsDirectory, $"job-maps-{size}-{theme}.png") });
+                await PageShots.ShootAsync(page, $"job-maps-{size}-{theme}", fullPage: false);
                 await page.Context.CloseAsync();
             }
         }
     }
 
-    private static BrowserNewContextOptions Desktop() => new() { ViewportSize = new ViewportSize { Width = 1440, Height = 900 } };
-
-    private static BrowserNewContextOptions Phone() => new()
-    {
-        ViewportSize = new ViewportSize { Width = 390, Height = 844 },
-        DeviceScaleFactor = 2,
-        IsMobile = true,
-        HasTouch = true,
-    };
+    private static BrowserNewContextOptions Desktop() => PageShots.Context(phone: false, dark: false);
 }
