@@ -50,13 +50,13 @@ public sealed class ModelsPageEndToEndTests : IAsyncLifetime
             await page.WaitForSelectorAsync("[data-models-page][data-interactive='true']");
 
             // A broken file: the catalog's message, and the list is unchanged.
-            await page.Locator("[data-model-add] input[type=file]").First.SetInputFilesAsync(Path.Combine(_uploads, "broken.onnx"));
+            await page.Locator("[data-upload=file] input[type=file]").First.SetInputFilesAsync(Path.Combine(_uploads, "broken.onnx"));
             await page.ClickAsync("[data-add-model]");
             await Assertions.Expect(page.Locator("[data-model-error]")).ToContainTextAsync("broken.onnx", new() { Timeout = 60_000 });
             Assert.Equal(1, await page.Locator("[data-model-row]").CountAsync());
 
-            await page.Locator("[data-model-add] input[type=file]").First.SetInputFilesAsync(Path.Combine(_uploads, "mobilenet-copy.onnx"));
-            await page.Locator("[data-model-add] input[type=file]").Nth(1).SetInputFilesAsync(Path.Combine(_uploads, "labels.txt"));
+            await page.Locator("[data-upload=file] input[type=file]").First.SetInputFilesAsync(Path.Combine(_uploads, "mobilenet-copy.onnx"));
+            await page.Locator("[data-upload=labels] input[type=file]").First.SetInputFilesAsync(Path.Combine(_uploads, "labels.txt"));
             await page.ClickAsync("[data-add-model]");
             await Assertions.Expect(page.Locator("[data-models-message]")).ToContainTextAsync("Added 'mobilenet-copy'", new() { Timeout = 60_000 });
             await Assertions.Expect(page.Locator("[data-model-row='mobilenet-copy']")).ToBeVisibleAsync();
