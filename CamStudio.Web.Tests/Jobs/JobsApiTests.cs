@@ -127,9 +127,11 @@ public sealed class JobsApiTests : IDisposable
         string queue = await client.GetStringAsync("jobs");
         Assert.Contains($"data-job=\"{jobId}\"", queue);
         string gallery = await client.GetStringAsync($"jobs/{jobId}");
-        Assert.Contains($"href=\"/?job={jobId}&amp;photo=0\"", gallery);
-        Assert.Contains($"href=\"/?job={jobId}&amp;photo=2\"", gallery);
-        Assert.DoesNotContain($"photo=1\"", gallery);
+        // Each link also carries the photo's first map: the model, method, class and the layer it was taken from.
+        Assert.Contains($"href=\"/?job={jobId}&amp;photo=0&amp;model=", gallery);
+        Assert.Contains($"href=\"/?job={jobId}&amp;photo=2&amp;model=", gallery);
+        Assert.Contains("&amp;method=gradcam&amp;class=", gallery);
+        Assert.DoesNotContain($"photo=1&amp;", gallery);
         Assert.Contains($"src=\"api/jobs/{jobId}/files/{thumbnail}\"", gallery);
         Assert.Contains("broken.jpg", gallery);
     }
