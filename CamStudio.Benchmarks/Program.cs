@@ -6,6 +6,8 @@ using CamStudio.Benchmarks;
 
 if (args.Contains("--transformers"))
     return TransformerTiming.Run(args);
+if (args.Contains("--metrics"))
+    return MetricCost.Run(args);
 if (args.Contains("--paired"))
     return PairedCamCost.Run(args);
 
