@@ -133,7 +133,7 @@ public static class CamStudioCli
         var batchSize = new Option<int>("--batch-size") { Description = "Photos per forward pass.", DefaultValueFactory = _ => 8 };
         var sharedScale = new Option<bool>("--shared-scale")
         {
-            Description = "Colour and normalise all maps of a photo on one common range instead of each map's own min-max.",
+            Description = "Colour and normalise each method's maps of a photo (all its classes) on one range per method instead of each map's own min-max. Raw values compare within a method, not across methods, so no range is shared between methods.",
         };
 
         var methodOptions = new Option<string[]>("--option")

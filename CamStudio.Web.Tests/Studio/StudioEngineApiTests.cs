@@ -97,7 +97,7 @@ public sealed class StudioEngineApiTests : IAsyncLifetime
         Assert.Equal(Pixels(api), Pixels(overlay));
 
         // The sheet: each cell 320×107 keeps its outer thirds as the photo.
-        byte[] sheetPng = await pictures.RenderSheetPngAsync(photo, new ComparisonLayout(["c"], ["m"], [[map]]), new OverlayStyle("jet", 1f), CancellationToken.None);
+        byte[] sheetPng = await pictures.RenderSheetPngAsync(photo, new ComparisonLayout(["c"], ["m"], [[map]]), new OverlayStyle("jet", 1f), false, CancellationToken.None);
         using var sheet = Image.Load<Rgb24>(sheetPng);
         int coloured = 0, margin = 0;
         for (int x = 0; x < sheet.Width; x++)

@@ -46,10 +46,13 @@ public interface IStudioEngine
 
 /// <summary>A CAM method as the pickers show it before a model says whether it applies.</summary>
 /// <param name="ExtraForwards">Extra forward passes per photo at a layer of that many channels (0 for one-pass methods).</param>
-public sealed record CamMethodInfo(string Id, string DisplayName, bool IsSlow, Func<long, long> ExtraForwards)
+/// <param name="Paper">The method's paper, in one line (shown on hover).</param>
+/// <param name="IsClassSpecific">False for a method whose map ignores the class (Eigen-CAM).</param>
+public sealed record CamMethodInfo(string Id, string DisplayName, bool IsSlow, Func<long, long> ExtraForwards, string Paper = "", bool IsClassSpecific = true)
 {
     public static CamMethodInfo Of(ICamMethod method) =>
-        new(method.Id, method.DisplayName, method.NeedsExtraForwards, channels => method.NeedsExtraForwards ? method.ExtraForwardsPerPhoto(channels) : 0);
+        new(method.Id, method.DisplayName, method.NeedsExtraForwards, channels => method.NeedsExtraForwards ? method.ExtraForwardsPerPhoto(channels) : 0,
+            method.Paper, method.IsClassSpecific);
 }
 
 /// <summary>The models folder and the usable models in it, for the pickers.</summary>
