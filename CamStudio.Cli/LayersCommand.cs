@@ -6,8 +6,9 @@ namespace CamStudio.Cli;
 /// <summary><c>camstudio layers</c>: the capturable layers of a model with output shapes (from <see cref="CamEngine"/>), the automatic choice marked.</summary>
 internal static class LayersCommand
 {
-    public const string AutoRule =
-        "* = the automatic choice (--layer auto): the last layer, in execution order, whose output is a spatial map (N×C×H×W with H×W > 1), i.e. the last feature map before global pooling.";
+    public const string AutoRule = "* = the automatic choice (--layer auto): ";
+
+    public const string GridMark = "# = a token grid (the auto layer may be one too), explained as the N×C×H×W map after the arrow: ";
 
     public static int Run(string? modelName, string? weights, string? modelsDir, CliContext context)
     {
@@ -20,13 +21,19 @@ internal static class LayersCommand
         context.Out.WriteLine($"Layers of {DisplayText.EscapeControl(details.Name)} (input 1×3×{p.InputHeight}×{p.InputWidth}, {details.Labels.Count} classes), in execution order:");
         // Layer names come from the model file: escaped, so a name cannot move the cursor or recolour the terminal.
         int nameWidth = Math.Min(60, details.Layers.Max(l => DisplayText.EscapeControl(l.Name).Length));
-        int shapeWidth = details.Layers.Max(l => l.ShapeText.Length);
+        int shapeWidth = details.Layers.Max(l => ShapeColumn(l).Length);
         foreach (LayerInfo layer in details.Layers)
         {
-            string mark = layer.Name == auto ? "*" : " ";
-            context.Out.WriteLine($"{mark} {DisplayText.EscapeControl(layer.Name).PadRight(nameWidth)}  {layer.ShapeText.PadRight(shapeWidth)}  {DisplayText.EscapeControl(layer.Kind)}");
+            string mark = layer.Name == auto ? "*" : layer.Grid is null ? " " : "#";
+            string scope = layer.Scope is null ? "" : "  " + DisplayText.EscapeControl(layer.Scope);
+            context.Out.WriteLine($"{mark} {DisplayText.EscapeControl(layer.Name).PadRight(nameWidth)}  {ShapeColumn(layer).PadRight(shapeWidth)}  {DisplayText.EscapeControl(layer.Kind)}{scope}");
         }
-        context.Out.WriteLine(AutoRule);
+        context.Out.WriteLine(AutoRule + details.AutoLayerRule + ".");
+        if (details.Layers.Any(l => l.Grid is not null))
+            context.Out.WriteLine(GridMark + TokenGrid.Rule);
         return ExitCodes.Success;
     }
+
+    private static string ShapeColumn(LayerInfo layer) =>
+        layer.Grid is null ? layer.ShapeText : $"{layer.ShapeText} → {string.Join("×", layer.MapShape)} ({layer.Grid.Text})";
 }

@@ -43,10 +43,10 @@ public static class CamExplainer
         IReadOnlyList<ICamMethod> methods = ResolveMethods(request.Methods);
         string layer = LayerNames.Resolve(model, request.Layer);
         LayerInfo layerInfo = model.Layers.First(l => l.Name == layer);
-        if (layerInfo.Shape.Length != 4)
+        if (!layerInfo.IsMap)
             throw new ArgumentException(
                 $"Layer '{layer}' of model '{model.Name}' outputs {layerInfo.ShapeText}; class activation maps need a " +
-                "4-D N×C×H×W activation. Pick a convolutional layer (or \"auto\").");
+                "4-D N×C×H×W activation or a token grid. Pick a convolutional or token-grid layer (or \"auto\").");
         foreach (ICamMethod method in methods)
         {
             if (MethodApplicability.WhyNot(method, model, layer) is { } reason)

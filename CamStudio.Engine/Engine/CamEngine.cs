@@ -107,7 +107,10 @@ public sealed partial class CamEngine : IDisposable
     {
         ResolvedModel m = await ResolveModelAsync(model, cancellationToken).ConfigureAwait(false);
         return new EngineModelDetails(m.Name, m.Model.Labels, m.Model.Layers, m.Model.AutoLayer, ResolveLayer(m, null).Name,
-            m.Model.Preprocessing, m.Model.Capabilities, m.Sha256);
+            m.Model.Preprocessing, m.Model.Capabilities, m.Sha256)
+        {
+            AutoLayerRule = m.Model.AutoLayerRule,
+        };
     }
 
     /// <summary>
@@ -360,12 +363,11 @@ public sealed partial class CamEngine : IDisposable
             name = m.Model.AutoLayer;
         LayerInfo info = m.Model.Layers.FirstOrDefault(l => l.Name == name) ?? throw new CamRequestException(CamRequestErrorKind.UnknownLayer,
             CamRequestFields.Layer, LayerNames.UnknownLayerMessage(m.Name, name, m.Model.Layers));
-        // Today's methods weigh channels of an N×C×H×W activation; a token-grid layer (N×T×C) would be accepted here
-        // once a method declares it can read one.
-        if (info.Shape.Length != 4)
+        // Methods read an N×C×H×W map: a 4-D layer, or a transformer's token grid the model reshapes (LayerInfo.Grid).
+        if (!info.IsMap)
             throw new CamRequestException(CamRequestErrorKind.UnsupportedLayer, CamRequestFields.Layer,
-                $"Layer '{info.Name}' of model '{m.Name}' outputs {info.ShapeText}; class activation maps need a 4-D N×C×H×W activation. " +
-                $"Pick a convolutional layer (or \"{LayerNames.Auto}\").");
+                $"Layer '{info.Name}' of model '{m.Name}' outputs {info.ShapeText}; class activation maps need a 4-D N×C×H×W activation " +
+                $"or a token grid ({TokenGrid.Rule}). Pick a convolutional or token-grid layer (or \"{LayerNames.Auto}\").");
         return info;
     }
 

@@ -64,4 +64,8 @@ public sealed record EngineModelSummary(string Name, string Description, bool Is
 /// <param name="Capabilities">What it can do for methods.</param>
 /// <param name="Sha256">SHA-256 of its file (catalog models), else null.</param>
 public sealed record EngineModelDetails(string Name, IReadOnlyList<string> Labels, IReadOnlyList<Models.LayerInfo> Layers, string AutoLayer,
-    string DefaultLayer, Imaging.PreprocessingSpec Preprocessing, Models.ModelCapabilities Capabilities, string? Sha256);
+    string DefaultLayer, Imaging.PreprocessingSpec Preprocessing, Models.ModelCapabilities Capabilities, string? Sha256)
+{
+    /// <summary>Why <see cref="AutoLayer"/> is the automatic choice (<see cref="Models.ICamModel.AutoLayerRule"/>), for captions.</summary>
+    public string AutoLayerRule { get; init; } = "";
+}

@@ -24,7 +24,7 @@ public sealed class ExplainPlan
         Priority = priority;
         Owner = owner;
         PlanTime = planTime;
-        ExtraForwardsPerPhoto = methods.Sum(m => m.NeedsExtraForwards ? m.ExtraForwardsPerPhoto(layer.Shape[1]) : 0);
+        ExtraForwardsPerPhoto = methods.Sum(m => m.NeedsExtraForwards ? m.ExtraForwardsPerPhoto(layer.Channels) : 0);
     }
 
     /// <summary>The model's name as the engine knows it.</summary>
@@ -33,7 +33,7 @@ public sealed class ExplainPlan
     /// <summary>SHA-256 of the model's file (catalog models), else null.</summary>
     public string? ModelSha256 { get; }
 
-    /// <summary>The explained layer (N×C×H×W).</summary>
+    /// <summary>The explained layer (N×C×H×W, or a token grid methods see as one: <see cref="LayerInfo.MapShape"/>).</summary>
     public LayerInfo Layer { get; }
 
     /// <summary>The methods, in request order, each applicable to the model at <see cref="Layer"/>.</summary>

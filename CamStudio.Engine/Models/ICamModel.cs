@@ -32,6 +32,9 @@ public interface ICamModel : IDisposable
     /// </summary>
     string AutoLayer { get; }
 
+    /// <summary>Why <see cref="AutoLayer"/> is the automatic choice, in words for users (the studio's layer caption, <c>camstudio layers</c>).</summary>
+    string AutoLayerRule => "the last layer, in execution order, whose output is a spatial map (N×C×H×W with H×W > 1), i.e. the last feature map before global pooling";
+
     /// <summary>
     /// When <paramref name="layer"/> is followed only by global average pooling and one linear layer
     /// (the architecture the classic CAM needs), that linear layer; otherwise null.
@@ -62,9 +65,51 @@ public interface ICamModel : IDisposable
 /// <param name="Kind">Module type or ONNX operator that produced it.</param>
 public sealed record LayerInfo(string Name, long[] Shape, string Kind)
 {
+    /// <summary>Raw 4-D output with H×W &gt; 1 (an N×C×H×W reading of it; a channels-last grid is 4-D too, see <see cref="Grid"/>).</summary>
     public bool IsSpatial => Shape.Length == 4 && Shape[2] * Shape[3] > 1;
 
     public string ShapeText => string.Join("×", Shape);
+
+    /// <summary>When the layer is a transformer's token grid (<see cref="TokenGrid.Rule"/>), how it becomes a map; else null.</summary>
+    public TokenGrid? Grid { get; init; }
+
+    /// <summary>The N×C×H×W shape every CAM method sees: <see cref="Shape"/>, or the token grid's map shape.</summary>
+    public long[] MapShape => Grid?.MapShape(Shape) ?? Shape;
+
+    /// <summary>Whether CAM methods can read the layer: a 4-D map, or a token grid reshaped to one.</summary>
+    public bool IsMap => Grid is not null || Shape.Length == 4;
+
+    /// <summary>Channels of the map methods see (0 when the layer is no map).</summary>
+    public long Channels => IsMap ? MapShape[1] : 0;
+
+    /// <summary>
+    /// The module scope the layer belongs to, e.g. <c>encoder.layers.encoder_layer_11.ln_1</c> or <c>layer4.2</c> (from
+    /// the exporter's node names), or <c>block 17</c> for graphs without scopes; null when none is known.
+    /// </summary>
+    public string? Scope { get; init; }
+
+    /// <summary>
+    /// The group pickers list the layer under: its scope (or, for module layers, its path) without the last module —
+    /// <c>encoder.layers.encoder_layer_11</c> for <c>….ln_1</c>, <c>layer4.2</c> for <c>layer4.2.relu_2</c>, <c>block 17</c>.
+    /// </summary>
+    public string Group => (Scope ?? Name) is var path && path.LastIndexOf('.') is var dot and > 0 ? path[..dot] : Scope ?? Name;
+
+    /// <summary>The operator in lower case for listings (<c>conv</c>, <c>layernorm</c>, <c>relu</c>; quantised ops as their float op).</summary>
+    public string Operator =>
+        (Kind.StartsWith("QLinear", StringComparison.Ordinal) && Kind.Length > 7 ? Kind[7..] : Kind)
+        .Replace("Normalization", "Norm", StringComparison.Ordinal).ToLowerInvariant();
+
+    /// <summary>
+    /// The readable name: <c>scope · operator · shape</c> (<c>encoder.layers.encoder_layer_11.ln_1 · layernormalization · 768×14×14</c>),
+    /// with the shape of the map methods see (channels × H × W); <see cref="Name"/> stays the exact name for requests.
+    /// </summary>
+    public string DisplayName => string.Join(" · ", new[] { Scope ?? Name, Operator, string.Join("×", MapShape.Skip(1)) });
+
+    /// <summary>Whether <paramref name="query"/> (case-insensitive) occurs in the raw name, the display name or the kind: the pickers' search.</summary>
+    public bool Matches(string? query) =>
+        string.IsNullOrWhiteSpace(query)
+        || Name.Contains(query.Trim(), StringComparison.OrdinalIgnoreCase)
+        || DisplayName.Contains(query.Trim(), StringComparison.OrdinalIgnoreCase);
 }
 
 /// <summary>The final linear layer after global average pooling: logits = Weight · gap(A) + Bias.</summary>

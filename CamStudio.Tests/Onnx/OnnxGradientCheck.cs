@@ -49,7 +49,7 @@ internal static class OnnxGradientCheck
     }
 
     /// <summary>The model with <paramref name="tensor"/>'s producing node removed and the tensor made a graph input.</summary>
-    private static byte[] CutAt(byte[] bytes, string tensor)
+    internal static byte[] CutAt(byte[] bytes, string tensor)
     {
         ModelProto model = ModelProto.Parser.ParseFrom(bytes);
         NodeProto producer = model.Graph.Node.Single(n => n.Output.Contains(tensor));

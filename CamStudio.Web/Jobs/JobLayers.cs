@@ -6,10 +6,10 @@ namespace CamStudio.Web.Jobs;
 internal static class JobLayers
 {
     /// <summary>Layers a map can be taken from: batch × channels × height × width with more than one position.</summary>
-    public static IEnumerable<LayerInfo> Spatial(IReadOnlyList<LayerInfo> layers) => layers.Where(l => l.IsSpatial);
+    public static IEnumerable<LayerInfo> Spatial(IReadOnlyList<LayerInfo> layers) => layers.Where(l => l.IsSpatial || l.Grid is not null);
 
     /// <summary>Where the layer sits: the module scope the exporter left in its name, else the name itself.</summary>
-    public static string Scope(LayerInfo layer) => layer.Name;
+    public static string Scope(LayerInfo layer) => layer.Scope ?? layer.Name;
 
     /// <summary>"scope · operator · shape", the text of an option and of the chosen layer.</summary>
     public static string Describe(LayerInfo layer) => $"{Scope(layer)} · {layer.Kind} · {layer.ShapeText}";

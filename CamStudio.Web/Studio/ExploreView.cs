@@ -136,7 +136,7 @@ public sealed class ExploreView(StudioState state, StudioSession session, Studio
         string name = state.Layer == Home.AutoLayer ? details.DefaultLayer : state.Layer;
         if (name == Home.AutoLayer)
             name = details.AutoLayer;
-        return details.Layers.FirstOrDefault(l => l.Name == name) is { Shape.Length: 4 } layer ? layer.Shape[1] : 0;
+        return details.Layers.FirstOrDefault(l => l.Name == name)?.Channels ?? 0;
     }
 
     internal static string FormatDuration(TimeSpan time) =>

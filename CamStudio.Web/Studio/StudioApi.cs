@@ -39,7 +39,7 @@ public static class StudioApi
                 IReadOnlyList<MethodAvailability> methods = await engine.MethodsForAsync(details.Name, layer, cancellationToken);
                 return Results.Ok(new ModelDetailsResponse(details.Name, details.Labels.Count, details.AutoLayer, details.DefaultLayer,
                     details.Preprocessing.InputWidth, details.Preprocessing.InputHeight, details.Preprocessing.Resize.ToString(),
-                    details.Layers.Select(l => new LayerResponse(l.Name, l.Shape, l.Kind, l.IsSpatial)).ToList(),
+                    details.Layers.Select(l => new LayerResponse(l.Name, l.Shape, l.Kind, l.IsSpatial, l.DisplayName, l.Scope, l.MapShape, l.Grid?.Text)).ToList(),
                     methods.Select(m => new MethodResponse(m.Id, m.DisplayName, m.IsAvailable, m.Reason, m.IsSlow,
                         m.Options.Select(o => new MethodOptionResponse(o.Name, o.Description, o.Default, o.Min, o.Max, o.IsInteger)).ToList())).ToList()));
             }
@@ -263,7 +263,8 @@ public sealed record ModelResponse(string Name, string Description);
 public sealed record ModelDetailsResponse(string Name, int ClassCount, string AutoLayer, string DefaultLayer, int InputWidth, int InputHeight,
     string Resize, IReadOnlyList<LayerResponse> Layers, IReadOnlyList<MethodResponse> Methods);
 
-public sealed record LayerResponse(string Name, long[] Shape, string Kind, bool Spatial);
+/// <summary>A layer: exact <c>name</c> (for requests), raw <c>shape</c>, readable <c>displayName</c> (scope · operator · map shape), and for a transformer's token grid the N×C×H×W <c>mapShape</c> methods see and its <c>tokenGrid</c> layout.</summary>
+public sealed record LayerResponse(string Name, long[] Shape, string Kind, bool Spatial, string DisplayName, string? Scope, long[] MapShape, string? TokenGrid);
 
 /// <summary>A method for a model and layer: <c>available</c>, else <c>reason</c> says why not; <c>slow</c> ones run extra forward passes.</summary>
 public sealed record MethodResponse(string Id, string DisplayName, bool Available, string? Reason, bool Slow, IReadOnlyList<MethodOptionResponse> Options);

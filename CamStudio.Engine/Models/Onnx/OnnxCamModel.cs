@@ -40,7 +40,14 @@ public sealed class OnnxCamModel : ICamModel, ILayerOutputReplacement, IWeightRa
             ClassCount = LogitsOf(run.Output).shape[1];
             MaxBatchSize = OnnxBatchProbe.MaxBatchSize(graph, probe, options.ProbeMemoryBytes);
         }
-        Layers = graph.TensorsInOrder.Where(t => shapes.ContainsKey(t.Tensor)).Select(t => new LayerInfo(t.Tensor, shapes[t.Tensor], t.OpType)).ToList();
+        Dictionary<string, string> scopes = OnnxLayerScopes.Of(graph, shapes);
+        Layers = graph.TensorsInOrder.Where(t => shapes.ContainsKey(t.Tensor))
+            .Select(t => new LayerInfo(t.Tensor, shapes[t.Tensor], t.OpType)
+            {
+                Grid = t.OpType == "Input" ? null : TokenGrid.Detect(shapes[t.Tensor], spec.InputHeight, spec.InputWidth),
+                Scope = scopes.GetValueOrDefault(t.Tensor),
+            })
+            .ToList();
         _layersByName = Layers.ToDictionary(l => l.Name);
 
         if (labels is null)
@@ -50,7 +57,7 @@ public sealed class OnnxCamModel : ICamModel, ILayerOutputReplacement, IWeightRa
         else
             Labels = labels;
 
-        AutoLayer = ChooseAutoLayer();
+        (AutoLayer, AutoLayerRule) = ChooseAutoLayer();
     }
 
     /// <summary>
@@ -93,6 +100,8 @@ public sealed class OnnxCamModel : ICamModel, ILayerOutputReplacement, IWeightRa
 
     public string AutoLayer { get; }
 
+    public string AutoLayerRule { get; }
+
     public long ClassCount { get; }
 
     /// <summary>1 when the graph runs one photo at a time (see <see cref="OnnxBatchProbe"/>); the explainer then slices its batches.</summary>
@@ -120,7 +129,7 @@ public sealed class OnnxCamModel : ICamModel, ILayerOutputReplacement, IWeightRa
         ValidateInput(input);
         using var scope = NewDisposeScope();
         using IDisposable mode = trackGradients ? torch.enable_grad() : torch.no_grad();
-        using GraphRun run = _graph.Execute(input, layer, trackGradients);
+        using GraphRun run = _graph.Execute(input, layer, trackGradients, captureGrid: _layersByName[layer].Grid);
         Tensor logits = LogitsOf(run.Output);
         return new ModelRun(logits.alias().MoveToOuterDisposeScope(), run.Captured!.alias().MoveToOuterDisposeScope());
     }
@@ -150,14 +159,27 @@ public sealed class OnnxCamModel : ICamModel, ILayerOutputReplacement, IWeightRa
         if (input.dim() == 4 && input.shape[0] > MaxBatchSize && output.dim() >= 1 && output.shape[0] == input.shape[0])
             return LogitsWithLayerOutputPhotoByPhoto(input, layer, output);
         ValidateInput(input);
-        long[] own = _layersByName[layer].Shape;
+        LayerInfo info = _layersByName[layer];
+        long[] own = info.MapShape;
         // Checked here, before native code sees it: the graph's kernels assume the layer's own shape.
         if (output.dim() != own.Length || output.shape[0] != input.shape[0] || !output.shape.Skip(1).SequenceEqual(own.Skip(1)))
             throw new ArgumentException($"Layer '{layer}' of {Name} outputs N×{string.Join("×", own.Skip(1))}, so it cannot be replaced by " +
                 $"{string.Join("×", output.shape)} for a batch of {input.shape[0]}.", nameof(output));
         using var scope = NewDisposeScope();
         using IDisposable noGrad = torch.no_grad();
-        using GraphRun run = _graph.Execute(input, capture: null, gradientsFromCapture: false, replacement: (layer, output));
+        Tensor replacement = output;
+        if (info.Grid is { } grid)
+        {
+            // The map holds only the patches: the extra tokens (class token) keep the values the photos give them.
+            Tensor? raw = null;
+            if (grid.ExtraTokens > 0)
+            {
+                using GraphRun until = _graph.Execute(input, layer, gradientsFromCapture: false, stopAfterCapture: true);
+                raw = until.Captured!.alias();
+            }
+            replacement = grid.FromMap(output, raw!);
+        }
+        using GraphRun run = _graph.Execute(input, capture: null, gradientsFromCapture: false, replacement: (layer, replacement));
         return LogitsOf(run.Output).alias().MoveToOuterDisposeScope();
     }
 
@@ -243,14 +265,68 @@ public sealed class OnnxCamModel : ICamModel, ILayerOutputReplacement, IWeightRa
             && output.Shape.Aggregate(1L, (p, d) => p * d) == input.Shape[0] * input.Shape[1];
     }
 
-    private string ChooseAutoLayer()
+    private const string TransformerRule =
+        "the first norm of the last attention block (the last token-grid norm before the last attention softmax), as pytorch-grad-cam " +
+        "advises for ViT (blocks[-1].norm1) and Swin (layers[-1].blocks[-1].norm1): later norms feed only the class token's own " +
+        "path or per-token layers, so their patch tokens get no gradient";
+
+    private const string PoolRule = "the input of the last global average pool (the last feature map before the classifier)";
+
+    private const string LastSpatialRule = "the last spatial (N×C×H×W) tensor of the graph";
+
+    private (string Layer, string Rule) ChooseAutoLayer()
     {
+        if (TransformerAutoLayer() is { } norm)
+            return (norm, TransformerRule);
         string? pooled = _graph.Nodes.Where(IsGlobalAveragePool).Select(n => n.Inputs[0])
             .LastOrDefault(t => _layersByName.TryGetValue(t, out LayerInfo? l) && l.IsSpatial);
         if (pooled is not null)
-            return pooled;
-        LayerInfo? spatial = Layers.LastOrDefault(l => l.IsSpatial);
-        return spatial?.Name ?? throw new OnnxImportException($"{_graph.FileName} has no spatial (N×C×H×W) tensor to explain.");
+            return (pooled, PoolRule);
+        LayerInfo? spatial = Layers.LastOrDefault(l => l.IsSpatial || l.Grid is not null);
+        return (spatial?.Name ?? throw new OnnxImportException($"{_graph.FileName} has no spatial (N×C×H×W) tensor or token grid to explain."),
+            LastSpatialRule);
+    }
+
+    /// <summary>
+    /// The first token-grid norm of the last attention block: the block is the deepest module scope around the last
+    /// attention softmax (a Softmax over a ≥ 3-D tensor) that holds a token-grid norm, its first norm in execution order
+    /// (pre-norm ViT and Swin: norm1 before attention; post-norm Swin v2: norm1 after it). Without scopes: the last
+    /// token-grid norm before that softmax. Null when the graph has no attention.
+    /// </summary>
+    private string? TransformerAutoLayer()
+    {
+        OnnxGraphNode? attention = _graph.Nodes.LastOrDefault(n => n.OpType == "Softmax"
+            && _layersByName.TryGetValue(n.Inputs[0], out LayerInfo? scores) && scores.Shape.Length >= 3);
+        if (attention is null)
+            return null;
+        var producers = _graph.Nodes.SelectMany(n => n.Outputs.Where(o => o.Length > 0).Select(o => (o, n))).ToDictionary(p => p.o, p => p.n);
+        var norms = Layers.Where(l => l.Grid is not null && producers.TryGetValue(l.Name, out OnnxGraphNode? node) && IsNorm(node, producers)).ToList();
+        for (string? block = OnnxLayerScopes.ModulePath(attention.Name); !string.IsNullOrEmpty(block); block = Parent(block))
+        {
+            // The norm module's last tensor: a decomposed LayerNorm's Div, Mul and Add are all norm outputs of one scope.
+            if (norms.FirstOrDefault(l => l.Scope is { } s && s.StartsWith(block + ".", StringComparison.Ordinal)) is { } first)
+                return norms.Last(l => l.Scope == first.Scope).Name;
+        }
+        int before = Layers.ToList().FindIndex(l => l.Name == attention.Outputs[0]);
+        return norms.LastOrDefault(l => Layers.ToList().IndexOf(l) < before)?.Name;
+
+        static string? Parent(string scope) => scope.LastIndexOf('.') is var dot and > 0 ? scope[..dot] : null;
+    }
+
+    /// <summary>
+    /// LayerNormalization, or its opset &lt; 17 decomposition ending (x − mean) / Sqrt(var + ε) [· γ [+ β]].
+    /// </summary>
+    private static bool IsNorm(OnnxGraphNode node, Dictionary<string, OnnxGraphNode> producers)
+    {
+        if (node.OpType is "LayerNormalization" or "SimplifiedLayerNormalization" or "SkipLayerNormalization")
+            return true;
+        OnnxGraphNode? current = node;
+        foreach (string affine in new[] { "Add", "Mul" })
+        {
+            if (current?.OpType == affine)
+                current = current.Inputs.Select(i => producers.GetValueOrDefault(i)).FirstOrDefault(p => p is not null && p.OpType is "Mul" or "Div");
+        }
+        return current?.OpType == "Div" && current.Inputs.Length == 2 && producers.GetValueOrDefault(current.Inputs[1])?.OpType == "Sqrt";
     }
 
     /// <summary>Nodes that read <paramref name="tensor"/> for its values (Shape nodes, and ops feeding only Shape, do not count).</summary>
@@ -268,7 +344,7 @@ public sealed class OnnxCamModel : ICamModel, ILayerOutputReplacement, IWeightRa
 
     private LinearHead? FindHead(string layer)
     {
-        if (!_layersByName[layer].IsSpatial || SingleConsumer(layer) is not { } pool || !IsGlobalAveragePool(pool) || pool.Inputs[0] != layer)
+        if (!_layersByName[layer].IsSpatial || _layersByName[layer].Grid is not null || SingleConsumer(layer) is not { } pool || !IsGlobalAveragePool(pool) || pool.Inputs[0] != layer)
             return null;
         string current = pool.Outputs[0];
         OnnxGraphNode? next = SingleConsumer(current);

@@ -97,8 +97,14 @@ public sealed class OnnxGraphModule : nn.Module<Tensor, Tensor>
     /// that only fed it are skipped (what Ablation-CAM needs: the rest of the graph run on a changed layer output).
     /// With <paramref name="budget"/> (the load-time probe), each node is refused before it runs if its outputs would not fit.
     /// </remarks>
+    /// <remarks>
+    /// With <paramref name="captureGrid"/>, the captured tensor is the layer's token grid as a map (<see cref="TokenGrid.ToMap"/>);
+    /// with gradients that map is the autograd leaf and the graph continues from its inverse reshape, so ∂y/∂map is the
+    /// gradient at the patch tokens (the extra tokens are constants). <paramref name="stopAfterCapture"/> stops as soon as
+    /// the captured tensor exists (the run then has no outputs).
+    /// </remarks>
     internal GraphRun Execute(Tensor input, string? capture, bool gradientsFromCapture, Action<string, Tensor>? observe = null,
-        (string Name, Tensor Value)? replacement = null, OnnxMemoryBudget? budget = null)
+        (string Name, Tensor Value)? replacement = null, OnnxMemoryBudget? budget = null, TokenGrid? captureGrid = null, bool stopAfterCapture = false)
     {
         bool[]? runs = replacement is { } r ? NodesNeededWith(r.Name) : null;
         var values = new Dictionary<string, Tensor>();
@@ -113,6 +119,8 @@ public sealed class OnnxGraphModule : nn.Module<Tensor, Tensor>
             values[given.Name] = Produced(given.Name, given.Value.alias());
         for (int i = 0; i < _nodes.Count; i++)
         {
+            if (stopAfterCapture && captured is not null)
+                return new GraphRun([], captured.alias().MoveToOuterDisposeScope());
             OnnxGraphNode node = _nodes[i];
             if (runs is not null && !runs[i])
                 continue;
@@ -171,18 +179,32 @@ public sealed class OnnxGraphModule : nn.Module<Tensor, Tensor>
         {
             if (name == capture)
             {
-                if (gradientsFromCapture)
+                if (gradientsFromCapture && !value.is_floating_point())
+                    throw new OnnxImportException($"{FileName}: tensor '{name}' is {value.dtype}, so no gradient can flow from it; pick a float layer.");
+                if (captureGrid is not null)
                 {
-                    if (!value.is_floating_point())
-                        throw new OnnxImportException($"{FileName}: tensor '{name}' is {value.dtype}, so no gradient can flow from it; pick a float layer.");
-                    value = value.detach().requires_grad_(true);
+                    Tensor raw = value.detach();
+                    Tensor map = captureGrid.ToMap(raw);
+                    if (gradientsFromCapture)
+                    {
+                        map = map.detach().requires_grad_(true);
+                        value = captureGrid.FromMap(map, raw);
+                    }
+                    captured = map;
                 }
-                captured = value;
+                else
+                {
+                    if (gradientsFromCapture)
+                        value = value.detach().requires_grad_(true);
+                    captured = value;
+                }
             }
             observe?.Invoke(name, value);
             return value;
         }
 
+        if (stopAfterCapture && captured is not null)
+            return new GraphRun([], captured.alias().MoveToOuterDisposeScope());
         if (capture is not null && captured is null)
             throw new OnnxImportException($"{FileName} has no tensor named '{capture}'.");
         Tensor[] outputs = Outputs.Select(o => values.GetValueOrDefault(o) ?? _constants[o]).Select(t => t.alias().MoveToOuterDisposeScope()).ToArray();
