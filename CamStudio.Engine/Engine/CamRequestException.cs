@@ -82,4 +82,13 @@ public static class CamRequestFields
 
     /// <summary>The method options.</summary>
     public const string Options = "options";
+
+    /// <summary>How several layers are fused.</summary>
+    public const string Fuse = "fuse";
+
+    /// <summary>The eigen_smooth switch.</summary>
+    public const string EigenSmooth = "eigen_smooth";
+
+    /// <summary>The guided backpropagation switch.</summary>
+    public const string Guided = "guided";
 }
