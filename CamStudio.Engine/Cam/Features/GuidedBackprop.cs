@@ -39,33 +39,23 @@ public static class GuidedBackprop
         for (int rank = 0; rank < classesPerRank.Count; rank++)
         {
             using DisposeScope rankScope = torch.NewDisposeScope();
+            foreach (Tensor t in everything)
+                t.grad?.zero_();
             Tensor classes = torch.tensor(classesPerRank[rank], device: logits.device).unsqueeze(1);
             Tensor score = logits.gather(1, classes).sum();
-            // gathered[0]: the input; gathered[i + 1]: cut i's leaf.
-            var gathered = new Tensor?[everything.Count];
-            Add(gathered, torch.autograd.grad([score], everything, retain_graph: true, allow_unused: true));
+            // Gradients accumulate in the leaves' .grad, restricted to our own leaves by `inputs` (parameters never
+            // require grad): unlike autograd.grad(allow_unused), a leaf a segment does not reach simply gets nothing.
+            torch.autograd.backward([score], retain_graph: true, inputs: everything);
             for (int i = cuts.Count - 1; i >= 0; i--)
             {
-                if (gathered[i + 1] is not { } g)
+                if (cuts[i].Leaf.grad is not { } g)
                     continue;
-                var upstream = everything.GetRange(0, i + 1);
-                Add(gathered, torch.autograd.grad([cuts[i].Output], upstream, [g.relu()], retain_graph: true, allow_unused: true));
+                torch.autograd.backward([cuts[i].Output], [g.relu()], retain_graph: true, inputs: everything.GetRange(0, i + 1));
             }
-            result[rank] = (gathered[0] ?? torch.zeros_like(input)).detach().MoveToOuterDisposeScope();
+            result[rank] = (input.grad is { } gradient ? gradient.clone() : torch.zeros_like(input)).MoveToOuterDisposeScope();
         }
         foreach (Tensor r in result)
             scope.MoveToOuter(r);
         return result;
-    }
-
-    private static void Add(Tensor?[] gathered, IList<Tensor> gradients)
-    {
-        for (int i = 0; i < gradients.Count; i++)
-        {
-            Tensor g = gradients[i];
-            if (g is null || g.IsInvalid)
-                continue;
-            gathered[i] = gathered[i] is { } sum ? sum + g : g;
-        }
     }
 }
