@@ -22,6 +22,7 @@ internal sealed record ExplainSettings(
     string? ModelsDir,
     int BatchSize,
     bool SharedScale = false,
+    IReadOnlyList<string>? Options = null,
     FeatureSettings? Features = null);
 
 /// <summary>The request-wide features of <c>explain</c>: <c>--layer a,b --fuse</c>, <c>--aug-smooth</c>, <c>--eigen-smooth</c>, <c>--guided</c>.</summary>
@@ -82,6 +83,7 @@ internal static class ExplainCommand
             AugSmooth = features.AugSmooth,
             EigenSmooth = features.EigenSmooth,
             Guided = features.Guided,
+            Options = MethodOptionText.Parse(settings.Options ?? []),
             Owner = "cli",
         }, cancellationToken);
         var overlay = new OverlayOptions { Colormap = colormap, Alpha = settings.Alpha };
