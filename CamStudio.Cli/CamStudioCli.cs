@@ -95,6 +95,8 @@ public static class CamStudioCli
         root.Subcommands.Add(ConceptsCommand.CommandLine(context));
         root.Subcommands.Add(MethodsCommandLine(context));
         root.Subcommands.Add(ModelsCommandLine(context));
+        root.Subcommands.Add(EvaluateCommandLines.Evaluate(context));
+        root.Subcommands.Add(EvaluateCommandLines.Recommend(context));
         var info = new Command("info", "Show the version, the torch device and the models folder.");
         info.Options.Add(ModelsDirOption());
         info.SetAction(parse => Info(context, parse.GetValue<string?>("--models-dir")));
@@ -265,13 +267,13 @@ public static class CamStudioCli
         return ExitCodes.Success;
     }
 
-    private static Option<string?> ModelOption() =>
+    internal static Option<string?> ModelOption() =>
         new("--model") { Description = $"Model name in the models folder, a model folder, an .onnx file, or a torchvision architecture with --weights (default {ModelCatalog.DefaultModelName})." };
 
-    private static Option<string?> WeightsOption() =>
+    internal static Option<string?> WeightsOption() =>
         new("--weights") { Description = "Weights file (.pt, .pth, .safetensors, .dat) for the architecture given with --model." };
 
-    private static Option<string?> ModelsDirOption() =>
+    internal static Option<string?> ModelsDirOption() =>
         new("--models-dir") { Description = $"Models folder (default: ${ModelsFolder.EnvironmentVariable}, else the per-user data folder)." };
 
     /// <summary>--version: the version and the torch device, so a user can see which libtorch build runs.</summary>

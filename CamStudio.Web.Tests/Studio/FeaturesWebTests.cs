@@ -61,7 +61,7 @@ public sealed class FeaturesWebTests : IAsyncLifetime
     public async Task GuidedOnAModelWithoutRectifiersIsAProblemOnTheGuidedField()
     {
         (HttpStatusCode status, JsonElement problem) = await PostAsync("/api/explain", ("methods", "gradcam"), ("guided", "true"));
-        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, status);
         Assert.Contains("no rectifier", problem.GetProperty("errors").GetProperty("guided")[0].GetString(), StringComparison.Ordinal);
     }
 

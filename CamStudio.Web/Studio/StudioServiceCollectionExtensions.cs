@@ -41,6 +41,7 @@ public static class StudioServiceCollectionExtensions
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode(o => o.ContentSecurityFrameAncestorsPolicy = "'none'");
         app.MapStudioApi();
         app.MapConceptsApi();
+        app.MapStudioMetricsApi();
         return app;
     }
 }
