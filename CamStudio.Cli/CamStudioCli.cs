@@ -92,6 +92,7 @@ public static class CamStudioCli
         }
         root.Subcommands.Add(ExplainCommandLine(context));
         root.Subcommands.Add(LayersCommandLine(context));
+        root.Subcommands.Add(ConceptsCommand.CommandLine(context));
         root.Subcommands.Add(MethodsCommandLine(context));
         root.Subcommands.Add(ModelsCommandLine(context));
         root.Subcommands.Add(EvaluateCommandLines.Evaluate(context));
@@ -120,8 +121,12 @@ public static class CamStudioCli
         };
         var layer = new Option<string?>("--layer")
         {
-            Description = "Layer to map: auto (the last spatial layer) or a name from 'camstudio layers'. Default: the model's defaultLayer from its model.json (auto unless set).",
+            Description = "Layer to map: auto (the last spatial layer) or a name from 'camstudio layers'; several, comma-separated, are fused (--fuse). Default: the model's defaultLayer from its model.json (auto unless set).",
         };
+        var fuse = new Option<string?>("--fuse") { Description = "How several --layer maps are fused: mean (default), max, layercam or refine." };
+        var augSmooth = new Option<bool>("--aug-smooth") { Description = "Average each map over horizontal flip × intensity 0.9/1/1.1 (six passes, batched)." };
+        var eigenSmooth = new Option<bool>("--eigen-smooth") { Description = "First principal component of each method's channel terms instead of their sum." };
+        var guided = new Option<bool>("--guided") { Description = "Also write guided backpropagation (<stem>.guided.<class>.png) and Guided Grad-CAM (<stem>.<method>.<class>.guided.png)." };
         var colormap = new Option<string>("--colormap")
         {
             Description = $"Overlay colours: {string.Join(", ", Colormap.All.Select(c => c.Name))}.",
@@ -145,6 +150,7 @@ public static class CamStudioCli
         var command = new Command("explain", "Write CAM overlays (.png), maps (.npy) and predictions.json for photos.")
         {
             images, model, weights, method, classes, layer, colormap, alpha, output, modelsDir, batchSize, sharedScale, methodOptions,
+            fuse, augSmooth, eigenSmooth, guided,
         };
         command.SetAction(parse => ExplainCommand.Run(new ExplainSettings(
             parse.GetValue(images) ?? [],
@@ -159,7 +165,8 @@ public static class CamStudioCli
             parse.GetValue(modelsDir),
             parse.GetValue(batchSize),
             parse.GetValue(sharedScale),
-            parse.GetValue(methodOptions) ?? []), context));
+            parse.GetValue(methodOptions) ?? [],
+            new FeatureSettings(parse.GetValue(fuse), parse.GetValue(augSmooth), parse.GetValue(eigenSmooth), parse.GetValue(guided))), context));
         return command;
     }
 

@@ -22,7 +22,11 @@ internal sealed record ExplainSettings(
     string? ModelsDir,
     int BatchSize,
     bool SharedScale = false,
-    IReadOnlyList<string>? Options = null);
+    IReadOnlyList<string>? Options = null,
+    FeatureSettings? Features = null);
+
+/// <summary>The request-wide features of <c>explain</c>: <c>--layer a,b --fuse</c>, <c>--aug-smooth</c>, <c>--eigen-smooth</c>, <c>--guided</c>.</summary>
+internal sealed record FeatureSettings(string? Fuse, bool AugSmooth, bool EigenSmooth, bool Guided);
 
 /// <summary>
 /// <c>camstudio explain</c>, through <see cref="CamEngine"/>: for each photo, class and method writes
@@ -65,12 +69,20 @@ internal static class ExplainCommand
         using var cli = new CliEngine(context.Catalog(settings.ModelsDir));
         (string model, string? defaultLayer) = await cli.ModelAsync(settings.Model, settings.Weights, cancellationToken);
         // The engine checks model, layer, methods (applicable there) and classes once, before any photo is read.
+        // --layer a,b,c: several layers, fused (--fuse) into one map per class and method.
+        string[] layers = (settings.Layer ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        FeatureSettings features = settings.Features ?? new FeatureSettings(null, false, false, false);
         ExplainPlan plan = await cli.Engine.PlanAsync(new CamRequest
         {
             Model = model,
             Methods = methods,
             Classes = settings.Classes,
-            Layer = settings.Layer ?? defaultLayer,
+            Layer = layers.Length > 1 ? null : settings.Layer ?? defaultLayer,
+            Layers = layers.Length > 1 ? layers : [],
+            Fuse = features.Fuse,
+            AugSmooth = features.AugSmooth,
+            EigenSmooth = features.EigenSmooth,
+            Guided = features.Guided,
             Options = MethodOptionText.Parse(settings.Options ?? []),
             Owner = "cli",
         }, cancellationToken);
@@ -156,6 +168,7 @@ internal static class ExplainCommand
             overlayRanges = MethodScales.Of(explanation.Maps.Select(m => (m.Method, m.Map.Map)));
             npyRanges = MethodScales.Of(explanation.Maps.Select(m => (m.Method, MapFiles.AtInput(m.Map))));
         }
+        GuidedFiles.Write(outDir, stem, explanation);
         foreach (PlacedClassMap map in explanation.Maps)
         {
             OverlayOptions mapOverlay = overlayRanges.TryGetValue(map.Method, out ValueRange range) ? overlay with { Range = range } : overlay;
@@ -172,7 +185,7 @@ internal static class ExplainCommand
             {
                 throw new CliException($"Cannot write {Path.Combine(outDir, png)}: {e.Message}", ExitCodes.Failure);
             }
-            files.Add(new WrittenMap(png, npy, raw, map.Method, map.ClassIndex, map.ClassName, map.Layer));
+            files.Add(new WrittenMap(png, npy, raw, map.Method, map.ClassIndex, map.ClassName, map.Layer) { Making = map.Making.Describe() });
         }
         return new PhotoResult(path, photo.Width, photo.Height, explanation.TopPredictions, null) { Files = files };
     }
@@ -222,6 +235,8 @@ internal static class ExplainCommand
                     writer.WriteNumber("classIndex", file.ClassIndex);
                     writer.WriteString("className", file.ClassName);
                     writer.WriteString("layer", file.Layer);
+                    if (file.Making.Length > 0)
+                        writer.WriteString("making", file.Making);
                     writer.WriteEndObject();
                 }
                 writer.WriteEndArray();
@@ -233,7 +248,11 @@ internal static class ExplainCommand
         File.Move(temporary, path, overwrite: true);
     }
 
-    private sealed record WrittenMap(string Png, string Npy, string RawNpy, string Method, int ClassIndex, string ClassName, string Layer);
+    private sealed record WrittenMap(string Png, string Npy, string RawNpy, string Method, int ClassIndex, string ClassName, string Layer)
+    {
+        /// <summary>How the map was made beyond its method (fusion, smoothing); "" when plain.</summary>
+        public string Making { get; init; } = "";
+    }
 
     private sealed record PhotoResult(string Path, int? Width, int? Height, IReadOnlyList<Prediction> Top, string? Error)
     {

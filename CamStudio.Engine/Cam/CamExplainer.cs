@@ -58,11 +58,12 @@ public static class CamExplainer
     /// <summary>
     /// The explanation itself, for resolved and checked arguments (the engine's plan): <paramref name="layer"/> a 4-D
     /// layer of <paramref name="model"/>, every method applicable there. <paramref name="forwardTime"/>: the model's
-    /// forward pass (the rest is the methods' time).
+    /// forward pass (the rest is the methods' time). <paramref name="classesFrom"/>: for top-K selections, whose top
+    /// classes photo i explains (default: its own).
     /// </summary>
     internal static IReadOnlyList<PhotoExplanation> Explain(
         ICamModel model, Tensor batch, IReadOnlyList<ICamMethod> methods, string layer, ClassSelection classSelection,
-        ForwardPacing? pacing, CancellationToken cancellationToken, out TimeSpan forwardTime)
+        ForwardPacing? pacing, CancellationToken cancellationToken, out TimeSpan forwardTime, Func<int, int>? classesFrom = null)
     {
         LinearHead? head = methods.Any(m => m.NeedsHead) ? model.HeadAfter(layer) : null;
         int classCount = model.Labels.Count;
@@ -106,7 +107,8 @@ public static class CamExplainer
             {
                 classes[i] = classSelection switch
                 {
-                    ClassSelection.TopK => topClasses[i * topWidth + rank],
+                    // classesFrom: a photo explaining another's top classes (an augmented copy, its original's).
+                    ClassSelection.TopK => topClasses[(classesFrom?.Invoke(i) ?? i) * topWidth + rank],
                     ClassSelection.Indices indices => indices.Classes[rank],
                     _ => throw new ArgumentException($"Unknown class selection {classSelection}."),
                 };

@@ -5,10 +5,18 @@ namespace CamStudio.Engine.Cam;
 public sealed record Prediction(int ClassIndex, string ClassName, float Probability);
 
 /// <summary>The map one method produced for one class of one photo.</summary>
-public sealed record ClassMap(string Method, int ClassIndex, string ClassName, string Layer, CamMap Map);
+public sealed record ClassMap(string Method, int ClassIndex, string ClassName, string Layer, CamMap Map)
+{
+    /// <summary>How the map was made beyond its method (fused layers, smoothing); <see cref="Features.MapMaking.Plain"/> for most.</summary>
+    public Features.MapMaking Making { get; init; } = Features.MapMaking.Plain;
+}
 
 /// <summary>Everything computed for one photo: its top predictions and the requested maps.</summary>
-public sealed record PhotoExplanation(IReadOnlyList<Prediction> TopPredictions, IReadOnlyList<ClassMap> Maps);
+public sealed record PhotoExplanation(IReadOnlyList<Prediction> TopPredictions, IReadOnlyList<ClassMap> Maps)
+{
+    /// <summary>Guided backpropagation images, one per explained class in rank order, when requested.</summary>
+    public IReadOnlyList<GuidedGradient> Guided { get; init; } = [];
+}
 
 /// <summary>Which classes to explain for each photo.</summary>
 public abstract record ClassSelection

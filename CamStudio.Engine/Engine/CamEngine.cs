@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using CamStudio.Engine.Cam;
+using CamStudio.Engine.Cam.Features;
 using CamStudio.Engine.Imaging;
 using CamStudio.Engine.Maps;
 using CamStudio.Engine.Models;
@@ -200,9 +201,9 @@ public sealed partial class CamEngine : IDisposable
                 using DisposeScope scope = torch.NewDisposeScope();
                 long begun = Stopwatch.GetTimestamp();
                 Tensor batch = PhotoPreprocessor.ToBatch(inputs, spec, plan.Model.Device);
-                var pacing = new ForwardPacing(plan.ExtraForwardsPerPhoto * inputs.Length, progress,
+                var pacing = new ForwardPacing(plan.ExtraForwardsPerPhoto * inputs.Length * plan.Features.PassesPerPhoto, progress,
                     plan.IsLong ? () => _executor.RunQuickWorkOfOthers() : null);
-                IReadOnlyList<PhotoExplanation> result = CamExplainer.Explain(plan.Model, batch, plan.Methods, plan.Layer.Name, plan.Classes,
+                IReadOnlyList<PhotoExplanation> result = FeatureExplainer.Explain(plan.Model, batch, plan.Methods, plan.Features, plan.Classes,
                     pacing, token, out TimeSpan forwardTime);
                 return (plan, result, forwardTime, Stopwatch.GetElapsedTime(begun));
             }, priority, owner, isLong ? WorkCost.Long : WorkCost.Quick, cancellationToken).ConfigureAwait(false);
@@ -212,7 +213,10 @@ public sealed partial class CamEngine : IDisposable
             {
                 MapPlacement placement = placements[i];
                 result[i] = new PhotoMaps(explained[i].TopPredictions, explained[i].Maps.Select(c => new PlacedClassMap(c.Method, c.ClassIndex,
-                    c.ClassName, c.Layer, new PlacedMap(c.Map, placement, spec.InputWidth, spec.InputHeight))).ToList(), placement);
+                    c.ClassName, c.Layer, new PlacedMap(c.Map, placement, spec.InputWidth, spec.InputHeight)) { Making = c.Making }).ToList(), placement)
+                {
+                    Guided = explained[i].Guided,
+                };
             }
             var timings = new ExplainTimings(plan.PlanTime.TotalMilliseconds, forward.TotalMilliseconds, Math.Max(0, (all - forward).TotalMilliseconds),
                 Stopwatch.GetElapsedTime(started).TotalMilliseconds);
@@ -247,19 +251,26 @@ public sealed partial class CamEngine : IDisposable
     private sealed record ResolvedModel(string Name, ICamModel Model, string? Sha256, string DefaultLayer);
 
     /// <summary>A request resolved off the torch thread, before the applicability check that may need it.</summary>
-    private sealed record Unchecked(ResolvedModel Model, LayerInfo Layer, IReadOnlyList<ICamMethod> Methods, ClassSelection Classes, CamRequest Request)
+    private sealed record Unchecked(ResolvedModel Model, LayerInfo Layer, IReadOnlyList<ICamMethod> Methods, ClassSelection Classes, CamRequest Request,
+        ExplainFeatures Features)
     {
         public bool IsLong => Methods.Any(m => m.NeedsExtraForwards);
 
         /// <summary>On the torch thread: every method applicable, or <see cref="CamRequestErrorKind.MethodNotApplicable"/>.</summary>
         public ExplainPlan Check(TimeSpan planTime)
         {
-            foreach (ICamMethod method in Methods)
+            foreach (string layer in Features.Layers)
             {
-                if (MethodApplicability.WhyNot(method, Model.Model, Layer.Name, Model.Name) is { } reason)
-                    throw new CamRequestException(CamRequestErrorKind.MethodNotApplicable, CamRequestFields.Methods, reason);
+                foreach (ICamMethod method in Methods)
+                {
+                    if (MethodApplicability.WhyNot(method, Model.Model, layer, Model.Name) is { } reason)
+                        throw new CamRequestException(CamRequestErrorKind.MethodNotApplicable, CamRequestFields.Methods, reason);
+                }
             }
-            return new ExplainPlan(Model.Name, Model.Sha256, Model.Model, Layer, Methods, Classes, Request.Priority, Request.Owner ?? "", planTime);
+            return new ExplainPlan(Model.Name, Model.Sha256, Model.Model, Layer, Methods, Classes, Request.Priority, Request.Owner ?? "", planTime)
+            {
+                Features = Features,
+            };
         }
     }
 
@@ -267,7 +278,8 @@ public sealed partial class CamEngine : IDisposable
     {
         IReadOnlyList<ICamMethod> methods = ResolveMethods(request);
         ResolvedModel m = await ResolveModelAsync(request.Model, cancellationToken).ConfigureAwait(false);
-        return new Unchecked(m, ResolveLayer(m, request.Layer), methods, ResolveClasses(m, request), request);
+        (LayerInfo layer, ExplainFeatures features) = ResolveFeatures(m, request, ref methods);
+        return new Unchecked(m, layer, methods, ResolveClasses(m, request), request, features);
     }
 
     private async Task<ResolvedModel> ResolveModelAsync(string? name, CancellationToken cancellationToken)

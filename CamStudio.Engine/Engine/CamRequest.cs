@@ -30,6 +30,24 @@ public sealed record CamRequest
     /// </summary>
     public IReadOnlyDictionary<string, string> Options { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>
+    /// Several layers to explain at once, fused into one map per class and method by <see cref="Fuse"/>; when given,
+    /// <see cref="Layer"/> is ignored. Empty: the one layer of <see cref="Layer"/>.
+    /// </summary>
+    public IReadOnlyList<string> Layers { get; init; } = [];
+
+    /// <summary>How several <see cref="Layers"/> are fused: "mean" (default), "max", "layercam" or "refine".</summary>
+    public string? Fuse { get; init; }
+
+    /// <summary>aug_smooth: each map averaged over horizontal flip × intensity 0.9/1/1.1 (six passes, batched).</summary>
+    public bool AugSmooth { get; init; }
+
+    /// <summary>eigen_smooth: the first principal component of each method's channel terms instead of their sum.</summary>
+    public bool EigenSmooth { get; init; }
+
+    /// <summary>Also the guided backpropagation image of every explained class (<see cref="PhotoMaps.Guided"/>).</summary>
+    public bool Guided { get; init; }
+
     /// <summary>Which queue the work waits in.</summary>
     public WorkPriority Priority { get; init; } = WorkPriority.Interactive;
 

@@ -83,6 +83,15 @@ public static class CamRequestFields
     /// <summary>The method options.</summary>
     public const string Options = "options";
 
+    /// <summary>How several layers are fused.</summary>
+    public const string Fuse = "fuse";
+
+    /// <summary>The eigen_smooth switch.</summary>
+    public const string EigenSmooth = "eigen_smooth";
+
+    /// <summary>The guided backpropagation switch.</summary>
+    public const string Guided = "guided";
+
     /// <summary>The metric ids of an evaluation.</summary>
     public const string Metrics = "metrics";
 

@@ -1,4 +1,5 @@
 using CamStudio.Engine.Cam;
+using CamStudio.Engine.Cam.Features;
 using CamStudio.Engine.Maps;
 
 namespace CamStudio.Engine;
@@ -14,7 +15,11 @@ public sealed record EngineExplanation(string ModelName, string Layer, IReadOnly
 /// <param name="TopPredictions">The most probable classes, best first (up to <see cref="CamExplainer.TopPredictionCount"/>).</param>
 /// <param name="Maps">The maps, placed on the photo.</param>
 /// <param name="Placement">The region of this photo the model saw (the same for all its maps).</param>
-public sealed record PhotoMaps(IReadOnlyList<Prediction> TopPredictions, IReadOnlyList<PlacedClassMap> Maps, MapPlacement Placement);
+public sealed record PhotoMaps(IReadOnlyList<Prediction> TopPredictions, IReadOnlyList<PlacedClassMap> Maps, MapPlacement Placement)
+{
+    /// <summary>Guided backpropagation images, one per explained class in rank order, when the request asked (<see cref="CamRequest.Guided"/>).</summary>
+    public IReadOnlyList<GuidedGradient> Guided { get; init; } = [];
+}
 
 /// <summary>The map one method produced for one class of one photo, with its placement.</summary>
 /// <param name="Method">The method's id.</param>
@@ -22,7 +27,11 @@ public sealed record PhotoMaps(IReadOnlyList<Prediction> TopPredictions, IReadOn
 /// <param name="ClassName">Its label.</param>
 /// <param name="Layer">The explained layer.</param>
 /// <param name="Map">The map and where it belongs.</param>
-public sealed record PlacedClassMap(string Method, int ClassIndex, string ClassName, string Layer, PlacedMap Map);
+public sealed record PlacedClassMap(string Method, int ClassIndex, string ClassName, string Layer, PlacedMap Map)
+{
+    /// <summary>How the map was made beyond its method: fused layers and how, smoothing (<see cref="MapMaking.Describe"/> says it in words).</summary>
+    public MapMaking Making { get; init; } = MapMaking.Plain;
+}
 
 /// <summary>Milliseconds spent per stage of one explanation.</summary>
 /// <param name="PlanMs">Planning (model load, checks), when the request was planned in the same call; else 0.</param>

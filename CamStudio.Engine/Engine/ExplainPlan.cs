@@ -10,7 +10,7 @@ namespace CamStudio.Engine;
 /// objects (each applicable there), the classes. Run it with <see cref="CamEngine.ExplainAsync(ExplainPlan, IReadOnlyList{SixLabors.ImageSharp.Image{SixLabors.ImageSharp.PixelFormats.Rgb24}}, IProgress{ExplainProgress}?, CancellationToken)"/>
 /// on any number of photos.
 /// </summary>
-public sealed class ExplainPlan
+public sealed partial class ExplainPlan
 {
     internal ExplainPlan(string modelName, string? modelSha256, ICamModel model, LayerInfo layer, IReadOnlyList<ICamMethod> methods,
         ClassSelection classes, WorkPriority priority, string owner, TimeSpan planTime)

@@ -14,7 +14,7 @@ namespace CamStudio.Engine.Models;
 /// Construct and use on the torch thread: the constructor runs one probe forward pass (a batch of one at the
 /// input size of <see cref="Preprocessing"/>) to learn the layers, their output shapes and the class count.
 /// </remarks>
-public sealed class ModuleCamModel : ICamModel, ILayerOutputReplacement, IWeightRandomisation
+public sealed partial class ModuleCamModel : ICamModel, ILayerOutputReplacement, IWeightRandomisation
 {
     private const ulong ProbeSeed = 20160527;
 

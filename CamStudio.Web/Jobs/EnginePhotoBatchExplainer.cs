@@ -42,6 +42,10 @@ public sealed class EnginePhotoBatchExplainer : IPhotoBatchExplainer
         Classes = settings.Classes,
         Layer = settings.Layer,
         Options = settings.Options,
+        Layers = settings.Layers ?? [],
+        Fuse = settings.Fuse,
+        AugSmooth = settings.AugSmooth,
+        EigenSmooth = settings.EigenSmooth,
         Priority = WorkPriority.Batch,
         Owner = owner,
     };

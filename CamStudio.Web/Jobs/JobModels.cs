@@ -31,6 +31,18 @@ public sealed record JobSettings(string Model, IReadOnlyList<string> Methods, st
 
     /// <summary>Method options (<see cref="CamStudio.Engine.CamRequest.Options"/>), e.g. samples = 35.</summary>
     public IReadOnlyDictionary<string, string> Options { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>Several layers fused into one map (<see cref="CamStudio.Engine.CamRequest.Layers"/>); empty: <see cref="Layer"/> alone.</summary>
+    public IReadOnlyList<string> Layers { get; init; } = [];
+
+    /// <summary>How <see cref="Layers"/> are fused: mean, max, layercam or refine (null: mean).</summary>
+    public string? Fuse { get; init; }
+
+    /// <summary>aug_smooth (<see cref="CamStudio.Engine.CamRequest.AugSmooth"/>).</summary>
+    public bool AugSmooth { get; init; }
+
+    /// <summary>eigen_smooth (<see cref="CamStudio.Engine.CamRequest.EigenSmooth"/>).</summary>
+    public bool EigenSmooth { get; init; }
 }
 
 /// <summary>A job as stored.</summary>

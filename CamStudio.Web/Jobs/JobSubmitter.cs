@@ -82,6 +82,10 @@ public sealed class JobSubmitter(JobStore store, JobFiles files, PhotoIntake int
     {
         var methodList = methods.SelectMany(m => (m ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
             .Select(m => m.ToLowerInvariant()).Distinct().ToList();
+        // "a,b,c": several layers, fused (see WithFeatures for how).
+        string[] layers = (layer ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (layers.Length > 1)
+            layer = layers[0];
         return new JobSettings(
             Model: model?.Trim() ?? "",
             Methods: methodList.Count == 0 ? JobSettings.Default.Methods : methodList,
@@ -89,6 +93,17 @@ public sealed class JobSubmitter(JobStore store, JobFiles files, PhotoIntake int
             Layer: string.IsNullOrWhiteSpace(layer) ? JobSettings.Default.Layer : layer.Trim())
         {
             Options = MethodOptionText.Parse(options ?? []),
+            Layers = layers.Length > 1 ? layers : [],
         };
     }
+
+    /// <summary>The request-wide features from form fields: <c>fuse</c>, and the switches <c>aug_smooth</c>, <c>eigen_smooth</c> ("true", "1" or "on").</summary>
+    public static JobSettings WithFeatures(JobSettings settings, string? fuse, string? augSmooth, string? eigenSmooth) => settings with
+    {
+        Fuse = string.IsNullOrWhiteSpace(fuse) ? null : fuse.Trim(),
+        AugSmooth = IsOn(augSmooth),
+        EigenSmooth = IsOn(eigenSmooth),
+    };
+
+    private static bool IsOn(string? value) => value?.Trim().ToLowerInvariant() is "true" or "1" or "on";
 }

@@ -141,12 +141,20 @@ public static class StudioApi
         {
             return ApiProblems.Of(ex).Result;
         }
+
+        // layer=a,b,c (or layers=…) fuses several layers (fuse=mean|max|layercam|refine); the engine checks them.
+        string[] layers = (Field(form, "layers") ?? Field(form, "layer") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         var request = new CamRequest
         {
             Model = Field(form, "model") ?? folder.DefaultModel,
             Methods = methods,
             Classes = classes,
-            Layer = Field(form, "layer") ?? "auto",
+            Layer = layers.Length == 1 ? layers[0] : "auto",
+            Layers = layers.Length > 1 ? layers : [],
+            Fuse = Field(form, "fuse"),
+            AugSmooth = Switch(form, "aug_smooth"),
+            EigenSmooth = Switch(form, "eigen_smooth"),
+            Guided = Switch(form, "guided"),
             Options = methodOptions,
             // Scripts wait behind people: the studio's clicks run first.
             Priority = WorkPriority.Batch,
@@ -188,12 +196,15 @@ public static class StudioApi
             foreach (PlacedClassMap map in explained.Maps)
             {
                 byte[] overlay = await pictures.RenderOverlayPngAsync(photo, map.Map, style, fullResolution: true, cancellationToken);
-                maps.Add(MapResponse.Of(map, overlay));
+                maps.Add(MapResponse.Of(map, overlay) with { Making = map.Making.IsPlain ? null : map.Making.Describe() });
             }
             return new ExplainResponse(result.ModelName, result.Layer, new PhotoResponse(image.FileName, photo.Width, photo.Height),
                 PlacementResponse.Of(explained.Placement),
                 explained.TopPredictions.Select(p => new PredictionResponse(p.ClassIndex, p.ClassName, p.Probability)).ToList(), maps,
-                new TimingsResponse(result.Timings.PlanMs, result.Timings.ForwardMs, result.Timings.MethodsMs, result.Timings.TotalMs));
+                new TimingsResponse(result.Timings.PlanMs, result.Timings.ForwardMs, result.Timings.MethodsMs, result.Timings.TotalMs))
+            {
+                Guided = GuidedResponse.Of(explained),
+            };
         }
     }
 
@@ -239,6 +250,10 @@ public static class StudioApi
         return Math.Max(1, trimmed.Split([';', ','], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Length);
     }
 
+    /// <summary>A form switch: "true", "1" or "on" (a checkbox) turn it on.</summary>
+    private static bool Switch(IFormCollection form, string name) =>
+        Field(form, name) is { } value && (value.Equals("true", StringComparison.OrdinalIgnoreCase) || value == "1" || value.Equals("on", StringComparison.OrdinalIgnoreCase));
+
     internal static string? Field(IFormCollection form, string name) =>
         form.TryGetValue(name, out var values) && !string.IsNullOrWhiteSpace(values.ToString()) ? values.ToString().Trim() : null;
 
@@ -273,7 +288,11 @@ public sealed record MethodResponse(string Id, string DisplayName, bool Availabl
 public sealed record MethodOptionResponse(string Name, string Description, double Default, double Min, double Max, bool Integer);
 
 public sealed record ExplainResponse(string Model, string Layer, PhotoResponse Image, PlacementResponse Placement,
-    IReadOnlyList<PredictionResponse> Predictions, IReadOnlyList<MapResponse> Maps, TimingsResponse Timings);
+    IReadOnlyList<PredictionResponse> Predictions, IReadOnlyList<MapResponse> Maps, TimingsResponse Timings)
+{
+    /// <summary>With <c>guided=true</c>: per class, the guided backpropagation image and each method's Guided Grad-CAM.</summary>
+    public IReadOnlyList<GuidedResponse>? Guided { get; init; }
+}
 
 public sealed record PhotoResponse(string FileName, int Width, int Height);
 
@@ -296,6 +315,9 @@ public sealed record TimingsResponse(double PlanMs, double ForwardMs, double Met
 public sealed record MapResponse(string Method, int ClassIndex, string ClassName, string Layer, int Width, int Height, float Min, float Max,
     int InputWidth, int InputHeight, string OverlayPng, string Npy, string RawNpy)
 {
+    /// <summary>How the map was made beyond its method (layer fusion, smoothing), in words; null when plain.</summary>
+    public string? Making { get; init; }
+
     public static MapResponse Of(PlacedClassMap map, byte[] overlayPng) => new(map.Method, map.ClassIndex, map.ClassName, map.Layer,
         map.Map.Map.Width, map.Map.Map.Height, map.Map.Map.Min, map.Map.Map.Max, map.Map.InputWidth, map.Map.InputHeight,
         Convert.ToBase64String(overlayPng), Convert.ToBase64String(MapFiles.NormalisedNpy(map.Map)), Convert.ToBase64String(MapFiles.RawNpy(map.Map)));

@@ -1,10 +1,11 @@
+using CamStudio.Engine.Cam.Features;
 using TorchSharp;
 using static TorchSharp.torch;
 
 namespace CamStudio.Engine.Cam.Methods;
 
 /// <summary>Grad-CAM: ReLU(Σ_k α_k · A_k) with α_k = mean_ij ∂y_c/∂A_kij.</summary>
-public sealed class GradCam : ICamMethod
+public sealed class GradCam : ICamMethod, IChannelTermsMethod
 {
     public string Id => "gradcam";
     public string DisplayName => "Grad-CAM";
@@ -17,5 +18,13 @@ public sealed class GradCam : ICamMethod
         using var scope = torch.NewDisposeScope();
         Tensor weights = inputs.RequireGradients(DisplayName).mean([2, 3]);
         return ChannelWeighting.WeightedSum(weights, inputs.Activations).relu().MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The per-channel terms the map sums (for eigen_smooth).</summary>
+    public Tensor ChannelTerms(CamInputs inputs)
+    {
+        using var scope = torch.NewDisposeScope();
+        Tensor weights = inputs.RequireGradients(DisplayName).mean([2, 3]);
+        return (weights.unsqueeze(2).unsqueeze(3) * inputs.Activations).MoveToOuterDisposeScope();
     }
 }

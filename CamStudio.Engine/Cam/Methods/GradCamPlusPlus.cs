@@ -1,3 +1,4 @@
+using CamStudio.Engine.Cam.Features;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -8,7 +9,7 @@ namespace CamStudio.Engine.Cam.Methods;
 /// trick (higher derivatives as powers of g), α = g² / (2g² + Σ_ab A_kab · g³); α = 0 where g = 0.
 /// As pytorch-grad-cam implements it, with ε = 1e-6 in the denominator.
 /// </summary>
-public sealed class GradCamPlusPlus : ICamMethod
+public sealed class GradCamPlusPlus : ICamMethod, IChannelTermsMethod
 {
     private const double Epsilon = 1e-6;
 
@@ -21,14 +22,27 @@ public sealed class GradCamPlusPlus : ICamMethod
     public Tensor Compute(CamInputs inputs)
     {
         using var scope = torch.NewDisposeScope();
-        Tensor g = inputs.RequireGradients(DisplayName);
         Tensor a = inputs.Activations;
+        Tensor weights = Weights(inputs.RequireGradients(DisplayName), a);
+        return ChannelWeighting.WeightedSum(weights, a).relu().MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The per-channel terms w_k · A_k the map sums (for eigen_smooth).</summary>
+    public Tensor ChannelTerms(CamInputs inputs)
+    {
+        using var scope = torch.NewDisposeScope();
+        Tensor a = inputs.Activations;
+        Tensor weights = Weights(inputs.RequireGradients(DisplayName), a);
+        return (weights.unsqueeze(2).unsqueeze(3) * a).MoveToOuterDisposeScope();
+    }
+
+    private static Tensor Weights(Tensor g, Tensor a)
+    {
         Tensor g2 = g.square();
         Tensor g3 = g2 * g;
         Tensor activationSums = a.sum([2, 3], keepdim: true);
         Tensor alpha = g2 / (2 * g2 + activationSums * g3 + Epsilon);
         alpha = torch.where(g != 0, alpha, torch.zeros_like(alpha));
-        Tensor weights = (alpha * g.relu()).sum([2, 3]);
-        return ChannelWeighting.WeightedSum(weights, a).relu().MoveToOuterDisposeScope();
+        return (alpha * g.relu()).sum([2, 3]);
     }
 }

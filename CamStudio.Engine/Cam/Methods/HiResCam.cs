@@ -1,10 +1,11 @@
+using CamStudio.Engine.Cam.Features;
 using TorchSharp;
 using static TorchSharp.torch;
 
 namespace CamStudio.Engine.Cam.Methods;
 
 /// <summary>HiResCAM: ReLU(Σ_k ∂y_c/∂A_k ⊙ A_k), element-wise instead of averaging the gradients.</summary>
-public sealed class HiResCam : ICamMethod
+public sealed class HiResCam : ICamMethod, IChannelTermsMethod
 {
     public string Id => "hirescam";
     public string DisplayName => "HiResCAM";
@@ -17,5 +18,12 @@ public sealed class HiResCam : ICamMethod
         using var scope = torch.NewDisposeScope();
         Tensor g = inputs.RequireGradients(DisplayName);
         return (g * inputs.Activations).sum(1).relu().MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The per-channel terms the map sums (for eigen_smooth).</summary>
+    public Tensor ChannelTerms(CamInputs inputs)
+    {
+        using var scope = torch.NewDisposeScope();
+        return (inputs.RequireGradients(DisplayName) * inputs.Activations).MoveToOuterDisposeScope();
     }
 }

@@ -1,10 +1,11 @@
+using CamStudio.Engine.Cam.Features;
 using TorchSharp;
 using static TorchSharp.torch;
 
 namespace CamStudio.Engine.Cam.Methods;
 
 /// <summary>LayerCAM: ReLU(Σ_k ReLU(∂y_c/∂A_k) ⊙ A_k).</summary>
-public sealed class LayerCam : ICamMethod
+public sealed class LayerCam : ICamMethod, IChannelTermsMethod
 {
     public string Id => "layercam";
     public string DisplayName => "LayerCAM";
@@ -17,5 +18,12 @@ public sealed class LayerCam : ICamMethod
         using var scope = torch.NewDisposeScope();
         Tensor g = inputs.RequireGradients(DisplayName);
         return (g.relu() * inputs.Activations).sum(1).relu().MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The per-channel terms the map sums (for eigen_smooth).</summary>
+    public Tensor ChannelTerms(CamInputs inputs)
+    {
+        using var scope = torch.NewDisposeScope();
+        return (inputs.RequireGradients(DisplayName).relu() * inputs.Activations).MoveToOuterDisposeScope();
     }
 }

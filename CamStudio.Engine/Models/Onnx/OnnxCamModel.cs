@@ -12,7 +12,7 @@ namespace CamStudio.Engine.Models.Onnx;
 /// Entry point: <see cref="Load"/>. The constructor probes the graph once with a batch of one to learn every tensor's shape,
 /// choose <see cref="AutoLayer"/> and find (and numerically verify) a GAP → linear classifier head.
 /// </remarks>
-public sealed class OnnxCamModel : ICamModel, ILayerOutputReplacement, IWeightRandomisation
+public sealed partial class OnnxCamModel : ICamModel, ILayerOutputReplacement, IWeightRandomisation
 {
     private static readonly HashSet<string> PassThroughOps = ["Flatten", "Reshape", "Squeeze", "Unsqueeze", "QuantizeLinear", "DequantizeLinear", "Identity", "Dropout", "Cast"];
 

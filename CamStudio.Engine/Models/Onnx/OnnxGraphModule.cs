@@ -96,6 +96,7 @@ public sealed class OnnxGraphModule : nn.Module<Tensor, Tensor>
     /// With <paramref name="replacement"/>, that tensor takes the given value instead of being computed, and the nodes
     /// that only fed it are skipped (what Ablation-CAM needs: the rest of the graph run on a changed layer output).
     /// With <paramref name="budget"/> (the load-time probe), each node is refused before it runs if its outputs would not fit.
+    /// With <paramref name="rectified"/>, each Relu/Clip output is replaced by what it returns (guided backpropagation).
     /// </remarks>
     /// <remarks>
     /// With <paramref name="captureGrid"/>, the captured tensor is the layer's token grid as a map (<see cref="TokenGrid.ToMap"/>);
@@ -104,7 +105,8 @@ public sealed class OnnxGraphModule : nn.Module<Tensor, Tensor>
     /// the captured tensor exists (the run then has no outputs).
     /// </remarks>
     internal GraphRun Execute(Tensor input, string? capture, bool gradientsFromCapture, Action<string, Tensor>? observe = null,
-        (string Name, Tensor Value)? replacement = null, OnnxMemoryBudget? budget = null, TokenGrid? captureGrid = null, bool stopAfterCapture = false)
+        (string Name, Tensor Value)? replacement = null, OnnxMemoryBudget? budget = null, TokenGrid? captureGrid = null, bool stopAfterCapture = false,
+        Func<Tensor, Tensor>? rectified = null)
     {
         bool[]? runs = replacement is { } r ? NodesNeededWith(r.Name) : null;
         var values = new Dictionary<string, Tensor>();
@@ -166,6 +168,9 @@ public sealed class OnnxGraphModule : nn.Module<Tensor, Tensor>
                     results[k].Dispose();
                     continue;
                 }
+                // Guided backpropagation cuts the graph at every rectifier's output (see RectifierTape).
+                if (rectified is not null && k == 0 && IsRectifier(node.OpType))
+                    results[k] = rectified(results[k]);
                 values[node.Outputs[k]] = Produced(node.Outputs[k], results[k]);
             }
             foreach (string name in node.Inputs.Distinct())
@@ -210,6 +215,9 @@ public sealed class OnnxGraphModule : nn.Module<Tensor, Tensor>
         Tensor[] outputs = Outputs.Select(o => values.GetValueOrDefault(o) ?? _constants[o]).Select(t => t.alias().MoveToOuterDisposeScope()).ToArray();
         return new GraphRun(outputs, captured?.alias().MoveToOuterDisposeScope());
     }
+
+    /// <summary>Relu and Clip (ReLU6 as exported) are the rectifiers guided backpropagation changes.</summary>
+    internal static bool IsRectifier(string opType) => opType is "Relu" or "Clip";
 
     /// <summary>
     /// Which nodes must run when <paramref name="replaced"/> is given rather than computed: those some graph output
