@@ -1,4 +1,5 @@
 using CamStudio.Engine.Imaging;
+using CamStudio.Engine.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -13,8 +14,13 @@ namespace CamStudio.Engine.Models;
 /// <remarks>
 /// Construct and use on the torch thread: the constructor runs one probe forward pass (a batch of one at the
 /// input size of <see cref="Preprocessing"/>) to learn the layers, their output shapes and the class count.
+/// <para>
+/// With a <c>createReplica</c> factory (an untrained copy of the architecture) and bfloat16 inference (on a CPU with
+/// bfloat16 instructions, <see cref="CpuFeatures"/>), the extra passes of the perturbation methods run on a bfloat16
+/// copy of the weights (<see cref="InferenceLogits"/>); everything else, gradients included, stays in float32.
+/// </para>
 /// </remarks>
-public sealed class ModuleCamModel : ICamModel, ILayerOutputReplacement
+public sealed class ModuleCamModel : ICamModel, ILayerOutputReplacement, IInferenceForwards
 {
     private const ulong ProbeSeed = 20160527;
 
@@ -22,13 +28,20 @@ public sealed class ModuleCamModel : ICamModel, ILayerOutputReplacement
     private readonly Dictionary<string, LayerInfo> _layersByName = new(StringComparer.Ordinal);
     private readonly Dictionary<string, LinearHead?> _heads = new(StringComparer.Ordinal);
     private readonly string? _autoLayer;
+    private readonly Func<nn.Module<Tensor, Tensor>>? _createReplica;
+    private nn.Module<Tensor, Tensor>? _replica;
 
+    /// <param name="createReplica">Builds the same architecture (any weights), for the bfloat16 copy; null: no copy.</param>
+    /// <param name="inferencePrecision">Float32 or BFloat16 for <see cref="InferenceLogits"/> (default: BFloat16 where
+    /// <see cref="CpuFeatures.UseBFloat16ForInference"/> and a replica can be made, on the CPU).</param>
     public ModuleCamModel(
         string name,
         nn.Module<Tensor, Tensor> module,
         PreprocessingSpec preprocessing,
         Device device,
-        IReadOnlyList<string>? labels = null)
+        IReadOnlyList<string>? labels = null,
+        Func<nn.Module<Tensor, Tensor>>? createReplica = null,
+        ScalarType? inferencePrecision = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         ArgumentNullException.ThrowIfNull(module);
@@ -38,6 +51,13 @@ public sealed class ModuleCamModel : ICamModel, ILayerOutputReplacement
         Module = module;
         Preprocessing = preprocessing;
         Device = device;
+        _createReplica = createReplica;
+        ScalarType wanted = inferencePrecision ?? (CpuFeatures.UseBFloat16ForInference ? ScalarType.BFloat16 : ScalarType.Float32);
+        if (wanted is not (ScalarType.Float32 or ScalarType.BFloat16))
+            throw new ArgumentException($"Inference precision must be Float32 or BFloat16, not {wanted}.", nameof(inferencePrecision));
+        InferencePrecision = wanted == ScalarType.BFloat16 && createReplica is not null && device.type == DeviceType.CPU
+            ? ScalarType.BFloat16
+            : ScalarType.Float32;
 
         module.to(device);
         module.eval();
@@ -164,7 +184,51 @@ public sealed class ModuleCamModel : ICamModel, ILayerOutputReplacement
         return _layersByName.ContainsKey(layer) ? layer : LayerNames.Resolve(this, layer);
     }
 
-    public void Dispose() => Module.Dispose();
+    /// <summary>BFloat16 when the extra passes run on the bfloat16 copy, else Float32.</summary>
+    public ScalarType InferencePrecision { get; }
+
+    public Tensor InferenceLogits(Tensor input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        if (input.dim() != 4)
+            throw new ArgumentException($"Model '{Name}' takes an N×3×H×W batch, got a tensor of shape {string.Join("×", input.shape)}.", nameof(input));
+        using IDisposable inference = torch.inference_mode();
+        using DisposeScope scope = torch.NewDisposeScope();
+        Tensor logits = InferencePrecision == ScalarType.BFloat16
+            ? Replica().call(input.to(ScalarType.BFloat16)).to(ScalarType.Float32)
+            : Module.call(input);
+        return logits.MoveToOuterDisposeScope();
+    }
+
+    public void Dispose()
+    {
+        _replica?.Dispose();
+        Module.Dispose();
+    }
+
+    /// <summary>The bfloat16 copy of the weights, made on first use (it costs half the model's memory again).</summary>
+    private nn.Module<Tensor, Tensor> Replica()
+    {
+        if (_replica is not null)
+            return _replica;
+        nn.Module<Tensor, Tensor> replica = _createReplica!();
+        try
+        {
+            using (torch.no_grad())
+                replica.load_state_dict(Module.state_dict());
+            replica.to(Device);
+            replica.eval();
+            foreach (Parameter parameter in replica.parameters())
+                parameter.requires_grad = false;
+            replica.to(ScalarType.BFloat16);
+        }
+        catch
+        {
+            replica.Dispose();
+            throw;
+        }
+        return _replica = replica;
+    }
 
     private (IReadOnlyList<LayerInfo> Layers, int ClassCount) Probe()
     {
