@@ -15,7 +15,7 @@ namespace CamStudio.Engine.Cam.Methods;
 /// </remarks>
 public sealed class SsCam : ICamMethod
 {
-    private const long Seed = 20200806;
+    internal const long Seed = 20200806;
     private static readonly MethodOption SamplesOption = new("samples", "noisy copies per channel", 35, 1, 1000, IsInteger: true);
     private static readonly MethodOption SigmaOption = new("sigma", "standard deviation of the mask noise (masks span 0–1)", 2.0, 0, 100);
 
