@@ -44,28 +44,63 @@ public static class AnchorComparison
         {
             ICamMethod method = Configure(CamMethods.Get(id), options);
             int repeats = method.NeedsExtraForwards ? 1 : 5;
+            long idle = ResetPeakResidentMemory();
             long start = Stopwatch.GetTimestamp();
             ClassMap map = null!;
             for (int i = 0; i < repeats; i++)
                 map = Explain(model, batch, [method], out _);
             double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds / repeats;
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"RESULT camstudio {id} {seconds:0.0000} {map.ClassIndex}"));
+            if (idle > 0)
+                Console.WriteLine($"MEMORY {model.Name} {id}: resident before {idle / 1024} MiB, peak during {Status("VmHWM") / 1024} MiB, {(Status("VmHWM") - idle) / 1024} MiB above");
         }
-        if (args.Contains("--agree") && model is ModuleCamModel)
-            Agreement(args, batch);
+        if (args.Contains("--agree"))
+            Agreement(args, model);
         return 0;
     }
 
-    private static void Agreement(string[] args, Tensor batch)
+    /// <summary>Faster Score-CAM against exact Score-CAM (and, on TorchVision models, bfloat16 against float32 passes) on each of --photos.</summary>
+    private static void Agreement(string[] args, ICamModel model)
     {
         string arch = Cli.Option(args, "--arch", "resnet18"), weights = Cli.Option(args, "--weights", "");
-        CamMap Map(ICamModel m, ICamMethod method) => Explain(m, batch, [method], out _).Map;
-        using ModuleCamModel fp32 = Model(arch, weights, ScalarType.Float32);
-        using ModuleCamModel bf16 = Model(arch, weights, ScalarType.BFloat16);
-        CamMap exact = Map(fp32, CamMethods.Get("scorecam"));
-        Report("scorecam bfloat16 vs float32", exact, Map(bf16, CamMethods.Get("scorecam")));
-        foreach (int k in new[] { 32, 64, 128 })
-            Report($"scorecam-fast k={k} (float32) vs scorecam", exact, Map(fp32, new CamStudio.Engine.Cam.Methods.FasterScoreCam(k)));
+        foreach (string path in Cli.Option(args, "--photos", Cli.Option(args, "--photo", "")).Split(','))
+        {
+            using Image<Rgb24> photo = Image.Load<Rgb24>(path);
+            using Image<Rgb24> resized = PhotoPreprocessor.Resize(photo, model.Preprocessing);
+            using DisposeScope scope = torch.NewDisposeScope();
+            Tensor batch = PhotoPreprocessor.ToBatch([resized], model.Preprocessing, CPU);
+            string name = Path.GetFileName(path);
+            ICamModel reference = model;
+            ModuleCamModel? fp32 = null;
+            if (model is ModuleCamModel { InferencePrecision: ScalarType.BFloat16 })
+                reference = fp32 = Model(arch, weights, ScalarType.Float32);
+            try
+            {
+                (CamMap exact, double exactSeconds) = Timed(() => Explain(reference, batch, [CamMethods.Get("scorecam")], out _).Map);
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"// {name}: exact Score-CAM (float32 passes) {exactSeconds:0.0} s"));
+                if (fp32 is not null)
+                {
+                    (CamMap bf16, double bf16Seconds) = Timed(() => Explain(model, batch, [CamMethods.Get("scorecam")], out _).Map);
+                    Report($"{name} scorecam bfloat16 vs float32 ({exactSeconds / bf16Seconds:0.00}× faster)", exact, bf16);
+                }
+                foreach (int k in new[] { 32, 64, 128 })
+                {
+                    (CamMap fast, double fastSeconds) = Timed(() => Explain(reference, batch, [new CamStudio.Engine.Cam.Methods.FasterScoreCam(k)], out _).Map);
+                    Report($"{name} scorecam-fast k={k} vs exact ({exactSeconds / fastSeconds:0.0}× faster)", exact, fast);
+                }
+            }
+            finally
+            {
+                fp32?.Dispose();
+            }
+        }
+    }
+
+    private static (T Value, double Seconds) Timed<T>(Func<T> run)
+    {
+        long start = Stopwatch.GetTimestamp();
+        T value = run();
+        return (value, Stopwatch.GetElapsedTime(start).TotalSeconds);
     }
 
     private static ModuleCamModel Model(string arch, string weights, ScalarType precision)
@@ -93,6 +128,25 @@ public static class AnchorComparison
         }
         return sxy / Math.Sqrt(sxx * syy);
     }
+
+    /// <summary>Resets the kernel's peak-RSS mark (clear_refs 5) and returns the resident KiB now; 0 where that is not possible.</summary>
+    private static long ResetPeakResidentMemory()
+    {
+        try
+        {
+            File.WriteAllText("/proc/self/clear_refs", "5");
+            return Status("VmRSS");
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return 0;
+        }
+    }
+
+    /// <summary>A KiB field of /proc/self/status (VmRSS, VmHWM).</summary>
+    private static long Status(string field) =>
+        long.Parse(File.ReadLines("/proc/self/status").First(l => l.StartsWith(field + ":", StringComparison.Ordinal))
+            .Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
 
     private static ICamMethod Configure(ICamMethod method, IReadOnlyDictionary<string, string> options) =>
         method.Options.Count == 0 ? method : method.WithOptions(MethodOptionValues.Resolve(method.Id, method.Options,

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using CamStudio.Engine.Imaging;
 using CamStudio.Engine.Runtime;
 using TorchSharp;
@@ -148,15 +149,45 @@ public sealed class ModuleCamModel : ICamModel, ILayerOutputReplacement, IInfere
         return new ModelRun(logits, activation);
     }
 
+    /// <remarks>
+    /// When <paramref name="input"/> is one photo expanded to M copies (batch stride 0, as Ablation-CAM passes it),
+    /// the layers before <paramref name="layer"/> run once on that photo and the M replaced outputs flow on from there:
+    /// whatever later layers read from before the layer is the same for every copy, so broadcasting it gives what M
+    /// full passes would. A model where that does not hold (the logits are not M rows, or a shape error) runs the M
+    /// copies in full instead.
+    /// </remarks>
     public Tensor LogitsWithLayerOutput(Tensor input, string layer, Tensor output)
     {
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(output);
+        if (input.dim() == 4 && input.shape[0] > 1 && input.stride(0) == 0 && output.dim() >= 1 && output.shape[0] == input.shape[0])
+        {
+            Tensor? shared = null;
+            try
+            {
+                shared = LogitsWithLayerOutput(input.narrow(0, 0, 1), layer, output, allowLargerBatch: true);
+                if (shared.dim() == 2 && shared.shape[0] == input.shape[0])
+                    return shared;
+            }
+            catch (Exception ex) when (ex is ExternalException or ArgumentException or InvalidOperationException)
+            {
+                // Falls through to the full passes.
+            }
+            shared?.Dispose();
+        }
+        return LogitsWithLayerOutput(input, layer, output, allowLargerBatch: false);
+    }
+
+    private Tensor LogitsWithLayerOutput(Tensor input, string layer, Tensor output, bool allowLargerBatch)
+    {
         string resolved = ResolveLayer(layer);
         int calls = 0;
         var remover = _modules[resolved].register_forward_hook((_, _, own) =>
         {
-            if (++calls > 1 || !own.shape.SequenceEqual(output.shape))
+            bool fits = allowLargerBatch
+                ? own.dim() == output.dim() && own.shape.Skip(1).SequenceEqual(output.shape.Skip(1))
+                : own.shape.SequenceEqual(output.shape);
+            if (++calls > 1 || !fits)
                 throw new InvalidOperationException(
                     $"Layer '{resolved}' output {string.Join("×", own.shape)} cannot be replaced by {string.Join("×", output.shape)}.");
             // A new handle: the model's dispose scopes may free what the hook returns, never the caller's tensor.

@@ -1,5 +1,6 @@
 using CamStudio.Engine.Cam;
 using CamStudio.Engine.Cam.Methods;
+using CamStudio.Engine.Imaging;
 using CamStudio.Engine.Models;
 using CamStudio.Tests.Support;
 using TorchSharp;
@@ -182,6 +183,27 @@ public sealed class ScoreFamilyTests
         Assert.Equal(TinyCnn.Channels, reports[^1].DoneForwards);
     }
 
+    [Theory]
+    [InlineData("layer4")]
+    [InlineData("layer4.0.bn1")]
+    [InlineData("layer2.1.conv2")]
+    public void AblatedCopiesOfOnePhotoShareTheLayersBeforeTheReplacedOneAndGiveTheFullPassesLogits(string layer)
+    {
+        // Inside a residual block the skip path (computed once, batch 1) is broadcast onto the replaced copies.
+        torch.manual_seed(28);
+        using ModuleCamModel model = TorchVisionModels.CreateCamModel("resnet18", preprocessing: PreprocessingSpec.ImageNet(32), device: CPU);
+        using DisposeScope scope = torch.NewDisposeScope();
+        Tensor photo = torch.randn(1, 3, 32, 32);
+        using ModelRun run = model.Run(photo, layer, trackGradients: false);
+        Tensor outputs = run.Activation.repeat(3, 1, 1, 1) * torch.tensor(new float[] { 1f, 0.5f, 0f }).reshape(3, 1, 1, 1);
+
+        Tensor shared = model.LogitsWithLayerOutput(photo.expand(3, -1, -1, -1), layer, outputs);
+        Tensor full = model.LogitsWithLayerOutput(photo.repeat(3, 1, 1, 1), layer, outputs);
+
+        Assert.Equal(full.shape, shared.shape);
+        MapAssert.Close(full.data<float>().ToArray(), shared.data<float>().ToArray(), 1e-4 * full.abs().max().item<float>(), layer);
+    }
+
     // ---- the loop written out -------------------------------------------------------------------------------
 
     /// <summary>ReLU(Σ_k softmax_k(mean_r y_c(photo ⊙ mask(k, r))) · A_k), one float32 forward per copy.</summary>
@@ -270,13 +292,14 @@ public sealed class ScoreFamilyTests
             conv2.bias![k].fill_(-1e4f);
     }
 
-    /// <summary>Runs <paramref name="action"/> counting the images that go through the whole model.</summary>
+    /// <summary>Runs <paramref name="action"/> counting the rows of logits computed (one per photo or masked / ablated copy).</summary>
     private static (T Result, long Images) CountImages<T>(ModuleCamModel model, Func<T> action)
     {
         long images = 0;
-        var remover = model.Module.register_forward_hook((_, input, output) =>
+        var fc = (nn.Module<Tensor, Tensor>)model.Module.named_modules().Single(m => m.name == "fc").module;
+        var remover = fc.register_forward_hook((_, _, output) =>
         {
-            images += input.shape[0];
+            images += output.shape[0];
             return output;
         });
         try
