@@ -94,6 +94,8 @@ public static class CamStudioCli
         root.Subcommands.Add(LayersCommandLine(context));
         root.Subcommands.Add(MethodsCommandLine(context));
         root.Subcommands.Add(ModelsCommandLine(context));
+        root.Subcommands.Add(EvaluateCommandLines.Evaluate(context));
+        root.Subcommands.Add(EvaluateCommandLines.Recommend(context));
         var info = new Command("info", "Show the version, the torch device and the models folder.");
         info.Options.Add(ModelsDirOption());
         info.SetAction(parse => Info(context, parse.GetValue<string?>("--models-dir")));
@@ -131,7 +133,7 @@ public static class CamStudioCli
         var batchSize = new Option<int>("--batch-size") { Description = "Photos per forward pass.", DefaultValueFactory = _ => 8 };
         var sharedScale = new Option<bool>("--shared-scale")
         {
-            Description = "Colour and normalise all maps of a photo on one common range instead of each map's own min-max.",
+            Description = "Colour and normalise each method's maps of a photo (all its classes) on one range per method instead of each map's own min-max. Raw values compare within a method, not across methods, so no range is shared between methods.",
         };
 
         var methodOptions = new Option<string[]>("--option")
@@ -258,13 +260,13 @@ public static class CamStudioCli
         return ExitCodes.Success;
     }
 
-    private static Option<string?> ModelOption() =>
+    internal static Option<string?> ModelOption() =>
         new("--model") { Description = $"Model name in the models folder, a model folder, an .onnx file, or a torchvision architecture with --weights (default {ModelCatalog.DefaultModelName})." };
 
-    private static Option<string?> WeightsOption() =>
+    internal static Option<string?> WeightsOption() =>
         new("--weights") { Description = "Weights file (.pt, .pth, .safetensors, .dat) for the architecture given with --model." };
 
-    private static Option<string?> ModelsDirOption() =>
+    internal static Option<string?> ModelsDirOption() =>
         new("--models-dir") { Description = $"Models folder (default: ${ModelsFolder.EnvironmentVariable}, else the per-user data folder)." };
 
     /// <summary>--version: the version and the torch device, so a user can see which libtorch build runs.</summary>

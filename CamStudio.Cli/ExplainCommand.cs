@@ -146,21 +146,25 @@ internal static class ExplainCommand
     {
         string stem = Path.GetFileNameWithoutExtension(path);
         var files = new List<WrittenMap>();
-        // --shared-scale: every map of this photo (all classes and methods) on one range, so their colours compare:
-        // the overlays on the raw maps' common range, the .npy maps on the common range of the resized maps.
-        ValueRange? npyRange = null;
+        // --shared-scale: each method's maps of this photo (all its classes) on one range per method, so a method's
+        // classes compare by colour; raw values of different methods do not compare, so no range spans methods
+        // (MethodScales). The overlays use the raw maps' range, the .npy maps the range of the resized maps.
+        IReadOnlyDictionary<string, ValueRange> overlayRanges = new Dictionary<string, ValueRange>();
+        IReadOnlyDictionary<string, ValueRange> npyRanges = new Dictionary<string, ValueRange>();
         if (sharedScale && explanation.Maps.Count > 0)
         {
-            overlay = overlay with { Range = ValueRange.Shared(explanation.Maps.Select(m => m.Map.Map)) };
-            npyRange = ValueRange.Shared(explanation.Maps.Select(m => MapFiles.AtInput(m.Map)));
+            overlayRanges = MethodScales.Of(explanation.Maps.Select(m => (m.Method, m.Map.Map)));
+            npyRanges = MethodScales.Of(explanation.Maps.Select(m => (m.Method, MapFiles.AtInput(m.Map))));
         }
         foreach (PlacedClassMap map in explanation.Maps)
         {
+            OverlayOptions mapOverlay = overlayRanges.TryGetValue(map.Method, out ValueRange range) ? overlay with { Range = range } : overlay;
+            ValueRange? npyRange = npyRanges.TryGetValue(map.Method, out ValueRange methodNpyRange) ? methodNpyRange : null;
             string png = $"{stem}.{map.Method}.{map.ClassIndex}.png";
             string npy, raw;
             try
             {
-                using (Image<Rgb24> image = HeatmapRenderer.Overlay(photo.Image, map.Map, overlay))
+                using (Image<Rgb24> image = HeatmapRenderer.Overlay(photo.Image, map.Map, mapOverlay))
                     File.WriteAllBytes(Path.Combine(outDir, png), HeatmapRenderer.EncodePng(image));
                 (npy, raw) = MapFiles.Write(outDir, stem, map.Method, map.ClassIndex, map.Map, npyRange);
             }

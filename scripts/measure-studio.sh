@@ -8,7 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs="${1:-20}"
-shared="$(cd .. && pwd)/shared"
+shared="${CAMSTUDIO_SHARED:-$(cd .. && pwd)/shared}"
 # Inside artifacts/ (gitignored), not /tmp: a /tmp clean-up by another process would take the models folder away mid-run.
 mkdir -p artifacts
 work="$(mktemp -d "$(pwd)/artifacts/measure-studio.XXXXXX")"

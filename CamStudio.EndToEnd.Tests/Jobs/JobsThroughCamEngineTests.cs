@@ -56,14 +56,14 @@ public sealed class JobsThroughCamEngineTests
     }
 
     [Fact]
-    public async Task AnUnknownModelIsA404NamingTheModelField()
+    public async Task AnUnknownModelIsA400NamingTheModelFieldAsInTheExplainApi()
     {
         using var app = new JobsAppFactory();
         using var client = app.CreateClient();
         var form = JobRequests.Photos(1);
         form.Add(new StringContent("nosuchmodel"), "model");
         using var response = await client.PostAsync("api/jobs", form);
-        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         JsonElement problem = await response.Content.ReadFromJsonAsync<JsonElement>();
         Assert.Equal("model", problem.GetProperty("field").GetString());
         Assert.Contains("nosuchmodel", problem.GetProperty("detail").GetString());

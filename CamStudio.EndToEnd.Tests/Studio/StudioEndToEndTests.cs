@@ -68,7 +68,7 @@ public sealed class StudioEndToEndTests : StudioBrowserTest
 
         await page.Locator("[data-testid=shared-scale] input").ClickAsync();
         await Assertions.Expect(grid).ToHaveAttributeAsync("data-scale", "shared");
-        await page.Locator("[data-testid=shared-color-bar]").WaitForAsync();
+        await Assertions.Expect(page.Locator("[data-testid=shared-color-bar]")).ToHaveCountAsync(2); // one scale per method
         await Screenshot(page, "3-grid-shared-scale");
 
         IDownload download = await page.RunAndWaitForDownloadAsync(() => page.Locator("[data-testid=download-sheet]").ClickAsync());

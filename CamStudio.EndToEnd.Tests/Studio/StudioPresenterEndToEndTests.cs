@@ -53,6 +53,65 @@ public sealed class StudioPresenterEndToEndTests : StudioBrowserTest
         Browser.AssertNoErrors();
     }
 
+    [Fact]
+    public async Task OnlyOneTabPresentsAndATakeOverAsksAndEveryoneSeesWhoPresents()
+    {
+        // Two explorers on the host (one browser session: loopback) and a follower.
+        IPage alice = await Browser.NewPageAsync("alice", ComputeTimeout);
+        IPage bob = await Browser.NewPageAsync("bob", ComputeTimeout);
+        IPage follower = await Browser.NewPageAsync("follower", ComputeTimeout);
+        try
+        {
+            await StudioSteps.OpenAndUploadAsync(alice, BaseUrl, SharedResources.Image("both.png"), "bull mastiff", ComputeTimeout);
+            await StudioSteps.OpenAndUploadAsync(bob, BaseUrl, SharedResources.Image("both.png"), "bull mastiff", ComputeTimeout);
+            await bob.Locator("[data-testid=prediction][data-class='tiger cat']").ClickAsync();
+            await Assertions.Expect(bob.Locator("[data-testid=overlay] figcaption")).ToContainTextAsync("tiger cat");
+            await follower.GotoAsync($"{BaseUrl}/present");
+            await follower.Locator("[data-present-page][data-interactive=true]").WaitForAsync();
+
+            await Toggle(alice).ClickAsync();
+            await Assertions.Expect(State(alice)).ToHaveAttributeAsync("data-present-state", "presenting");
+            // Bob's switch sees Alice's presentation and stays off when clicked: it says who presents.
+            await Assertions.Expect(State(bob)).ToHaveAttributeAsync("data-present-state", "other");
+            await Toggle(bob).ClickAsync();
+            await Assertions.Expect(State(bob)).ToHaveAttributeAsync("data-present-state", "other");
+            await Assertions.Expect(bob.Locator("[data-present-other]")).ToContainTextAsync("is presenting");
+            await Assertions.Expect(bob.GetByText("Presenting", new() { Exact = true })).ToHaveCountAsync(0);
+            await Assertions.Expect(follower.Locator("[data-present-class]")).ToHaveTextAsync("bull mastiff");
+            await Assertions.Expect(follower.Locator("[data-present-by]")).ToContainTextAsync("is presenting");
+
+            // Take over asks first; Cancel changes nothing.
+            await bob.Locator("[data-present-takeover]").ClickAsync();
+            await bob.Locator(".mud-dialog").GetByRole(AriaRole.Button, new() { Name = "Cancel" }).ClickAsync();
+            await Assertions.Expect(State(alice)).ToHaveAttributeAsync("data-present-state", "presenting");
+            await bob.Locator("[data-present-takeover]").ClickAsync();
+            await bob.Locator(".mud-dialog").GetByRole(AriaRole.Button, new() { Name = "Take over" }).ClickAsync();
+            await Assertions.Expect(State(bob)).ToHaveAttributeAsync("data-present-state", "presenting");
+            await Assertions.Expect(State(alice)).ToHaveAttributeAsync("data-present-state", "other");
+            await Assertions.Expect(alice.Locator("[data-present-busy]")).ToContainTextAsync("took the presentation over");
+            await Assertions.Expect(follower.Locator("[data-present-class]")).ToHaveTextAsync("tiger cat");
+            await E2eBrowser.ScreenshotAsync(alice, "presenter-taken-over");
+
+            // Bob stops: nobody presents, and both switches say so.
+            await Toggle(bob).ClickAsync();
+            await Assertions.Expect(State(bob)).ToHaveAttributeAsync("data-present-state", "off");
+            await Assertions.Expect(State(alice)).ToHaveAttributeAsync("data-present-state", "off");
+            await Assertions.Expect(follower.GetByText("Nobody is presenting right now.")).ToBeVisibleAsync();
+        }
+        catch
+        {
+            await E2eBrowser.SaveFailureAsync(alice, "handover-alice-failure");
+            await E2eBrowser.SaveFailureAsync(bob, "handover-bob-failure");
+            await E2eBrowser.SaveFailureAsync(follower, "handover-follower-failure");
+            throw;
+        }
+        Browser.AssertNoErrors();
+    }
+
+    private static ILocator Toggle(IPage page) => page.Locator("[data-present-toggle] input, input[data-present-toggle]").First;
+
+    private static ILocator State(IPage page) => page.Locator("[data-present-state]");
+
     /// <summary>The PNG the explorer shows for <paramref name="className"/> (its image is a data: URL).</summary>
     private static async Task<byte[]> PresentersOverlayAsync(IPage presenter, string className)
     {
@@ -72,7 +131,7 @@ public sealed class StudioPresenterEndToEndTests : StudioBrowserTest
         ILocator figure = follower.Locator("[data-present-overlay]");
         await Assertions.Expect(figure.Locator("[data-present-class]")).ToHaveTextAsync(className);
         await Assertions.Expect(figure).ToHaveCountAsync(1);
-        string src = (await figure.Locator("img").GetAttributeAsync("src"))!;
+        string src = (await figure.Locator("img").GetAttributeAsync("src"))!; // the overlay's one image (the colour bar is a background)
         await follower.WaitForFunctionAsync(
             "src => { const img = document.querySelector('[data-present-overlay] img'); return img !== null && img.getAttribute('src') === src && img.complete && img.naturalWidth > 0; }",
             src);

@@ -22,8 +22,9 @@ public sealed record ComparisonSheetOptions
     }
 
     /// <summary>
-    /// True: every map is normalised on one range shared by all cells (so colours compare across methods and classes)
-    /// and the colour bar shows that range's min and max. False: each map on its own min–max.
+    /// True: each method's maps (one column) are normalised on one range shared by that column, so colours compare
+    /// across classes; each column's range is printed under it (raw values of different methods do not compare, so
+    /// no range spans methods: <see cref="MethodScales"/>). False: each map on its own min–max.
     /// </summary>
     public bool SharedScale { get; init; }
 
@@ -72,12 +73,11 @@ public static class ComparisonSheet
         if (maps.Count != rows || maps.Any(r => r is null || r.Count != columns))
             throw new ArgumentException($"Expected {rows} rows of {columns} maps (classes × methods).", nameof(maps));
 
-        ValueRange? shared = null;
-        List<CamMap> present = maps.SelectMany(r => r).OfType<PlacedMap>().Select(m => m.Map).ToList();
-        if (options.SharedScale && present.Count > 0)
-            shared = ValueRange.Shared(present);
-        (string barLow, string barHigh) = shared is ValueRange range ? HeatmapRenderer.FormatRange(range) : ("min", "max");
-        ComparisonSheetLayout layout = ComparisonSheetLayout.Plan(photo.Width, photo.Height, classLabels, methodLabels, options, barHigh, barLow);
+        // One range per column (method) when shared; a column without any map has none.
+        IReadOnlyDictionary<int, ValueRange> columnRanges = options.SharedScale
+            ? MethodScales.Of(Enumerable.Range(0, columns).SelectMany(c => maps.Select(r => r[c]).OfType<PlacedMap>().Select(m => (c, m.Map))))
+            : new Dictionary<int, ValueRange>();
+        ComparisonSheetLayout layout = ComparisonSheetLayout.Plan(photo.Width, photo.Height, classLabels, methodLabels, options, "max", "min");
 
         var sheet = new Image<Rgb24>(layout.Width, layout.Height, Paper);
         try
@@ -93,14 +93,23 @@ public static class ComparisonSheet
                 Mode = SixLabors.ImageSharp.Processing.ResizeMode.Stretch,
                 Sampler = KnownResamplers.Triangle,
             }));
-            var overlay = new OverlayOptions { Colormap = options.Colormap, Alpha = options.Alpha, Range = shared };
+            var overlay = new OverlayOptions { Colormap = options.Colormap, Alpha = options.Alpha };
+            for (int c = 0; c < columns; c++)
+            {
+                if (columnRanges.TryGetValue(c, out ValueRange columnRange) && layout.ColumnRange(c) is Rectangle rangeBox)
+                {
+                    (string low, string high) = HeatmapRenderer.FormatRange(columnRange);
+                    DrawFitted(sheet, $"{low} .. {high}", rangeBox, alignLeft: false);
+                }
+            }
             for (int r = 0; r < rows; r++)
             {
-                DrawFitted(sheet, classLabels[r], layout.ClassLabel(r), alignLeft: true);
+                DrawWrapped(sheet, classLabels[r], layout.ClassLabel(r));
                 for (int c = 0; c < columns; c++)
                 {
                     PlacedMap? map = maps[r][c];
-                    using Image<Rgb24> cell = map is null ? Greyed(cellPhoto) : HeatmapRenderer.Overlay(cellPhoto, map, overlay);
+                    OverlayOptions cellOverlay = columnRanges.TryGetValue(c, out ValueRange range) ? overlay with { Range = range } : overlay;
+                    using Image<Rgb24> cell = map is null ? Greyed(cellPhoto) : HeatmapRenderer.Overlay(cellPhoto, map, cellOverlay);
                     Rectangle at = layout.Cell(r, c);
                     sheet.Mutate(ctx => ctx.DrawImage(cell, new Point(at.X, at.Y), 1f));
                 }
@@ -108,8 +117,8 @@ public static class ComparisonSheet
 
             using (Image<Rgb24> bar = HeatmapRenderer.ColorBar(options.Colormap, layout.Bar.Width, layout.Bar.Height))
                 sheet.Mutate(ctx => ctx.DrawImage(bar, new Point(layout.Bar.X, layout.Bar.Y), 1f));
-            BitmapFont.Draw(sheet, barHigh, layout.BarHighLabel.X, layout.BarHighLabel.Y, Ink, FontScale);
-            BitmapFont.Draw(sheet, barLow, layout.BarLowLabel.X, layout.BarLowLabel.Y, Ink, FontScale);
+            BitmapFont.Draw(sheet, "max", layout.BarHighLabel.X, layout.BarHighLabel.Y, Ink, FontScale);
+            BitmapFont.Draw(sheet, "min", layout.BarLowLabel.X, layout.BarLowLabel.Y, Ink, FontScale);
             return sheet;
         }
         catch
@@ -149,6 +158,52 @@ public static class ComparisonSheet
         }
     }
 
+    /// <summary>
+    /// A class label left-aligned and vertically centred in <paramref name="box"/>, wrapped at spaces onto as many
+    /// lines as the box's height holds at 2× (long ImageNet labels stay readable), else at 1×, else cut with "..".
+    /// </summary>
+    private static void DrawWrapped(Image<Rgb24> image, string text, Rectangle box)
+    {
+        foreach (int scale in new[] { FontScale, 1 })
+        {
+            List<string> lines = Wrap(text, box.Width, scale);
+            int height = lines.Count * BitmapFont.LineHeight(scale);
+            if (height > box.Height || lines.Any(l => BitmapFont.MeasureWidth(l, scale) > box.Width))
+                continue;
+            int y = box.Y + (box.Height - height) / 2;
+            foreach (string line in lines)
+            {
+                BitmapFont.Draw(image, line, box.X, y, Ink, scale);
+                y += BitmapFont.LineHeight(scale);
+            }
+            return;
+        }
+        DrawFitted(image, text, box, alignLeft: true);
+    }
+
+    /// <summary>Greedy word wrap: each line as many whole words as fit in <paramref name="width"/>.</summary>
+    internal static List<string> Wrap(string text, int width, int scale)
+    {
+        var lines = new List<string>();
+        string line = "";
+        foreach (string word in text.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+        {
+            string candidate = line.Length == 0 ? word : line + " " + word;
+            if (line.Length > 0 && BitmapFont.MeasureWidth(candidate, scale) > width)
+            {
+                lines.Add(line);
+                line = word;
+            }
+            else
+            {
+                line = candidate;
+            }
+        }
+        if (line.Length > 0)
+            lines.Add(line);
+        return lines;
+    }
+
     /// <summary>A cell without a map: the photo washed out towards white, so it reads as "nothing here".</summary>
     private static Image<Rgb24> Greyed(Image<Rgb24> photo)
     {
@@ -178,7 +233,8 @@ internal sealed record ComparisonSheetLayout(
     Rectangle? Title,
     Rectangle Bar,
     Point BarHighLabel,
-    Point BarLowLabel)
+    Point BarLowLabel,
+    bool HasColumnRanges = false)
 {
     public const int Margin = 12;
     public const int Gap = 6;
@@ -191,6 +247,11 @@ internal sealed record ComparisonSheetLayout(
         new(GridLeft + column * (CellWidth + Gap), GridTop + row * (CellHeight + Gap), CellWidth, CellHeight);
 
     public Rectangle ClassLabel(int row) => new(Margin, GridTop + row * (CellHeight + Gap), LabelWidth, CellHeight);
+
+    /// <summary>Where a column's shared range is printed (under the grid), or null on a sheet of own scales.</summary>
+    public Rectangle? ColumnRange(int column) => HasColumnRanges
+        ? new Rectangle(GridLeft + column * (CellWidth + Gap), Height - Margin - LineHeight, CellWidth, LineHeight)
+        : null;
 
     public Rectangle MethodLabel(int column) => new(GridLeft + column * (CellWidth + Gap), GridTop - LineHeight - Gap, CellWidth, LineHeight);
 
@@ -215,17 +276,20 @@ internal sealed record ComparisonSheetLayout(
         int barLabelWidth = Math.Max(BitmapFont.MeasureWidth(barHigh, scale), BitmapFont.MeasureWidth(barLow, scale));
         int barX = gridLeft + gridWidth + 2 * Gap;
         int width = barX + Math.Max(BarWidth, barLabelWidth) + Margin;
-        int height = gridTop + gridHeight + Margin;
+        // A shared scale prints each method's range under its column.
+        int rangeRow = options.SharedScale ? Gap + LineHeight : 0;
+        int height = gridTop + gridHeight + rangeRow + Margin;
 
         // The bar spans the grid's height minus a line above (max) and below (min) for its labels.
         int barTop = gridTop + LineHeight;
         int barHeight = Math.Max(2, gridHeight - 2 * LineHeight);
-        if (gridTop + gridHeight < barTop + barHeight + LineHeight)
+        if (gridTop + gridHeight + rangeRow < barTop + barHeight + LineHeight)
             height = barTop + barHeight + LineHeight + Margin;
         Rectangle? title = hasTitle ? new Rectangle(Margin, Margin, width - 2 * Margin, LineHeight) : null;
         return new ComparisonSheetLayout(width, height, cellWidth, cellHeight, gridLeft, gridTop, labelWidth, title,
             new Rectangle(barX, barTop, BarWidth, barHeight),
             new Point(barX, gridTop),
-            new Point(barX, barTop + barHeight + Gap / 2));
+            new Point(barX, barTop + barHeight + Gap / 2),
+            options.SharedScale);
     }
 }

@@ -25,7 +25,9 @@ public static class LayerNames
     public static string UnknownLayerMessage(string modelName, string layer, IReadOnlyList<LayerInfo> layers)
     {
         const int shown = 8;
-        var closest = layers
+        // A CAM needs a spatial layer: suggest only those (a model without any keeps the full list).
+        IEnumerable<LayerInfo> candidates = layers.Any(l => l.IsSpatial) ? layers.Where(l => l.IsSpatial) : layers;
+        var closest = candidates
             .Select(l => (l.Name, Distance: EditDistance(layer, l.Name)))
             .OrderBy(c => c.Distance)
             .ThenBy(c => c.Name.Length)

@@ -21,7 +21,7 @@ namespace CamStudio.Engine.Models;
 /// copy of the weights (<see cref="InferenceLogits"/>); everything else, gradients included, stays in float32.
 /// </para>
 /// </remarks>
-public sealed class ModuleCamModel : ICamModel, ILayerOutputReplacement, IInferenceForwards
+public sealed class ModuleCamModel : ICamModel, ILayerOutputReplacement, IInferenceForwards, IWeightRandomisation
 {
     private const ulong ProbeSeed = 20160527;
 
@@ -260,6 +260,38 @@ public sealed class ModuleCamModel : ICamModel, ILayerOutputReplacement, IInfere
         }
         return _replica = replica;
     }
+
+    /// <summary>Drops the bfloat16 copy, so the next extra passes copy the weights as they are now.</summary>
+    private void ForgetReplica()
+    {
+        _replica?.Dispose();
+        _replica = null;
+    }
+
+    /// <summary>Layers (execution order) that own a weight of rank ≥ 2: convolutions and linear layers.</summary>
+    public int WeightGroupCount => WeightGroups().Count;
+
+    /// <remarks>The bfloat16 copy is dropped on both edges, so it never holds weights other than the model's own.</remarks>
+    public IDisposable RandomiseFromOutput(int count, ulong seed)
+    {
+        ForgetReplica();
+        IDisposable restore = WeightRandomiser.FromOutput(WeightGroups(), count, seed);
+        return new ReplicaReset(restore, ForgetReplica);
+    }
+
+    private sealed class ReplicaReset(IDisposable restore, Action forget) : IDisposable
+    {
+        public void Dispose()
+        {
+            restore.Dispose();
+            forget();
+        }
+    }
+
+    private List<IReadOnlyList<Tensor>> WeightGroups() => Layers
+        .Select(l => (IReadOnlyList<Tensor>)_modules[l.Name].named_parameters(recurse: false).Select(p => (Tensor)p.parameter).Where(p => p.dim() >= 2).ToList())
+        .Where(g => g.Count > 0)
+        .ToList();
 
     private (IReadOnlyList<LayerInfo> Layers, int ClassCount) Probe()
     {

@@ -52,29 +52,80 @@ public sealed class ComparisonSheetTests
     }
 
     [Fact]
-    public void SharedScaleColoursEveryCellOnOneRangeAndPrintsIt()
+    public void SharedScaleSharesOneRangePerMethodAcrossClassesAndPrintsIt()
     {
         using var photo = TestImages.Solid(64, 64, new Rgb24(90, 90, 90));
-        IReadOnlyList<IReadOnlyList<PlacedMap?>> maps = [[Whole(new CamMap(2, 1, [0f, 2f])), Whole(new CamMap(2, 1, [1f, 8f]))]];
+        // Method m1: class a spans [0, 2], class b [1, 8]: one range [0, 8]. Method m2 on a range of its own.
+        IReadOnlyList<IReadOnlyList<PlacedMap?>> maps =
+        [
+            [Whole(new CamMap(2, 1, [0f, 2f])), Whole(new CamMap(2, 1, [-18f, 46f]))],
+            [Whole(new CamMap(2, 1, [1f, 8f])), Whole(new CamMap(2, 1, [-2f, 14f]))],
+        ];
+        string[] classes = ["1 a", "2 b"], methods = ["m1", "m2"];
         var options = new ComparisonSheetOptions { CellSize = 64, Alpha = 1f, Colormap = Colormap.Gray };
 
-        using Image<Rgb24> shared = ComparisonSheet.Compose(photo, ["1 a"], ["m1", "m2"], maps, options with { SharedScale = true });
-        using Image<Rgb24> own = ComparisonSheet.Compose(photo, ["1 a"], ["m1", "m2"], maps, options);
-        ComparisonSheetLayout sharedLayout = ComparisonSheetLayout.Plan(64, 64, ["1 a"], ["m1", "m2"], options, "8", "0");
-        ComparisonSheetLayout ownLayout = ComparisonSheetLayout.Plan(64, 64, ["1 a"], ["m1", "m2"], options, "max", "min");
+        using Image<Rgb24> shared = ComparisonSheet.Compose(photo, classes, methods, maps, options with { SharedScale = true });
+        using Image<Rgb24> own = ComparisonSheet.Compose(photo, classes, methods, maps, options);
+        ComparisonSheetLayout sharedLayout = ComparisonSheetLayout.Plan(64, 64, classes, methods, options with { SharedScale = true }, "max", "min");
+        ComparisonSheetLayout ownLayout = ComparisonSheetLayout.Plan(64, 64, classes, methods, options, "max", "min");
 
-        // The first map's maximum (2) sits at its cell's right edge: a quarter of the shared range [0, 8], the top of its own.
-        Rectangle sharedCell = sharedLayout.Cell(0, 0), ownCell = ownLayout.Cell(0, 0);
-        Assert.Equal(Colormap.Gray.Table[64], shared[sharedCell.Right - 1, sharedCell.Top + 32]);
-        Assert.Equal(Colormap.Gray.Table[255], own[ownCell.Right - 1, ownCell.Top + 32]);
-        // The second map's minimum (1) is 1/8 of the shared range, but the bottom of its own.
-        Assert.Equal(Colormap.Gray.Table[32], shared[sharedLayout.Cell(0, 1).Left, sharedCell.Top + 32]);
-        Assert.Equal(Colormap.Gray.Table[0], own[ownLayout.Cell(0, 1).Left, ownCell.Top + 32]);
-        // The bar's value labels: "8" and "0" on the shared sheet.
-        var high = new Rectangle(sharedLayout.BarHighLabel, new Size(BitmapFont.MeasureWidth("8", 2), 14));
-        var low = new Rectangle(sharedLayout.BarLowLabel, new Size(BitmapFont.MeasureWidth("0", 2), 14));
-        Assert.True(CountInk(shared, high) > 10, "the shared max should be printed");
-        Assert.True(CountInk(shared, low) > 10, "the shared min should be printed");
+        // Class a's m1 maximum (2) sits at its cell's right edge: a quarter of m1's range [0, 8], the top of its own.
+        Rectangle a1 = sharedLayout.Cell(0, 0);
+        Assert.Equal(Colormap.Gray.Table[64], shared[a1.Right - 1, a1.Top + 32]);
+        Assert.Equal(Colormap.Gray.Table[255], own[ownLayout.Cell(0, 0).Right - 1, a1.Top + 32]);
+        // Class b's m1 minimum (1) is 1/8 of [0, 8].
+        Rectangle b1 = sharedLayout.Cell(1, 0);
+        Assert.Equal(Colormap.Gray.Table[32], shared[b1.Left, b1.Top + 32]);
+        // m2's range is [-18, 46] (its own maps), not stretched by m1's: class b's m2 maximum 14 is half of it.
+        Rectangle b2 = sharedLayout.Cell(1, 1);
+        Assert.Equal(Colormap.Gray.Table[128], shared[b2.Right - 1, b2.Top + 32]);
+        // Each column's range is printed under it; a sheet of own scales prints none.
+        Assert.True(CountInk(shared, sharedLayout.ColumnRange(0)!.Value) > 20, "m1's range should be printed under its column");
+        Assert.True(CountInk(shared, sharedLayout.ColumnRange(1)!.Value) > 20, "m2's range should be printed under its column");
+        Assert.Null(ownLayout.ColumnRange(0));
+    }
+
+    [Fact]
+    public void SharedScaleKeepsTheStructureOfAMethodWithSmallRawValuesBesideOneWithLargeOnes()
+    {
+        // Eigen-CAM's raw values span tens; Grad-CAM's a fraction of one. A range shared across methods would paint
+        // the Grad-CAM cells one flat colour; per method, every cell keeps its ramp (variance of a full 0..255 ramp
+        // is 255² / 12 ≈ 5400; a wash is near 0).
+        using var photo = TestImages.Solid(64, 64, new Rgb24(90, 90, 90));
+        IReadOnlyList<IReadOnlyList<PlacedMap?>> maps =
+        [
+            [Whole(new CamMap(2, 1, [-18f, 46f])), Whole(new CamMap(2, 1, [0f, 0.3f]))],
+            [Whole(new CamMap(2, 1, [-10f, 30f])), Whole(new CamMap(2, 1, [0.02f, 0.25f]))],
+        ];
+        var options = new ComparisonSheetOptions { CellSize = 64, Alpha = 1f, Colormap = Colormap.Gray, SharedScale = true };
+        ComparisonSheetLayout layout = ComparisonSheetLayout.Plan(64, 64, ["a", "b"], ["Eigen-CAM", "Grad-CAM"], options, "max", "min");
+
+        using Image<Rgb24> sheet = ComparisonSheet.Compose(photo, ["a", "b"], ["Eigen-CAM", "Grad-CAM"], maps, options);
+
+        for (int r = 0; r < 2; r++)
+            for (int c = 0; c < 2; c++)
+                Assert.True(Variance(sheet, layout.Cell(r, c)) > 1000, $"cell ({r}, {c}) lost its structure: variance {Variance(sheet, layout.Cell(r, c)):0}");
+    }
+
+    [Fact]
+    public void ALongClassLabelIsWrappedAtFullSizeRatherThanPrintedTiny()
+    {
+        string label = "Staffordshire bullterrier, Staffordshire bull terrier, American Staffordshire";
+        List<string> lines = ComparisonSheet.Wrap(label, ComparisonSheetLayout.MaxLabelWidth, ComparisonSheet.FontScale);
+
+        Assert.True(lines.Count >= 2);
+        Assert.All(lines, l => Assert.True(BitmapFont.MeasureWidth(l, ComparisonSheet.FontScale) <= ComparisonSheetLayout.MaxLabelWidth, l));
+        Assert.Equal(label, string.Join(" ", lines));
+    }
+
+    private static double Variance(Image<Rgb24> image, Rectangle area)
+    {
+        var values = new List<double>();
+        for (int y = area.Top; y < area.Bottom; y++)
+            for (int x = area.Left; x < area.Right; x++)
+                values.Add(image[x, y].R);
+        double mean = values.Average();
+        return values.Sum(v => (v - mean) * (v - mean)) / values.Count;
     }
 
     [Fact]

@@ -102,7 +102,9 @@ public sealed class PresentToggleOfAnotherSessionTests : IAsyncLifetime
 
         Assert.Equal("alice.jpg", _session.Current.PhotoName);
         Assert.Equal(version, _session.Current.Version);
-        Assert.Contains("Someone else is presenting", cut.Find("[data-present-busy]").TextContent);
+        Assert.Contains("Visitor s-al is presenting", cut.Find("[data-present-other]").TextContent);
+        Assert.Equal("other", cut.Find("[data-present-state]").GetAttribute("data-present-state"));
+        Assert.DoesNotContain("Presenting", cut.Find("[data-present-state]").TextContent); // the switch says "Present", not "Presenting"
         await _context.DisposeComponentsAsync(); // leaving Bob's explorer does not end Alice's presentation
         Assert.Equal("s-alice", _session.Controller);
     }

@@ -14,7 +14,13 @@ namespace CamStudio.Web.Jobs;
 /// </summary>
 public sealed class JobExporter(JobStore store, JobFiles files)
 {
-    private static readonly JsonSerializerOptions ManifestJson = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+    // Relaxed escaping: "gradcam++" and accented file names stay readable (not "gradcam\u002B\u002B"); the manifest is
+    // a file, never embedded in HTML, so the HTML-safe escapes buy nothing.
+    private static readonly JsonSerializerOptions ManifestJson = new(JsonSerializerDefaults.Web)
+    {
+        WriteIndented = true,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
 
     public static string AppVersion => Version(typeof(JobExporter).Assembly);
 

@@ -53,8 +53,8 @@ public sealed class JobOptions
     /// <summary>Most entries an archive may list (a guard against entry-count bombs).</summary>
     public int MaxArchiveEntries { get; set; } = 10_000;
 
-    /// <summary>Thumbnail edge in pixels.</summary>
-    public int ThumbnailSize { get; set; } = 160;
+    /// <summary>Thumbnail edge in pixels: as large as a gallery card shows it (about 330 CSS pixels), so it stays sharp.</summary>
+    public int ThumbnailSize { get; set; } = 384;
 
     /// <summary>
     /// The data folder: <c>CAMSTUDIO_DATA</c>, else <c>CamStudio:DataDirectory</c>, else <c>~/.local/share/camstudio</c>

@@ -422,13 +422,16 @@ public sealed class JobRunner : BackgroundService
         return named.Contains(fileName, StringComparison.Ordinal) ? named : $"{fileName}: {named}";
     }
 
-    /// <summary>A file-name-safe form of a photo or method name (letters, digits, '-', '_', at most 60 characters).</summary>
+    /// <summary>
+    /// A file-name-safe form of a photo or method name (letters, digits, '-', '_', at most 60 characters); '+' reads
+    /// as 'p' so "gradcam++" stays recognisable ("gradcampp", not "gradcam__").
+    /// </summary>
     internal static string SafeStem(string name)
     {
         string stem = Path.GetFileNameWithoutExtension(name.Replace('/', '_'));
         var builder = new StringBuilder(stem.Length);
         foreach (char c in stem)
-            builder.Append(char.IsAsciiLetterOrDigit(c) || c is '-' or '_' ? c : '_');
+            builder.Append(char.IsAsciiLetterOrDigit(c) || c is '-' or '_' ? c : c == '+' ? 'p' : '_');
         string safe = builder.ToString();
         if (safe.Length > 60)
             safe = safe[..60];

@@ -6,6 +6,8 @@ namespace CamStudio.Web.Presenter;
 /// <summary>What the presenter shows: the photo, the settings and the overlays the presenter's explorer rendered.</summary>
 /// <param name="PhotoPng">The photo (any browser image format) or null when only overlays are shown.</param>
 /// <param name="Overlays">One rendered overlay per class × method, in display order.</param>
+/// <param name="Predictions">The photo's top predictions, best first (shown beside the overlay in a room).</param>
+/// <param name="ColorBarPng">The colormap's colour bar (PNG), labelled on the page with each overlay's range.</param>
 public sealed record PresenterState(
     string PhotoName,
     byte[]? PhotoPng,
@@ -16,10 +18,15 @@ public sealed record PresenterState(
     string Colormap,
     float Alpha,
     bool SharedScale,
-    IReadOnlyList<PresentedOverlay> Overlays);
+    IReadOnlyList<PresentedOverlay> Overlays,
+    IReadOnlyList<PresentedPrediction>? Predictions = null,
+    byte[]? ColorBarPng = null);
 
-/// <summary>One overlay as the presenter sees it.</summary>
-public sealed record PresentedOverlay(string Method, int ClassIndex, string ClassName, float Probability, byte[] Png);
+/// <summary>One overlay as the presenter sees it, with the raw range its colours stand for.</summary>
+public sealed record PresentedOverlay(string Method, int ClassIndex, string ClassName, float Probability, byte[] Png, float RangeMin = 0, float RangeMax = 0);
+
+/// <summary>One of the photo's top predictions.</summary>
+public sealed record PresentedPrediction(string ClassName, float Probability);
 
 /// <summary>The message followers receive: settings plus URLs of the images (served once from memory).</summary>
 public sealed record PresenterUpdate(
@@ -34,16 +41,36 @@ public sealed record PresenterUpdate(
     string? Colormap,
     float Alpha,
     bool SharedScale,
-    IReadOnlyList<PresentedOverlayInfo> Overlays);
+    IReadOnlyList<PresentedOverlayInfo> Overlays,
+    string? Presenter = null,
+    IReadOnlyList<PresentedPrediction>? Predictions = null,
+    string? ColorBarUrl = null);
 
-public sealed record PresentedOverlayInfo(string Method, int ClassIndex, string ClassName, float Probability, string Url);
+public sealed record PresentedOverlayInfo(string Method, int ClassIndex, string ClassName, float Probability, string Url, float RangeMin = 0, float RangeMax = 0);
+
+/// <summary>Who presents: one explorer tab (<paramref name="Id"/>, unique per tab) of a caller's session.</summary>
+/// <param name="Name">What followers and other tabs read ("The host", "Visitor 3f2a").</param>
+public sealed record PresenterSeat(string Id, string SessionId, string Name)
+{
+    /// <summary>A new explorer tab's seat for <paramref name="caller"/>.</summary>
+    public static PresenterSeat NewTab(StudioCaller caller) => new(Guid.NewGuid().ToString("N"), caller.SessionId, NameOf(caller));
+
+    /// <summary>The seat of a hub client (a script): one per session, so its reconnects keep control.</summary>
+    public static PresenterSeat OfHubClient(StudioCaller caller) => new("hub:" + caller.SessionId, caller.SessionId, NameOf(caller));
+
+    private static string NameOf(StudioCaller caller) =>
+        caller.IsHost ? "The host" : $"Visitor {caller.SessionId[..Math.Min(4, caller.SessionId.Length)]}";
+}
 
 /// <summary>
-/// The one live presentation of this server. The presenter's explorer calls <see cref="Publish"/> with the overlays
+/// The one live presentation of this server. The presenter's explorer calls <see cref="Publish(PresenterState?, PresenterSeat)"/> with the overlays
 /// it already rendered; the server keeps them once and tells followers (Blazor <c>/present</c> pages through
 /// <see cref="Subscribe"/>, other clients through <c>/hubs/present</c>) the new version and the image URLs.
-/// The session that starts a presentation controls it until it stops; any other session that tries to publish or
-/// stop gets <see cref="PresenterBusyException"/> and can only follow. The host may always take over or stop.
+/// Exactly one <see cref="PresenterSeat"/> (one explorer tab) presents at a time: another tab that publishes gets
+/// <see cref="PresenterBusyException"/> (even a tab of the same session or of the host: two switches must never both
+/// say "Presenting"); it may <see cref="TakeOver"/> after asking its user, if it is the host or the same session.
+/// A hub client that is the host may take over by publishing (a deliberate API call). Subscribers hear every change
+/// of state or presenter, so every switch tells the truth.
 /// </summary>
 public sealed class PresenterSession(IHubContext<PresenterHub> hub, ILogger<PresenterSession> logger)
 {
@@ -53,7 +80,7 @@ public sealed class PresenterSession(IHubContext<PresenterHub> hub, ILogger<Pres
     private readonly Lock _gate = new();
     private readonly List<Action<PresenterUpdate>> _subscribers = [];
     private PresenterState? _state;
-    private string? _controller;
+    private PresenterSeat? _controller;
     private long _version;
 
     public PresenterUpdate Current
@@ -61,7 +88,7 @@ public sealed class PresenterSession(IHubContext<PresenterHub> hub, ILogger<Pres
         get
         {
             lock (_gate)
-                return Describe(_state, _version);
+                return Describe(_state, _controller, _version);
         }
     }
 
@@ -70,7 +97,7 @@ public sealed class PresenterSession(IHubContext<PresenterHub> hub, ILogger<Pres
         get
         {
             lock (_gate)
-                return _state is not null;
+                return _controller is not null;
         }
     }
 
@@ -80,11 +107,21 @@ public sealed class PresenterSession(IHubContext<PresenterHub> hub, ILogger<Pres
         get
         {
             lock (_gate)
+                return _controller?.SessionId;
+        }
+    }
+
+    /// <summary>The tab presenting now, or null.</summary>
+    public PresenterSeat? Seat
+    {
+        get
+        {
+            lock (_gate)
                 return _controller;
         }
     }
 
-    /// <summary>Shows <paramref name="state"/> to every follower. Returns the new version.</summary>
+    /// <summary>A hub client's publish: shows <paramref name="state"/> to every follower. Returns the new version.</summary>
     /// <exception cref="PresenterBusyException">Another session is presenting (and <paramref name="by"/> is not the host).</exception>
     public long Publish(PresenterState state, StudioCaller by)
     {
@@ -93,12 +130,57 @@ public sealed class PresenterSession(IHubContext<PresenterHub> hub, ILogger<Pres
         lock (_gate)
         {
             EnsureMayControl(by);
-            _state = state;
-            _controller = by.SessionId;
-            update = Describe(_state, ++_version);
+            update = SetLocked(state, PresenterSeat.OfHubClient(by));
         }
         Broadcast(update);
         return update.Version;
+    }
+
+    /// <summary>
+    /// An explorer tab's publish: shows <paramref name="state"/> (null: presenting, nothing drawn yet) when nobody or
+    /// this tab presents. Returns the new version.
+    /// </summary>
+    /// <exception cref="PresenterBusyException">Another tab presents (it says who).</exception>
+    public long Publish(PresenterState? state, PresenterSeat seat)
+    {
+        PresenterUpdate update;
+        lock (_gate)
+        {
+            if (_controller is not null && _controller.Id != seat.Id)
+                throw new PresenterBusyException($"{_controller.Name} is presenting.", _controller);
+            update = SetLocked(state, seat);
+        }
+        Broadcast(update);
+        return update.Version;
+    }
+
+    /// <summary>
+    /// Takes the presentation over from whoever presents (the user was asked first). The host may take over from
+    /// anyone, a session from its own other tab; a visitor cannot take over from someone else.
+    /// </summary>
+    /// <exception cref="PresenterBusyException">Another session presents and <paramref name="by"/> is not the host.</exception>
+    public long TakeOver(PresenterState? state, PresenterSeat seat, StudioCaller by)
+    {
+        PresenterUpdate update;
+        lock (_gate)
+        {
+            if (_controller is not null && _controller.SessionId != by.SessionId && !by.IsHost)
+                throw new PresenterBusyException($"{_controller.Name} is presenting; only the host can take over. Ask them to stop, then present.", _controller);
+            if (_controller is not null && _controller.Id != seat.Id)
+                logger.LogInformation("{New} takes the presentation over from {Old}", seat.Name, _controller.Name);
+            update = SetLocked(state, seat);
+        }
+        Broadcast(update);
+        return update.Version;
+    }
+
+    private PresenterUpdate SetLocked(PresenterState? state, PresenterSeat seat)
+    {
+        if (_controller?.Id != seat.Id)
+            _state = null; // a new presenter never shows the old one's maps
+        _state = state ?? _state;
+        _controller = seat;
+        return Describe(_state, _controller, ++_version);
     }
 
     /// <summary>Ends the presentation; followers see "nobody is presenting". Nothing happens when nobody presents.</summary>
@@ -108,7 +190,7 @@ public sealed class PresenterSession(IHubContext<PresenterHub> hub, ILogger<Pres
         PresenterUpdate update;
         lock (_gate)
         {
-            if (_state is null)
+            if (_controller is null)
                 return;
             EnsureMayControl(by);
             update = EndLocked();
@@ -116,13 +198,13 @@ public sealed class PresenterSession(IHubContext<PresenterHub> hub, ILogger<Pres
         Broadcast(update);
     }
 
-    /// <summary>Ends the presentation only if <paramref name="by"/> is presenting (an explorer that closes).</summary>
-    public void Release(StudioCaller by)
+    /// <summary>Ends the presentation only if <paramref name="seat"/> is presenting (a switch turned off, an explorer that closes).</summary>
+    public void Release(PresenterSeat seat)
     {
         PresenterUpdate update;
         lock (_gate)
         {
-            if (_state is null || _controller != by.SessionId)
+            if (_controller is null || _controller.Id != seat.Id)
                 return;
             update = EndLocked();
         }
@@ -133,13 +215,13 @@ public sealed class PresenterSession(IHubContext<PresenterHub> hub, ILogger<Pres
     {
         _state = null;
         _controller = null;
-        return Describe(null, ++_version);
+        return Describe(null, null, ++_version);
     }
 
     private void EnsureMayControl(StudioCaller by)
     {
-        if (_state is not null && _controller != by.SessionId && !by.IsHost)
-            throw new PresenterBusyException("Someone else is presenting; you can follow on /present. Only the one who started the presentation (or the host) can change or stop it.");
+        if (_controller is not null && _controller.SessionId != by.SessionId && !by.IsHost)
+            throw new PresenterBusyException("Someone else is presenting; you can follow on /present. Only the one who started the presentation (or the host) can change or stop it.", _controller);
     }
 
     /// <summary>The photo or an overlay of version <paramref name="version"/>; null when that version is gone.</summary>
@@ -151,6 +233,8 @@ public sealed class PresenterSession(IHubContext<PresenterHub> hub, ILogger<Pres
                 return null;
             if (name == "photo")
                 return _state.PhotoPng;
+            if (name == "colorbar")
+                return _state.ColorBarPng;
             return int.TryParse(name, out int i) && i >= 0 && i < _state.Overlays.Count ? _state.Overlays[i].Png : null;
         }
     }
@@ -193,14 +277,17 @@ public sealed class PresenterSession(IHubContext<PresenterHub> hub, ILogger<Pres
         }
     }
 
-    private static PresenterUpdate Describe(PresenterState? state, long version)
+    private static PresenterUpdate Describe(PresenterState? state, PresenterSeat? seat, long version)
     {
-        if (state is null)
+        if (seat is null)
             return new PresenterUpdate(version, false, null, null, null, [], [], null, null, 0, false, []);
+        if (state is null)
+            return new PresenterUpdate(version, true, null, null, null, [], [], null, null, 0, false, [], seat.Name);
         string prefix = $"/present/images/{version}/";
         return new PresenterUpdate(version, true, state.PhotoName, state.PhotoPng is null ? null : prefix + "photo",
             state.Model, state.Classes, state.Methods, state.Layer, state.Colormap, state.Alpha, state.SharedScale,
-            [.. state.Overlays.Select((o, i) => new PresentedOverlayInfo(o.Method, o.ClassIndex, o.ClassName, o.Probability, prefix + i))]);
+            [.. state.Overlays.Select((o, i) => new PresentedOverlayInfo(o.Method, o.ClassIndex, o.ClassName, o.Probability, prefix + i, o.RangeMin, o.RangeMax))],
+            seat.Name, state.Predictions ?? [], state.ColorBarPng is null ? null : prefix + "colorbar");
     }
 
     private sealed class Subscription(PresenterSession owner, Action<PresenterUpdate> callback) : IDisposable
@@ -213,5 +300,8 @@ public sealed class PresenterSession(IHubContext<PresenterHub> hub, ILogger<Pres
     }
 }
 
-/// <summary>A session tried to publish or stop while another session presents.</summary>
-public sealed class PresenterBusyException(string message) : InvalidOperationException(message);
+/// <summary>A session or tab tried to publish or stop while another presents (<see cref="Presenter"/>).</summary>
+public sealed class PresenterBusyException(string message, PresenterSeat? presenter = null) : InvalidOperationException(message)
+{
+    public PresenterSeat? Presenter { get; } = presenter;
+}

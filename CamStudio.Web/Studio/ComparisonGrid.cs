@@ -4,7 +4,7 @@ namespace CamStudio.Web.Studio;
 
 /// <summary>
 /// The side-by-side view's work and what it shows: classes × methods of the current photo, on their own scales or one
-/// shared scale. Like <see cref="ExploreView"/> it lives with the page, not with its tab.
+/// shared scale per method (a method's raw values compare across classes, not with another method's: <see cref="MethodScales"/>). Like <see cref="ExploreView"/> it lives with the page, not with its tab.
 /// </summary>
 public sealed class ComparisonGrid(StudioState state, StudioSession session, StudioPictures pictures, Action changed)
 {
@@ -82,20 +82,25 @@ public sealed class ComparisonGrid(StudioState state, StudioSession session, Stu
         if (View is null)
             return;
         GridView grid = View;
-        ValueRange? shared = SharedScale ? ValueRange.Shared(grid.Cells.SelectMany(row => row).Select(c => c.Map.Map)) : null;
+        IReadOnlyList<ValueRange>? columnRanges = null;
+        if (SharedScale)
+        {
+            IReadOnlyDictionary<int, ValueRange> byColumn = MethodScales.Of(grid.Cells.SelectMany(row => row.Select((cell, column) => (column, cell.Map.Map))));
+            columnRanges = Enumerable.Range(0, grid.Methods.Count).Select(c => byColumn[c]).ToList();
+        }
         var rendered = new List<IReadOnlyList<GridCell>>(grid.Cells.Count);
         foreach (IReadOnlyList<GridCell> row in grid.Cells)
         {
             var renderedRow = new List<GridCell>(row.Count);
-            foreach (GridCell cell in row)
+            foreach ((GridCell cell, int column) in row.Select((c, i) => (c, i)))
             {
-                byte[] png = await pictures.RenderOverlayPngAsync(grid.Photo, cell.Map, state.Style(shared), fullResolution: false, token);
+                byte[] png = await pictures.RenderOverlayPngAsync(grid.Photo, cell.Map, state.Style(columnRanges?[column]), fullResolution: false, token);
                 renderedRow.Add(cell with { ImageUrl = BrowserDownload.DataUrl(png, "image/png"), Png = png });
             }
             rendered.Add(renderedRow);
         }
         token.ThrowIfCancellationRequested();
-        View = grid with { Cells = rendered, SharedRange = shared };
+        View = grid with { Cells = rendered, ColumnRanges = columnRanges };
         Rendered?.Invoke();
         changed();
     }
@@ -111,4 +116,8 @@ public sealed record GridCell(PlacedMap Map, string? ImageUrl, byte[]? Png);
 
 public sealed record GridView(
     StudioPhoto Photo, IReadOnlyList<Home.ClassOption> Classes, IReadOnlyList<CamMethodInfo> Methods,
-    IReadOnlyList<IReadOnlyList<GridCell>> Cells, ValueRange? SharedRange);
+    IReadOnlyList<IReadOnlyList<GridCell>> Cells, IReadOnlyList<ValueRange>? ColumnRanges)
+{
+    /// <summary>The range a column (method) is coloured on: its shared range, or null when each map has its own.</summary>
+    public ValueRange? ColumnRange(int column) => ColumnRanges?[column];
+}

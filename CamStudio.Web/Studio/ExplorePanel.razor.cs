@@ -18,6 +18,11 @@ public sealed partial class ExplorePanel : IDisposable
 
     [Parameter, EditorRequired] public ExploreView View { get; set; } = null!;
 
+    /// <summary>The photo's aspect ratio for the stylesheet, which limits the view's height to the screen's.</summary>
+    private string? AspectStyle => State.Photo is { Height: > 0 } photo
+        ? $"--photo-aspect: {(photo.Width / (double)photo.Height).ToString("0.###", System.Globalization.CultureInfo.InvariantCulture)}"
+        : null;
+
     private string Caption(PlacedClassMap map) =>
         $"{State.MethodName(map.Method)} · {map.ClassName} · layer {map.Layer} ({map.Map.Map.Width}×{map.Map.Map.Height})";
 

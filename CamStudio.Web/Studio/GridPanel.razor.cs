@@ -22,11 +22,14 @@ public sealed partial class GridPanel : IDisposable
 
     [Parameter, EditorRequired] public ComparisonGrid Grid { get; set; } = null!;
 
+    /// <summary>Raised when the grid's classes, methods or scale change (the page writes them to the URL).</summary>
+    [Parameter] public EventCallback Changed { get; set; }
+
     /// <summary>The page's lifetime: the grid's work outlives this tab.</summary>
     [Parameter] public CancellationToken Lifetime { get; set; }
 
     private Task<IEnumerable<Home.ClassOption>> SearchClassesAsync(string? text, CancellationToken cancellationToken) =>
-        Task.FromResult(ClassSearch.Find(State.Details?.Labels ?? [], text));
+        Task.FromResult(ClassSearch.Find(State.Details?.Labels ?? [], text, State.Predictions.Select(p => p.ClassIndex).ToList()));
 
     private async Task OnClassAddedAsync(Home.ClassOption? option)
     {
@@ -43,12 +46,14 @@ public sealed partial class GridPanel : IDisposable
             return;
         }
         Grid.Classes.Add(option);
+        await Changed.InvokeAsync();
         await Grid.RefreshAsync(Lifetime);
     }
 
-    private async Task OnClassRemovedAsync(MudChip<int> chip)
+    private async Task OnClassRemovedAsync(int classIndex)
     {
-        Grid.Classes.RemoveAll(c => c.Index == chip.Value);
+        Grid.Classes.RemoveAll(c => c.Index == classIndex);
+        await Changed.InvokeAsync();
         await Grid.RefreshAsync(Lifetime);
     }
 
@@ -61,12 +66,14 @@ public sealed partial class GridPanel : IDisposable
             picked = picked.Take(Home.MaxGridItems).ToList();
         }
         Grid.Methods = picked;
+        await Changed.InvokeAsync();
         await Grid.RefreshAsync(Lifetime);
     }
 
     private async Task OnSharedScaleChangedAsync(bool shared)
     {
         Grid.SharedScale = shared;
+        await Changed.InvokeAsync();
         await Grid.RecolourAsync(Lifetime);
     }
 
@@ -79,7 +86,7 @@ public sealed partial class GridPanel : IDisposable
             grid.Methods.Select(m => m.DisplayName).ToList(),
             grid.Cells.Select(row => (IReadOnlyList<PlacedMap>)row.Select(c => c.Map).ToList()).ToList());
         await BrowserDownload.SendAsync(JS, State, $"{BrowserDownload.Stem(grid.Photo)}-comparison.png", "image/png",
-            () => Pictures.RenderSheetPngAsync(grid.Photo, layout, State.Style(grid.SharedRange), _lifetime.Token));
+            () => Pictures.RenderSheetPngAsync(grid.Photo, layout, State.Style(null), grid.ColumnRanges is not null, _lifetime.Token));
     }
 
     public void Dispose()

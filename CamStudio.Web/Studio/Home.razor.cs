@@ -1,5 +1,6 @@
 using CamStudio.Web.Presenter;
 using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Routing;
 using MudBlazor;
 
 namespace CamStudio.Web.Studio;
@@ -7,7 +8,8 @@ namespace CamStudio.Web.Studio;
 /// <summary>
 /// The studio page: holds the shared <see cref="StudioState"/> and the two views (<see cref="ExploreView"/>,
 /// <see cref="ComparisonGrid"/>), and wires the panels to them. A choice that changes the request refreshes both views;
-/// opacity and colormap only re-colour (the session caches the maps).
+/// opacity and colormap only re-colour (the session caches the maps). Every choice is written to the URL
+/// (<see cref="StudioLink"/>): back/forward, a reload and a shared link bring the explorer back as it was.
 /// </summary>
 public sealed partial class Home : IDisposable
 {
@@ -21,6 +23,8 @@ public sealed partial class Home : IDisposable
     private PresenterState? _presenterState;
     private bool _modelLoading;
     private bool _interactive;
+    private bool _applyingLink;
+    private string? _syncedQuery;
     private readonly CancellationTokenSource _lifetime = new();
 
     [Inject] private IStudioEngine Engine { get; set; } = null!;
@@ -34,6 +38,8 @@ public sealed partial class Home : IDisposable
     [Inject] private ILogger<Home> Logger { get; set; } = null!;
 
     [Inject] private IServiceProvider Services { get; set; } = null!;
+
+    [Inject] private NavigationManager Navigation { get; set; } = null!;
 
     /// <summary>A batch job's photo to open (<c>/?job=ID&amp;photo=N</c>, linked from the job's results page).</summary>
     [SupplyParameterFromQuery(Name = "job")]
@@ -49,8 +55,7 @@ public sealed partial class Home : IDisposable
         _explore = new ExploreView(_state, Session, Pictures, InvokeAsync, StateHasChanged) { ClassFound = _grid.Seed, Rendered = UpdatePresenterState };
         _folder = ModelFolder.Of(Engine);
         _state.Model = _folder.DefaultModel ?? _folder.Models.FirstOrDefault()?.Name ?? "";
-        // Grad-CAM works on any layer of any model, so it is the first map a visitor sees.
-        _state.Method = Engine.Methods.FirstOrDefault(m => m.Id == "gradcam")?.Id ?? Engine.Methods.FirstOrDefault()?.Id ?? "";
+        _state.Method = DefaultMethod;
         _grid.Methods = _state.Method.Length > 0 ? [_state.Method] : [];
         _state.Colormap = Pictures.Colormaps.FirstOrDefault() ?? "jet";
         EnsureColorBar();
@@ -63,10 +68,131 @@ public sealed partial class Home : IDisposable
         // The interactivity marker: end-to-end tests wait for it before clicking.
         _interactive = true;
         StateHasChanged();
-        if (_state.Model.Length > 0)
-            await LoadModelDetailsAsync();
+        Navigation.LocationChanged += OnLocationChanged;
+        try
+        {
+            await Session.RestoreAsync(_lifetime.Token); // a reload or a new tab: the browser session's photos come back
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
         if (JobId is not null && JobPhoto is not null)
+        {
+            if (_state.Model.Length > 0)
+                await LoadModelDetailsAsync();
             await OpenJobPhotoAsync(JobId, JobPhoto.Value);
+            return;
+        }
+        // The plain studio URL (the menu's "Studio") comes back to where this tab left the explorer.
+        string query = QueryOf(Navigation.Uri);
+        if (query.Length == 0 && Session.LastQuery is { Length: > 0 } last)
+            query = last;
+        await ApplyLinkAsync(StudioLink.Parse(query));
+    }
+
+    // ---- the URL ----
+
+    private static string QueryOf(string uri) => new Uri(uri).Query;
+
+    /// <summary>The explorer's state as a link; the class only when it is not the photo's top-1 (which a link finds itself).</summary>
+    private StudioLink CurrentLink() => new(
+        _state.Photo?.Id,
+        _state.Model.Length > 0 && _state.Model != (_folder.DefaultModel ?? _folder.Models.FirstOrDefault()?.Name) ? _state.Model : null,
+        _state.Method != DefaultMethod ? _state.Method : null,
+        _state.Layer != AutoLayer ? _state.Layer : null,
+        _state.ClassOption is { } c && _state.Predictions.FirstOrDefault()?.ClassIndex != c.Index ? c.Index : null,
+        _state.Colormap != Pictures.Colormaps.FirstOrDefault() ? _state.Colormap : null,
+        Math.Abs(_state.Opacity - 0.5) > 1e-9 ? _state.Opacity : null,
+        _state.Tab,
+        _grid.Classes.Select(option => option.Index).ToList(),
+        _grid.Methods.Count == 1 && _grid.Methods.First() == _state.Method ? [] : _grid.Methods.ToList(),
+        _grid.SharedScale);
+
+    /// <summary>Writes the state to the URL: a new history entry per choice (back undoes it), replaced for a slider's drag.</summary>
+    private void SyncUrl(bool replace = false)
+    {
+        if (_applyingLink || !_interactive)
+            return;
+        string query = CurrentLink().ToQuery();
+        Session.LastQuery = query;
+        _syncedQuery = query;
+        if (query == QueryOf(Navigation.Uri))
+            return;
+        try
+        {
+            Navigation.NavigateTo("/" + query, new NavigationOptions { ReplaceHistoryEntry = replace });
+        }
+        catch (NavigationException)
+        {
+            // Prerendering cannot navigate; the interactive render writes the URL.
+        }
+    }
+
+    private void OnLocationChanged(object? sender, LocationChangedEventArgs e)
+    {
+        // Back/forward (or a link within the app) to another explorer state: show it.
+        var uri = new Uri(e.Location);
+        if (uri.AbsolutePath != "/" || uri.Query == _syncedQuery || JobId is not null)
+            return;
+        _ = InvokeAsync(async () =>
+        {
+            await ApplyLinkAsync(StudioLink.Parse(uri.Query));
+            StateHasChanged();
+        });
+    }
+
+    /// <summary>Shows what a link describes; each value is checked against what the engine offers, the rest stays default.</summary>
+    private async Task ApplyLinkAsync(StudioLink link)
+    {
+        _syncedQuery = link.ToQuery();
+        _applyingLink = true;
+        try
+        {
+            string defaultModel = _folder.DefaultModel ?? _folder.Models.FirstOrDefault()?.Name ?? "";
+            string model = link.Model is { } m && _folder.Models.Any(x => x.Name == m) ? m : defaultModel;
+            string layer = link.Layer ?? AutoLayer;
+            bool reload = model != _state.Model || _state.Details is null;
+            bool layerChanged = layer != _state.Layer;
+            _state.Model = model;
+            _state.Layer = layer;
+            _state.Method = link.Method is { } id && Engine.Methods.Any(x => x.Id == id) ? id : DefaultMethod;
+            _state.Colormap = link.Colormap is { } cm && Pictures.Colormaps.Contains(cm) ? cm : Pictures.Colormaps.FirstOrDefault() ?? "jet";
+            EnsureColorBar();
+            _state.Opacity = link.Opacity ?? 0.5;
+            _state.Tab = link.Tab;
+            _grid.SharedScale = link.SharedScale;
+            List<string> gridMethods = (link.GridMethods ?? Array.Empty<string>()).Where(gm => Engine.Methods.Any(x => x.Id == gm)).Take(MaxGridItems).ToList();
+            _grid.Methods = gridMethods.Count > 0 ? gridMethods : [_state.Method];
+            if (_state.Model.Length > 0 && reload)
+                await LoadModelDetailsAsync();
+            else if (layerChanged)
+                await LoadMethodsAsync();
+            int labels = _state.Details?.Labels.Count ?? 0;
+            _state.ClassOption = link.Class is { } c && c < labels ? new ClassOption(c, _state.LabelOf(c)) : null;
+            _grid.Classes.Clear();
+            foreach (int gridClass in (link.GridClasses ?? Array.Empty<int>()).Where(gc => gc < labels).Take(MaxGridItems))
+                _grid.Classes.Add(new ClassOption(gridClass, _state.LabelOf(gridClass)));
+
+            StudioPhoto? photo = link.Photo is { } pid ? Session.Photos.FirstOrDefault(p => p.Id == pid) : null;
+            if (link.Photo is not null && photo is null)
+                Snackbar.Add("The photo of this link is not in this browser session (a link carries the settings; the photo stays with whoever uploaded it).", Severity.Info);
+            // Photos in the strip but none named: show the latest rather than "Upload a photo".
+            photo ??= Session.Photos.LastOrDefault();
+            _explore.Stop();
+            _grid.Stop();
+            _state.Photo = photo;
+            _state.Predictions = [];
+            _explore.Overlay = null;
+            _grid.View = null;
+        }
+        finally
+        {
+            _applyingLink = false;
+        }
+        StateHasChanged();
+        await RefreshAsync();
+        SyncUrl(replace: true);
     }
 
     private async Task OpenJobPhotoAsync(string jobId, int index)
@@ -92,6 +218,9 @@ public sealed partial class Home : IDisposable
             StateHasChanged();
         }
     }
+
+    /// <summary>Grad-CAM works on any layer of any model, so it is the first map a visitor sees.</summary>
+    private string DefaultMethod => Engine.Methods.FirstOrDefault(m => m.Id == "gradcam")?.Id ?? Engine.Methods.FirstOrDefault()?.Id ?? "";
 
     private Task LoadMethodsAsync() => _state.LoadMethodsAsync(Engine, _lifetime.Token);
 
@@ -122,6 +251,7 @@ public sealed partial class Home : IDisposable
         _state.Predictions = [];
         _explore.Overlay = null;
         _grid.View = null;
+        SyncUrl();
         await RefreshAsync();
     }
 
@@ -140,6 +270,8 @@ public sealed partial class Home : IDisposable
         Session.RemovePhoto(photo);
         if (wasCurrent && Session.Photos.Count > 0)
             await SelectPhotoAsync(Session.Photos[0]);
+        else
+            SyncUrl(replace: true);
     }
 
     // ---- pickers ----
@@ -154,6 +286,7 @@ public sealed partial class Home : IDisposable
         _grid.Classes.Clear();
         _explore.Overlay = null;
         _grid.View = null;
+        SyncUrl();
         await LoadModelDetailsAsync();
         await RefreshAsync();
     }
@@ -161,6 +294,7 @@ public sealed partial class Home : IDisposable
     private Task OnMethodChangedAsync(string method)
     {
         _state.Method = method;
+        SyncUrl();
         return _explore.RefreshAsync(_lifetime.Token);
     }
 
@@ -169,6 +303,7 @@ public sealed partial class Home : IDisposable
     private async Task OnLayerChangedAsync(string layer)
     {
         _state.Layer = layer;
+        SyncUrl();
         await LoadMethodsAsync();
         await RefreshAsync();
     }
@@ -178,6 +313,7 @@ public sealed partial class Home : IDisposable
         if (option is null || option == _state.ClassOption)
             return Task.CompletedTask;
         _state.ClassOption = option;
+        SyncUrl();
         return _explore.RefreshAsync(_lifetime.Token);
     }
 
@@ -187,12 +323,14 @@ public sealed partial class Home : IDisposable
     private async Task OnOpacityChangedAsync(double opacity)
     {
         _state.Opacity = opacity;
+        SyncUrl(replace: true);
         await RecolourAsync();
     }
 
     private async Task OnColormapChangedAsync(string colormap)
     {
         _state.Colormap = colormap;
+        SyncUrl();
         EnsureColorBar();
         await RecolourAsync();
     }
@@ -200,6 +338,7 @@ public sealed partial class Home : IDisposable
     private async Task OnTabChangedAsync(int tab)
     {
         _state.Tab = tab;
+        SyncUrl();
         UpdatePresenterState();
         if (_state.Tab == 1 && _grid.View is null)
             await _grid.RefreshAsync(_lifetime.Token);
@@ -244,7 +383,9 @@ public sealed partial class Home : IDisposable
             return;
         try
         {
-            _state.ColorBarUrls[colormap] = BrowserDownload.DataUrl(Pictures.RenderColorBarPng(colormap), "image/png");
+            byte[] png = Pictures.RenderColorBarPng(colormap);
+            _state.ColorBarPngs[colormap] = png;
+            _state.ColorBarUrls[colormap] = BrowserDownload.DataUrl(png, "image/png");
         }
         catch (Exception ex)
         {
@@ -254,6 +395,7 @@ public sealed partial class Home : IDisposable
 
     public void Dispose()
     {
+        Navigation.LocationChanged -= OnLocationChanged;
         _lifetime.Cancel();
         _explore?.Stop();
         _grid?.Stop();

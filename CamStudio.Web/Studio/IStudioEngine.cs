@@ -34,14 +34,25 @@ public interface IStudioEngine
     /// <summary><see cref="CamEngine.ExplainAsync(CamRequest, IReadOnlyList{Image{Rgb24}}, IProgress{ExplainProgress}?, CancellationToken)"/>.</summary>
     Task<EngineExplanation> ExplainAsync(CamRequest request, IReadOnlyList<Image<Rgb24>> photos, IProgress<ExplainProgress>? progress,
         CancellationToken cancellationToken);
+
+    /// <summary><see cref="CamEngine.EvaluateAsync"/> (scripted engines that do not score maps need not implement it).</summary>
+    Task<EngineEvaluation> EvaluateAsync(EvaluateRequest request, IReadOnlyList<Image<Rgb24>> photos, IProgress<ExplainProgress>? progress,
+        CancellationToken cancellationToken) => throw new NotSupportedException("This engine does not evaluate maps.");
+
+    /// <summary><see cref="CamEngine.RecommendAsync"/>.</summary>
+    Task<EngineRecommendation> RecommendAsync(RecommendRequest request, IReadOnlyList<Image<Rgb24>> photos, IProgress<ExplainProgress>? progress,
+        CancellationToken cancellationToken) => throw new NotSupportedException("This engine does not recommend.");
 }
 
 /// <summary>A CAM method as the pickers show it before a model says whether it applies.</summary>
 /// <param name="ExtraForwards">Extra forward passes per photo at a layer of that many channels (0 for one-pass methods).</param>
-public sealed record CamMethodInfo(string Id, string DisplayName, bool IsSlow, Func<long, long> ExtraForwards)
+/// <param name="Paper">The method's paper, in one line (shown on hover).</param>
+/// <param name="IsClassSpecific">False for a method whose map ignores the class (Eigen-CAM).</param>
+public sealed record CamMethodInfo(string Id, string DisplayName, bool IsSlow, Func<long, long> ExtraForwards, string Paper = "", bool IsClassSpecific = true)
 {
     public static CamMethodInfo Of(ICamMethod method) =>
-        new(method.Id, method.DisplayName, method.NeedsExtraForwards, channels => method.NeedsExtraForwards ? method.ExtraForwardsPerPhoto(channels) : 0);
+        new(method.Id, method.DisplayName, method.NeedsExtraForwards, channels => method.NeedsExtraForwards ? method.ExtraForwardsPerPhoto(channels) : 0,
+            method.Paper, method.IsClassSpecific);
 }
 
 /// <summary>The models folder and the usable models in it, for the pickers.</summary>

@@ -198,12 +198,12 @@ public static class StudioApi
     }
 
     /// <summary><c>?progress=ndjson</c> or <c>Accept: application/x-ndjson</c>: progress lines, then the result line.</summary>
-    private static bool WantsProgress(HttpContext context) =>
+    internal static bool WantsProgress(HttpContext context) =>
         string.Equals(context.Request.Query["progress"], "ndjson", StringComparison.OrdinalIgnoreCase)
         || context.Request.Headers.Accept.Any(a => a?.Contains(ExplainProgressStream.ContentType, StringComparison.OrdinalIgnoreCase) == true);
 
     /// <summary>The one place an explain failure becomes a problem: refusals by kind, the rest a 500 with an error id.</summary>
-    private static ApiProblem? ToProblem(Exception ex, HttpContext context, ILogger logger, string fileName)
+    internal static ApiProblem? ToProblem(Exception ex, HttpContext context, ILogger logger, string fileName)
     {
         switch (ex)
         {
@@ -239,7 +239,7 @@ public static class StudioApi
         return Math.Max(1, trimmed.Split([';', ','], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Length);
     }
 
-    private static string? Field(IFormCollection form, string name) =>
+    internal static string? Field(IFormCollection form, string name) =>
         form.TryGetValue(name, out var values) && !string.IsNullOrWhiteSpace(values.ToString()) ? values.ToString().Trim() : null;
 
     private static string Join(IEnumerable<string> items) => string.Join(", ", items);

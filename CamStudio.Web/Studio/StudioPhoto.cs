@@ -11,15 +11,17 @@ public sealed class StudioPhoto : IDisposable
 {
     public const int DisplayMaxSide = 960;
 
-    public StudioPhoto(string fileName, Image<Rgb24> pixels, Image<Rgb24> display, string thumbnailDataUrl)
+    /// <param name="id">The photo's id (a restored photo keeps the one its URL names); new when null.</param>
+    public StudioPhoto(string fileName, Image<Rgb24> pixels, Image<Rgb24> display, string thumbnailDataUrl, Guid? id = null)
     {
+        Id = id ?? Guid.NewGuid();
         FileName = fileName;
         Pixels = pixels;
         Display = display;
         ThumbnailDataUrl = thumbnailDataUrl;
     }
 
-    public Guid Id { get; } = Guid.NewGuid();
+    public Guid Id { get; }
 
     public string FileName { get; }
 

@@ -36,7 +36,7 @@ public class StudioPictures
     public IReadOnlyList<string> Colormaps { get; } = Colormap.All.Select(c => c.Name).ToList();
 
     /// <summary>Decodes an upload within the limits; a bad file is a <see cref="PhotoDecodeException"/> naming it.</summary>
-    public async Task<StudioPhoto> DecodePhotoAsync(string fileName, Stream content, CancellationToken cancellationToken)
+    public async Task<StudioPhoto> DecodePhotoAsync(string fileName, Stream content, CancellationToken cancellationToken, Guid? id = null)
     {
         DecodedPhoto decoded = await _decoder.DecodeAsync(content, fileName, cancellationToken);
         return await Task.Run(() =>
@@ -52,7 +52,7 @@ public class StudioPictures
             using Image<Rgb24> thumbnail = display.Clone(c => c.Resize(0, Math.Min(ThumbnailHeight, display.Height)));
             using var jpeg = new MemoryStream();
             thumbnail.SaveAsJpeg(jpeg, new JpegEncoder { Quality = 80 });
-            return new StudioPhoto(decoded.FileName, pixels, display, $"data:image/jpeg;base64,{Convert.ToBase64String(jpeg.ToArray())}");
+            return new StudioPhoto(decoded.FileName, pixels, display, $"data:image/jpeg;base64,{Convert.ToBase64String(jpeg.ToArray())}", id);
         }, cancellationToken);
     }
 
@@ -80,13 +80,14 @@ public class StudioPictures
     }
 
     /// <summary>A labelled grid of placed overlays (rows: classes, columns: methods) on the display photo, as one PNG.</summary>
-    public Task<byte[]> RenderSheetPngAsync(StudioPhoto photo, ComparisonLayout layout, OverlayStyle style, CancellationToken cancellationToken)
+    /// <param name="sharedScale">True: each method's column on one range (the sheet prints each column's range).</param>
+    public Task<byte[]> RenderSheetPngAsync(StudioPhoto photo, ComparisonLayout layout, OverlayStyle style, bool sharedScale, CancellationToken cancellationToken)
     {
         var options = new ComparisonSheetOptions
         {
             Colormap = ParseColormap(style.Colormap),
             Alpha = style.Opacity,
-            SharedScale = style.Range is not null,
+            SharedScale = sharedScale,
             CellSize = 320,
             Title = photo.FileName,
         };

@@ -25,9 +25,13 @@ public static class StudioServiceCollectionExtensions
     }
 
     /// <summary>The per-circuit <see cref="StudioSession"/>, whose engine work is owned by the circuit's session id.</summary>
-    public static IServiceCollection AddStudioSession(this IServiceCollection services) =>
-        services.AddScoped(sp => new StudioSession(sp.GetRequiredService<IStudioEngine>(), sp.GetRequiredService<StudioPictures>(),
-            () => sp.GetRequiredService<CircuitCaller>().Value.SessionId, sp.GetRequiredService<ILogger<StudioSession>>()));
+    public static IServiceCollection AddStudioSession(this IServiceCollection services)
+    {
+        services.TryAddSingleton<StudioPhotoStore>();
+        return services.AddScoped(sp => new StudioSession(sp.GetRequiredService<IStudioEngine>(), sp.GetRequiredService<StudioPictures>(),
+            () => sp.GetRequiredService<CircuitCaller>().Value.SessionId, sp.GetRequiredService<ILogger<StudioSession>>(),
+            sp.GetRequiredService<StudioPhotoStore>()));
+    }
 
     /// <summary>Static assets, the studio's pages, the HTTP API and <c>/healthz</c>.</summary>
     public static WebApplication MapCamStudio(this WebApplication app)
@@ -40,6 +44,7 @@ public static class StudioServiceCollectionExtensions
         // Blazor adds its own frame-ancestors policy; it says what SecurityHeaders says (no framing at all).
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode(o => o.ContentSecurityFrameAncestorsPolicy = "'none'");
         app.MapStudioApi();
+        app.MapStudioMetricsApi();
         return app;
     }
 }

@@ -17,14 +17,17 @@ public sealed class StudioSession : IDisposable
     private readonly StudioPictures _pictures;
     private readonly Func<string> _owner;
     private readonly ILogger<StudioSession> _logger;
+    private readonly StudioPhotoStore? _store;
     private readonly List<StudioPhoto> _photos = [];
     private readonly SemaphoreSlim _oneJobAtATime = new(1, 1);
     private readonly ConcurrentDictionary<MapKey, PlacedClassMap> _maps = new();
     private readonly ConcurrentDictionary<(Guid Photo, string Model), IReadOnlyList<Prediction>> _predictions = new();
 
     /// <param name="owner">The session id the engine schedules this session's work under (read when a request is sent).</param>
-    public StudioSession(IStudioEngine engine, StudioPictures pictures, Func<string> owner, ILogger<StudioSession> logger)
+    /// <param name="store">Where uploads are kept for the browser session beyond this circuit (reloads, new tabs); none: not kept.</param>
+    public StudioSession(IStudioEngine engine, StudioPictures pictures, Func<string> owner, ILogger<StudioSession> logger, StudioPhotoStore? store = null)
     {
+        _store = store;
         _engine = engine;
         _pictures = pictures;
         _owner = owner;
@@ -32,6 +35,9 @@ public sealed class StudioSession : IDisposable
     }
 
     public IReadOnlyList<StudioPhoto> Photos => _photos;
+
+    /// <summary>The explorer's last state (its URL query), so coming back to the studio's plain URL within the circuit restores it.</summary>
+    public string? LastQuery { get; set; }
 
     /// <summary>The most recent timings of a one-pass explanation: the forward time a slow method's estimate starts from.</summary>
     public ExplainTimings? LastQuickTimings { get; private set; }
@@ -42,16 +48,49 @@ public sealed class StudioSession : IDisposable
         int max = _pictures.Limits.MaxPhotos;
         if (_photos.Count >= max)
             throw new StudioInputException($"{fileName}: a session holds at most {max} photos; remove one first.");
-        StudioPhoto photo = await _pictures.DecodePhotoAsync(fileName, content, cancellationToken);
+        byte[] bytes;
+        using (var buffer = new MemoryStream())
+        {
+            await content.CopyToAsync(buffer, cancellationToken);
+            bytes = buffer.ToArray();
+        }
+        StudioPhoto photo = await _pictures.DecodePhotoAsync(fileName, new MemoryStream(bytes), cancellationToken);
         _photos.Add(photo);
+        _store?.Keep(_owner(), photo.Id, fileName, bytes, max);
         _logger.LogInformation("Session added {File} ({Width}×{Height})", fileName, photo.Width, photo.Height);
         return photo;
+    }
+
+    /// <summary>
+    /// Brings back the browser session's kept photos (under their ids) that this circuit does not hold yet: after a
+    /// reload or in a new tab. A kept photo that no longer decodes is forgotten.
+    /// </summary>
+    public async Task RestoreAsync(CancellationToken cancellationToken)
+    {
+        if (_store is null)
+            return;
+        string owner = _owner();
+        foreach (KeptPhoto kept in _store.Of(owner))
+        {
+            if (_photos.Any(p => p.Id == kept.Id) || _photos.Count >= _pictures.Limits.MaxPhotos)
+                continue;
+            try
+            {
+                _photos.Add(await _pictures.DecodePhotoAsync(kept.FileName, new MemoryStream(kept.Bytes), cancellationToken, kept.Id));
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                _logger.LogWarning(ex, "Kept photo {File} could not be restored", kept.FileName);
+                _store.Forget(owner, kept.Id);
+            }
+        }
     }
 
     public void RemovePhoto(StudioPhoto photo)
     {
         if (!_photos.Remove(photo))
             return;
+        _store?.Forget(_owner(), photo.Id);
         foreach (MapKey key in _maps.Keys.Where(k => k.Photo == photo.Id).ToList())
             _maps.TryRemove(key, out _);
         foreach (var key in _predictions.Keys.Where(k => k.Photo == photo.Id).ToList())

@@ -46,6 +46,9 @@ public sealed class StudioState(IReadOnlyList<CamMethodInfo> methods, ILogger lo
 
     public Dictionary<string, string> ColorBarUrls { get; } = [];
 
+    /// <summary>The same colour bars as PNG bytes (the presenter serves them to followers).</summary>
+    public Dictionary<string, byte[]> ColorBarPngs { get; } = [];
+
     public string? ColorBarUrl => ColorBarUrls.GetValueOrDefault(Colormap);
 
     public OverlayStyle Style(ValueRange? range) => new(Colormap, (float)Opacity, range);

@@ -86,8 +86,9 @@ public sealed partial class UploadPanel : IDisposable
         return await Session.AddPhotoAsync(file.Name, buffer, _lifetime.Token);
     }
 
+    /// <summary>Binary units, named as such (MiB = 2^20 bytes), so the number says what the limit checks.</summary>
     internal static string FormatBytes(long bytes) =>
-        bytes >= 1 << 20 ? $"{bytes / (double)(1 << 20):0.#} MB" : bytes >= 1 << 10 ? $"{bytes / 1024.0:0.#} KB" : $"{bytes} bytes";
+        bytes >= 1 << 20 ? $"{bytes / (double)(1 << 20):0.#} MiB" : bytes >= 1 << 10 ? $"{bytes / 1024.0:0.#} KiB" : $"{bytes} bytes";
 
     internal static string FormatPixels(long pixels) => $"{pixels / 1e6:0.#} megapixels";
 

@@ -7,6 +7,8 @@
 // Measures the studio on a running CamStudio (not a test): time from handing a photo to the page's file input to
 // the first overlay being on screen (its <img> loaded), in Debian's Chromium, median of N runs per photo.
 // Each run opens a fresh page (new circuit, empty session); one warm-up run (model load) is not counted.
+// For both.png it also times a method change (Grad-CAM → LayerCAM in the picker) and a class change (the second
+// prediction clicked): from the click to the new overlay's <img> decoded.
 // Usage: dotnet run scripts/measure/StudioMeasure.cs -- http://127.0.0.1:5000 /path/to/both.png [runs=20]
 using System.Diagnostics;
 using Microsoft.Playwright;
@@ -39,14 +41,24 @@ try
 {
     foreach ((string name, string file) in new[] { ("both.png", source), ("12 MP JPEG (4000×3000)", big) })
     {
-        await MeasureOnceAsync(file); // warm-up: model load, JIT
+        bool switches = file == source;
+        await MeasureOnceAsync(file, switches); // warm-up: model load, JIT
         var times = new List<double>();
+        var methodTimes = new List<double>();
+        var classTimes = new List<double>();
         for (int i = 0; i < runs; i++)
-            times.Add(await MeasureOnceAsync(file));
-        times.Sort();
-        double median = runs % 2 == 1 ? times[runs / 2] : (times[runs / 2 - 1] + times[runs / 2]) / 2;
-        Console.WriteLine($"{name,-24} {new FileInfo(file).Length / 1024.0 / 1024.0,6:0.00} MB  upload → first overlay: " +
-            $"median {median:0} ms, min {times[0]:0} ms, max {times[^1]:0} ms ({runs} runs)");
+        {
+            (double first, double method, double klass) = await MeasureOnceAsync(file, switches);
+            times.Add(first);
+            methodTimes.Add(method);
+            classTimes.Add(klass);
+        }
+        Console.WriteLine($"{name,-24} {new FileInfo(file).Length / 1024.0 / 1024.0,6:0.00} MB  upload → first overlay: {Summary(times)}");
+        if (switches)
+        {
+            Console.WriteLine($"{"",-34} method change: {Summary(methodTimes)}");
+            Console.WriteLine($"{"",-34} class change:  {Summary(classTimes)}");
+        }
     }
 }
 finally
@@ -54,7 +66,14 @@ finally
     File.Delete(big);
 }
 
-async Task<double> MeasureOnceAsync(string file)
+string Summary(List<double> values)
+{
+    values.Sort();
+    double median = values.Count % 2 == 1 ? values[values.Count / 2] : (values[values.Count / 2 - 1] + values[values.Count / 2]) / 2;
+    return $"median {median:0} ms, min {values[0]:0} ms, max {values[^1]:0} ms ({values.Count} runs)";
+}
+
+async Task<(double First, double Method, double Class)> MeasureOnceAsync(string file, bool switches)
 {
     IPage page = await browser.NewPageAsync();
     page.SetDefaultTimeout(float.Parse(Environment.GetEnvironmentVariable("STUDIO_MEASURE_TIMEOUT_MS") ?? "300000"));
@@ -68,10 +87,30 @@ async Task<double> MeasureOnceAsync(string file)
         await page.WaitForFunctionAsync(
             "() => { const img = document.querySelector('[data-testid=overlay] .overlay-frame img'); return img && img.complete && img.naturalWidth > 0; }",
             null, new PageWaitForFunctionOptions { PollingInterval = 5 });
-        return clock.Elapsed.TotalMilliseconds;
+        double first = clock.Elapsed.TotalMilliseconds;
+        if (!switches)
+            return (first, 0, 0);
+        await page.Locator("[data-testid=method-picker]").ClickAsync();
+        ILocator layerCam = page.Locator(".mud-popover-open .mud-list-item").Filter(new() { HasText = "LayerCAM" }).First;
+        await layerCam.WaitForAsync();
+        double method = await TimeNewOverlayAsync(page, () => layerCam.ClickAsync());
+        double klass = await TimeNewOverlayAsync(page, () => page.Locator("[data-testid=prediction]").Nth(1).ClickAsync());
+        return (first, method, klass);
     }
     finally
     {
         await page.CloseAsync();
     }
+}
+
+// From the click to an overlay <img> with a different src, decoded.
+async Task<double> TimeNewOverlayAsync(IPage page, Func<Task> click)
+{
+    string before = await page.EvaluateAsync<string>("() => document.querySelector('[data-testid=overlay] .overlay-frame img').getAttribute('src')");
+    var clock = Stopwatch.StartNew();
+    await click();
+    await page.WaitForFunctionAsync(
+        "before => { const img = document.querySelector('[data-testid=overlay] .overlay-frame img'); return img && img.getAttribute('src') !== before && img.complete && img.naturalWidth > 0; }",
+        before, new PageWaitForFunctionOptions { PollingInterval = 5 });
+    return clock.Elapsed.TotalMilliseconds;
 }

@@ -1,3 +1,5 @@
+using Microsoft.Playwright;
+
 namespace CamStudio.Tests.Web.Support;
 
 /// <summary>
@@ -17,6 +19,9 @@ public abstract class StudioBrowserTest : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
+        // Every expectation waits as long as a computation may take: a class change on the shared 2-core box under
+        // other helpers' builds takes seconds, not Playwright's default 5 s.
+        Assertions.SetDefaultExpectTimeout((float)ComputeTimeout.TotalMilliseconds);
         _browser = await E2eBrowser.LaunchAsync();
         BaseUrl = _factory.StartKestrel();
     }

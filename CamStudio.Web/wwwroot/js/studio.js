@@ -1,5 +1,16 @@
-// CamStudio's browser side: the map readout under the cursor and file downloads.
+// CamStudio's browser side: the map readout under the cursor, file downloads, the theme choice, and Enter on a drop zone.
 window.camStudio = (() => {
+    // A focused file input opens its chooser on Space; Enter must too (a drop zone reads as a button). This runs in
+    // the key's own event, so the browser counts it as the user's gesture (a server round trip would not).
+    document.addEventListener('keydown', event => {
+        const target = event.target;
+        if (event.key === 'Enter' && target instanceof HTMLInputElement && target.type === 'file'
+            && target.classList.contains('file-drop-input') && !target.disabled) {
+            event.preventDefault();
+            target.click();
+        }
+    });
+
     // Bilinear lookup at a relative position (0..1) with pixel centres at (i + 0.5) / n, the convention of
     // align_corners = false upsampling, so the readout matches the upsampled heatmap.
     function sample(map, rx, ry) {
@@ -47,6 +58,15 @@ window.camStudio = (() => {
     }
 
     return {
+        // The theme the visitor chose (null: follow prefers-color-scheme); storage may be off (private mode).
+        savedTheme() {
+            try { return localStorage.getItem('camstudio-theme'); } catch { return null; }
+        },
+
+        saveTheme(theme) {
+            try { localStorage.setItem('camstudio-theme', theme); } catch { /* not kept, still applied */ }
+        },
+
         setReadoutMap(frame, readout, map) {
             if (!frame) return;
             if (!frame._camStudio) {

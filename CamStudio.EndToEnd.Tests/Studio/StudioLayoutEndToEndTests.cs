@@ -1,0 +1,97 @@
+using CamStudio.Tests.Support;
+using CamStudio.Tests.Web.Support;
+using Microsoft.Playwright;
+
+namespace CamStudio.Tests.Web;
+
+/// <summary>
+/// The explorer's layout on a phone (390×844) and on a desktop (1440×900), light and dark: the overlay in the first
+/// screen, nothing hidden that matters, and screenshots of each in artifacts/e2e/.
+/// </summary>
+[Collection(TorchCollection.Name)]
+public sealed class StudioLayoutEndToEndTests : StudioBrowserTest
+{
+    [Fact]
+    public async Task OnAPhoneTheOverlayIsInTheFirstScreenAndFollowPresenterIsVisible()
+    {
+        IPage page = await Browser.NewPageAsync("phone", ComputeTimeout, Phone(ColorScheme.Light));
+        await StudioSteps.OpenAndUploadAsync(page, BaseUrl, SharedResources.Image("both.png"), "bull mastiff", ComputeTimeout);
+        await E2eBrowser.ScreenshotAsync(page, "phone-light-explore");
+
+        LocatorBoundingBoxResult overlay = (await page.Locator("[data-testid=overlay] .overlay-frame img").BoundingBoxAsync())!;
+        Assert.True(overlay.Y + overlay.Height / 2 < 844, $"the overlay's middle is at y = {overlay.Y + overlay.Height / 2:0}, below the first screen (844)");
+        await Assertions.Expect(page.GetByRole(AriaRole.Link, new() { Name = "Follow presenter" })).ToBeVisibleAsync();
+        Browser.AssertNoErrors();
+    }
+
+    [Theory]
+    [InlineData("light")]
+    [InlineData("dark")]
+    public async Task TheExplorerAndGridFitADesktopAndAPhone(string theme)
+    {
+        ColorScheme scheme = theme == "dark" ? ColorScheme.Dark : ColorScheme.Light;
+        foreach ((string device, BrowserNewContextOptions options) in new[] { ("desktop", Desktop(scheme)), ("phone", Phone(scheme)) })
+        {
+            IPage page = await Browser.NewPageAsync($"{device}-{theme}", ComputeTimeout, options);
+            await StudioSteps.OpenAndUploadAsync(page, BaseUrl, SharedResources.Image("both.png"), "bull mastiff", ComputeTimeout);
+            await Assertions.Expect(page.Locator("[data-testid=prediction] .prediction-probability").First).ToBeVisibleAsync();
+            // The probability stays on its name's line.
+            LocatorBoundingBoxResult name = (await page.Locator("[data-testid=prediction] .prediction-name").First.BoundingBoxAsync())!;
+            LocatorBoundingBoxResult probability = (await page.Locator("[data-testid=prediction] .prediction-probability").First.BoundingBoxAsync())!;
+            Assert.True(Math.Abs(name.Y - probability.Y) < 4, $"{device}: the probability wrapped onto its own line");
+            // The colour bar and the downloads are in the first screen on a desktop.
+            if (device == "desktop")
+            {
+                LocatorBoundingBoxResult downloads = (await page.Locator("[data-testid=download-overlay]").BoundingBoxAsync())!;
+                Assert.True(downloads.Y + downloads.Height <= 900, $"the downloads are below the fold (y = {downloads.Y:0})");
+            }
+            await E2eBrowser.ScreenshotAsync(page, $"{device}-{theme}-explore");
+
+            await page.GetByRole(AriaRole.Tab, new() { Name = "Side by side" }).ClickAsync();
+            await Assertions.Expect(page.Locator("[data-testid=grid-overlay] .overlay-frame img")).ToHaveCountAsync(1);
+            await StudioSteps.PickClassAsync(page, "grid-class-picker", "American Staffordshire terrier, Staffordshire terrier, American pit bull terrier, pit bull terrier");
+            await Assertions.Expect(page.Locator("[data-testid=grid-overlay] .overlay-frame img")).ToHaveCountAsync(2);
+            // A long label neither squeezes the maps nor hides its chip's remove button.
+            LocatorBoundingBoxResult cell = (await page.Locator("[data-testid=grid-overlay] .overlay-frame img").First.BoundingBoxAsync())!;
+            Assert.True(cell.Width >= (device == "desktop" ? 200 : 120), $"{device}: a grid map is only {cell.Width:0} px wide");
+            ILocator close = page.Locator("[data-testid=grid-class]").Last.Locator(".grid-class-remove");
+            await Assertions.Expect(close).ToBeVisibleAsync();
+            LocatorBoundingBoxResult chip = (await page.Locator("[data-testid=grid-class]").Last.BoundingBoxAsync())!;
+            LocatorBoundingBoxResult button = (await close.BoundingBoxAsync())!;
+            Assert.True(button.X + button.Width <= chip.X + chip.Width + 1 && button.X + button.Width <= options.ViewportSize!.Width,
+                $"{device}: the chip's remove button lies outside its chip or the screen");
+            await E2eBrowser.ScreenshotAsync(page, $"{device}-{theme}-grid");
+            await page.Context.CloseAsync();
+        }
+        Browser.AssertNoErrors();
+    }
+
+    [Fact]
+    public async Task TheGridNeverTicksMoreMethodsThanItHolds()
+    {
+        IPage page = await Browser.NewPageAsync("grid-methods", ComputeTimeout, Desktop(ColorScheme.Light));
+        await StudioSteps.OpenAndUploadAsync(page, BaseUrl, SharedResources.Image("both.png"), "bull mastiff", ComputeTimeout);
+        await page.GetByRole(AriaRole.Tab, new() { Name = "Side by side" }).ClickAsync();
+        foreach (string method in new[] { "cam", "layercam", "xgradcam" })
+            await page.Locator($"[data-testid=grid-method-{method}]").ClickAsync();
+        ILocator grid = page.Locator("[data-testid=compare-grid]");
+        await Assertions.Expect(grid).ToHaveAttributeAsync("data-columns", "4", new() { Timeout = (float)ComputeTimeout.TotalMilliseconds });
+        // A fifth cannot be ticked (it used to be: five chips ticked over a grid of four).
+        ILocator fifth = page.Locator("[data-testid=grid-method-hirescam]");
+        await Assertions.Expect(fifth).ToHaveAttributeAsync("aria-disabled", "true");
+        await fifth.ClickAsync(new() { Force = true });
+        await Assertions.Expect(page.Locator("[data-testid^=grid-method-].mud-chip-selected")).ToHaveCountAsync(4);
+        await Assertions.Expect(grid).ToHaveAttributeAsync("data-columns", "4");
+        Browser.AssertNoErrors();
+    }
+
+    private static BrowserNewContextOptions Phone(ColorScheme scheme) => new()
+    {
+        ViewportSize = new ViewportSize { Width = 390, Height = 844 }, DeviceScaleFactor = 2, IsMobile = true, HasTouch = true, ColorScheme = scheme,
+    };
+
+    private static BrowserNewContextOptions Desktop(ColorScheme scheme) => new()
+    {
+        ViewportSize = new ViewportSize { Width = 1440, Height = 900 }, ColorScheme = scheme,
+    };
+}
