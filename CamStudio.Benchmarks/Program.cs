@@ -10,6 +10,10 @@ if (args.Contains("--metrics"))
     return MetricCost.Run(args);
 if (args.Contains("--paired"))
     return PairedCamCost.Run(args);
+if (args.Contains("--anchors"))
+    return AnchorComparison.Run(args);
+if (args.Contains("--probe"))
+    return ForwardProbe.Run(args);
 
 // In process: BenchmarkDotNet's out-of-process build does not get the native TorchSharp patch, so libtorch fails
 // to load there. Few iterations: one forward pass takes tens to hundreds of milliseconds on two cores.

@@ -15,6 +15,9 @@ public static class CamMethods
         new LayerCam(),
         new EigenCam(),
         new ScoreCam(),
+        new FasterScoreCam(),
+        new SsCam(),
+        new IsCam(),
         new AblationCam(),
     ];
 

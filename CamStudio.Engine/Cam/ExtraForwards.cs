@@ -34,12 +34,20 @@ public sealed class ExtraForwards : IDisposable
     /// <summary>The N×3×H×W batch being explained (borrowed).</summary>
     public Tensor Input { get; }
 
-    /// <summary>Logits of <paramref name="input"/> (M×3×H×W), no gradients; the caller owns the result.</summary>
+    /// <summary>
+    /// Logits of <paramref name="input"/> (M×3×H×W), no gradients; the caller owns the result. On a model with
+    /// <see cref="IInferenceForwards"/>, in inference mode and its inference precision (bfloat16 where the CPU has it).
+    /// </summary>
     public Tensor Logits(Tensor input) => Chunk(input, () =>
     {
+        if (_model is IInferenceForwards fast)
+            return fast.InferenceLogits(input);
         using ModelRun run = _model.Run(input, _layer, trackGradients: false);
         return run.Logits.alias();
     });
+
+    /// <summary>Counts <paramref name="forwards"/> passes as done without running them (a mask seen before, a channel that cannot change the score).</summary>
+    public void Skip(long forwards) => _pacing.Skip(forwards);
 
     /// <summary>Logits of <paramref name="input"/> with the layer's output replaced; the caller owns the result.</summary>
     public Tensor LogitsWithLayerOutput(Tensor input, Tensor output)

@@ -1,4 +1,6 @@
+using System.Runtime.InteropServices;
 using CamStudio.Engine.Imaging;
+using CamStudio.Engine.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -13,8 +15,13 @@ namespace CamStudio.Engine.Models;
 /// <remarks>
 /// Construct and use on the torch thread: the constructor runs one probe forward pass (a batch of one at the
 /// input size of <see cref="Preprocessing"/>) to learn the layers, their output shapes and the class count.
+/// <para>
+/// With a <c>createReplica</c> factory (an untrained copy of the architecture) and bfloat16 inference (on a CPU with
+/// bfloat16 instructions, <see cref="CpuFeatures"/>), the extra passes of the perturbation methods run on a bfloat16
+/// copy of the weights (<see cref="InferenceLogits"/>); everything else, gradients included, stays in float32.
+/// </para>
 /// </remarks>
-public sealed partial class ModuleCamModel : ICamModel, ILayerOutputReplacement, IWeightRandomisation
+public sealed partial class ModuleCamModel : ICamModel, ILayerOutputReplacement, IInferenceForwards, IWeightRandomisation
 {
     private const ulong ProbeSeed = 20160527;
 
@@ -22,13 +29,20 @@ public sealed partial class ModuleCamModel : ICamModel, ILayerOutputReplacement,
     private readonly Dictionary<string, LayerInfo> _layersByName = new(StringComparer.Ordinal);
     private readonly Dictionary<string, LinearHead?> _heads = new(StringComparer.Ordinal);
     private readonly string? _autoLayer;
+    private readonly Func<nn.Module<Tensor, Tensor>>? _createReplica;
+    private nn.Module<Tensor, Tensor>? _replica;
 
+    /// <param name="createReplica">Builds the same architecture (any weights), for the bfloat16 copy; null: no copy.</param>
+    /// <param name="inferencePrecision">Float32 or BFloat16 for <see cref="InferenceLogits"/> (default: BFloat16 where
+    /// <see cref="CpuFeatures.UseBFloat16ForInference"/> and a replica can be made, on the CPU).</param>
     public ModuleCamModel(
         string name,
         nn.Module<Tensor, Tensor> module,
         PreprocessingSpec preprocessing,
         Device device,
-        IReadOnlyList<string>? labels = null)
+        IReadOnlyList<string>? labels = null,
+        Func<nn.Module<Tensor, Tensor>>? createReplica = null,
+        ScalarType? inferencePrecision = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         ArgumentNullException.ThrowIfNull(module);
@@ -38,6 +52,13 @@ public sealed partial class ModuleCamModel : ICamModel, ILayerOutputReplacement,
         Module = module;
         Preprocessing = preprocessing;
         Device = device;
+        _createReplica = createReplica;
+        ScalarType wanted = inferencePrecision ?? (CpuFeatures.UseBFloat16ForInference ? ScalarType.BFloat16 : ScalarType.Float32);
+        if (wanted is not (ScalarType.Float32 or ScalarType.BFloat16))
+            throw new ArgumentException($"Inference precision must be Float32 or BFloat16, not {wanted}.", nameof(inferencePrecision));
+        InferencePrecision = wanted == ScalarType.BFloat16 && createReplica is not null && device.type == DeviceType.CPU
+            ? ScalarType.BFloat16
+            : ScalarType.Float32;
 
         module.to(device);
         module.eval();
@@ -128,15 +149,45 @@ public sealed partial class ModuleCamModel : ICamModel, ILayerOutputReplacement,
         return new ModelRun(logits, activation);
     }
 
+    /// <remarks>
+    /// When <paramref name="input"/> is one photo expanded to M copies (batch stride 0, as Ablation-CAM passes it),
+    /// the layers before <paramref name="layer"/> run once on that photo and the M replaced outputs flow on from there:
+    /// whatever later layers read from before the layer is the same for every copy, so broadcasting it gives what M
+    /// full passes would. A model where that does not hold (the logits are not M rows, or a shape error) runs the M
+    /// copies in full instead.
+    /// </remarks>
     public Tensor LogitsWithLayerOutput(Tensor input, string layer, Tensor output)
     {
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(output);
+        if (input.dim() == 4 && input.shape[0] > 1 && input.stride(0) == 0 && output.dim() >= 1 && output.shape[0] == input.shape[0])
+        {
+            Tensor? shared = null;
+            try
+            {
+                shared = LogitsWithLayerOutput(input.narrow(0, 0, 1), layer, output, allowLargerBatch: true);
+                if (shared.dim() == 2 && shared.shape[0] == input.shape[0])
+                    return shared;
+            }
+            catch (Exception ex) when (ex is ExternalException or ArgumentException or InvalidOperationException)
+            {
+                // Falls through to the full passes.
+            }
+            shared?.Dispose();
+        }
+        return LogitsWithLayerOutput(input, layer, output, allowLargerBatch: false);
+    }
+
+    private Tensor LogitsWithLayerOutput(Tensor input, string layer, Tensor output, bool allowLargerBatch)
+    {
         string resolved = ResolveLayer(layer);
         int calls = 0;
         var remover = _modules[resolved].register_forward_hook((_, _, own) =>
         {
-            if (++calls > 1 || !own.shape.SequenceEqual(output.shape))
+            bool fits = allowLargerBatch
+                ? own.dim() == output.dim() && own.shape.Skip(1).SequenceEqual(output.shape.Skip(1))
+                : own.shape.SequenceEqual(output.shape);
+            if (++calls > 1 || !fits)
                 throw new InvalidOperationException(
                     $"Layer '{resolved}' output {string.Join("×", own.shape)} cannot be replaced by {string.Join("×", output.shape)}.");
             // A new handle: the model's dispose scopes may free what the hook returns, never the caller's tensor.
@@ -164,17 +215,83 @@ public sealed partial class ModuleCamModel : ICamModel, ILayerOutputReplacement,
         return _layersByName.ContainsKey(layer) ? layer : LayerNames.Resolve(this, layer);
     }
 
+    /// <summary>BFloat16 when the extra passes run on the bfloat16 copy, else Float32.</summary>
+    public ScalarType InferencePrecision { get; }
+
+    public Tensor InferenceLogits(Tensor input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        if (input.dim() != 4)
+            throw new ArgumentException($"Model '{Name}' takes an N×3×H×W batch, got a tensor of shape {string.Join("×", input.shape)}.", nameof(input));
+        using IDisposable inference = torch.inference_mode();
+        using DisposeScope scope = torch.NewDisposeScope();
+        Tensor logits = InferencePrecision == ScalarType.BFloat16
+            ? Replica().call(input.to(ScalarType.BFloat16)).to(ScalarType.Float32)
+            : Module.call(input);
+        return logits.MoveToOuterDisposeScope();
+    }
+
+    public void Dispose()
+    {
+        _replica?.Dispose();
+        Module.Dispose();
+    }
+
+    /// <summary>The bfloat16 copy of the weights, made on first use (it costs half the model's memory again).</summary>
+    private nn.Module<Tensor, Tensor> Replica()
+    {
+        if (_replica is not null)
+            return _replica;
+        nn.Module<Tensor, Tensor> replica = _createReplica!();
+        try
+        {
+            using (torch.no_grad())
+                replica.load_state_dict(Module.state_dict());
+            replica.to(Device);
+            replica.eval();
+            foreach (Parameter parameter in replica.parameters())
+                parameter.requires_grad = false;
+            replica.to(ScalarType.BFloat16);
+        }
+        catch
+        {
+            replica.Dispose();
+            throw;
+        }
+        return _replica = replica;
+    }
+
+    /// <summary>Drops the bfloat16 copy, so the next extra passes copy the weights as they are now.</summary>
+    private void ForgetReplica()
+    {
+        _replica?.Dispose();
+        _replica = null;
+    }
+
     /// <summary>Layers (execution order) that own a weight of rank ≥ 2: convolutions and linear layers.</summary>
     public int WeightGroupCount => WeightGroups().Count;
 
-    public IDisposable RandomiseFromOutput(int count, ulong seed) => WeightRandomiser.FromOutput(WeightGroups(), count, seed);
+    /// <remarks>The bfloat16 copy is dropped on both edges, so it never holds weights other than the model's own.</remarks>
+    public IDisposable RandomiseFromOutput(int count, ulong seed)
+    {
+        ForgetReplica();
+        IDisposable restore = WeightRandomiser.FromOutput(WeightGroups(), count, seed);
+        return new ReplicaReset(restore, ForgetReplica);
+    }
+
+    private sealed class ReplicaReset(IDisposable restore, Action forget) : IDisposable
+    {
+        public void Dispose()
+        {
+            restore.Dispose();
+            forget();
+        }
+    }
 
     private List<IReadOnlyList<Tensor>> WeightGroups() => Layers
         .Select(l => (IReadOnlyList<Tensor>)_modules[l.Name].named_parameters(recurse: false).Select(p => (Tensor)p.parameter).Where(p => p.dim() >= 2).ToList())
         .Where(g => g.Count > 0)
         .ToList();
-
-    public void Dispose() => Module.Dispose();
 
     private (IReadOnlyList<LayerInfo> Layers, int ClassCount) Probe()
     {

@@ -173,7 +173,11 @@ public static class TorchVisionModels
             : Load(entry.Name, weightsPath, classCount, target);
         try
         {
-            return new ModuleCamModel(name ?? entry.Name, module, preprocessing ?? PreprocessingSpec.ImageNet(entry.InputSize), target, labels);
+            int classes = ClassifierWeightName(module) is { } classifier && module.state_dict().TryGetValue(classifier, out Tensor? w)
+                ? (int)w.shape[0]
+                : classCount ?? DefaultClassCount;
+            return new ModuleCamModel(name ?? entry.Name, module, preprocessing ?? PreprocessingSpec.ImageNet(entry.InputSize), target, labels,
+                createReplica: () => entry.Create(classes));
         }
         catch
         {

@@ -207,7 +207,8 @@ public sealed class CamMethodsTests
             var scores = new double[TinyCnn.Channels];
             for (int k = 0; k < TinyCnn.Channels; k++)
             {
-                float[] mask = MapAssert.MinMax(BilinearUpsample(a[n][k], 6, 6, 12, 12));
+                // pytorch-grad-cam's UpsamplingBilinear2d: align_corners = true.
+                float[] mask = MapAssert.MinMax(BilinearUpsample(a[n][k], 6, 6, 12, 12, alignCorners: true));
                 var masked = new float[3 * 144];
                 for (int c = 0; c < 3; c++)
                     for (int p = 0; p < 144; p++)
@@ -226,7 +227,7 @@ public sealed class CamMethodsTests
     [Fact]
     public void RegistryListsEveryMethodAndNamesTheValidIdsForAnUnknownOne()
     {
-        Assert.Equal(["cam", "gradcam", "gradcam++", "xgradcam", "hirescam", "layercam", "eigencam", "scorecam", "ablationcam"], CamMethods.Ids);
+        Assert.Equal(["cam", "gradcam", "gradcam++", "xgradcam", "hirescam", "layercam", "eigencam", "scorecam", "scorecam-fast", "sscam", "iscam", "ablationcam"], CamMethods.Ids);
         Assert.Same(CamMethods.Get("gradcam"), CamMethods.Get("GradCAM"));
         Assert.All(CamMethods.All, m => Assert.Matches(@"\b(19|20)\d\d\b", m.Paper));
 
@@ -248,19 +249,22 @@ public sealed class CamMethodsTests
         return method.Compute(new CamInputs(activations, gradients, classes, null)).data<float>().ToArray();
     }
 
-    /// <summary>PyTorch's bilinear resize with align_corners = false, written out.</summary>
-    private static float[] BilinearUpsample(float[] source, int height, int width, int outHeight, int outWidth)
+    /// <summary>PyTorch's bilinear resize (align_corners false, or true), written out.</summary>
+    internal static float[] BilinearUpsample(float[] source, int height, int width, int outHeight, int outWidth, bool alignCorners = false)
     {
+        double Source(int o, int size, int outSize) => alignCorners
+            ? (outSize == 1 ? 0 : o * (size - 1.0) / (outSize - 1))
+            : Math.Max(0, (o + 0.5) * size / outSize - 0.5);
         var result = new float[outHeight * outWidth];
         for (int y = 0; y < outHeight; y++)
         {
-            double sy = Math.Max(0, (y + 0.5) * height / outHeight - 0.5);
-            int y0 = (int)sy, y1 = Math.Min(y0 + 1, height - 1);
+            double sy = Source(y, height, outHeight);
+            int y0 = Math.Min((int)sy, height - 1), y1 = Math.Min(y0 + 1, height - 1);
             double fy = sy - y0;
             for (int x = 0; x < outWidth; x++)
             {
-                double sx = Math.Max(0, (x + 0.5) * width / outWidth - 0.5);
-                int x0 = (int)sx, x1 = Math.Min(x0 + 1, width - 1);
+                double sx = Source(x, width, outWidth);
+                int x0 = Math.Min((int)sx, width - 1), x1 = Math.Min(x0 + 1, width - 1);
                 double fx = sx - x0;
                 result[y * outWidth + x] = (float)(
                     (1 - fy) * ((1 - fx) * source[y0 * width + x0] + fx * source[y0 * width + x1]) +
@@ -270,7 +274,7 @@ public sealed class CamMethodsTests
         return result;
     }
 
-    private static float[] WeightedSum(float[] weights, float[][] activation)
+    internal static float[] WeightedSum(float[] weights, float[][] activation)
     {
         var result = new float[activation[0].Length];
         for (int k = 0; k < weights.Length; k++)
