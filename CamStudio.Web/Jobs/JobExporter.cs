@@ -12,7 +12,7 @@ namespace CamStudio.Web.Jobs;
 /// model input's size, <c>.raw.npy</c> raw at the layer's), <c>results.csv</c> (one row per photo × class × method;
 /// failed photos get one row with their error) and <c>manifest.json</c>, both naming every file.
 /// </summary>
-public sealed class JobExporter(JobStore store, JobFiles files)
+public sealed class JobExporter(IJobStore store, JobFiles files)
 {
     private static readonly JsonSerializerOptions ManifestJson = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 

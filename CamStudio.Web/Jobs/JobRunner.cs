@@ -15,7 +15,7 @@ namespace CamStudio.Web.Jobs;
 /// </summary>
 public sealed class JobRunner : BackgroundService
 {
-    private readonly JobStore _store;
+    private readonly IJobStore _store;
     private readonly JobFiles _files;
     private readonly IPhotoBatchExplainer _explainer;
     private readonly JobProgressPublisher _publisher;
@@ -27,7 +27,7 @@ public sealed class JobRunner : BackgroundService
     private readonly ConcurrentDictionary<string, bool> _purging = new();
     private volatile string? _waitingReason;
 
-    public JobRunner(JobStore store, JobFiles files, IPhotoBatchExplainer explainer, JobProgressPublisher publisher, JobDisk disk,
+    public JobRunner(IJobStore store, JobFiles files, IPhotoBatchExplainer explainer, JobProgressPublisher publisher, JobDisk disk,
         IOptions<JobOptions> options, ILogger<JobRunner> logger)
     {
         _store = store;
