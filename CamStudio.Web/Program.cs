@@ -1,4 +1,5 @@
 using CamStudio.Web.Access;
+using CamStudio.Web.Cluster;
 using CamStudio.Web.Hosting;
 using CamStudio.Web.Jobs;
 using CamStudio.Web.Presenter;
@@ -14,6 +15,15 @@ builder.Services.AddCamStudioWeb(builder.Configuration);
 builder.Services.AddCamStudioJobs(builder.Configuration);
 builder.Services.AddCamStudioPresenter();
 builder.Services.AddCamStudioAccess(builder.Configuration);
+try
+{
+    builder.AddCamStudioCluster(); // CamStudio:Cluster:Mode single (default): nothing but the Workers panel's one worker
+}
+catch (StartupRefusedException ex)
+{
+    Console.Error.WriteLine($"CamStudio cannot start: {ex.Message}");
+    return 2;
+}
 
 var app = builder.Build();
 try
@@ -29,6 +39,7 @@ catch (StartupRefusedException ex)
 app.MapCamStudio();
 app.MapCamStudioJobs();
 app.MapCamStudioPresenter();
+app.MapCamStudioCluster();
 app.Run();
 return 0;
 
