@@ -6,6 +6,8 @@ using CamStudio.Benchmarks;
 
 if (args.Contains("--paired"))
     return PairedCamCost.Run(args);
+if (args.Contains("--cluster"))
+    return ClusterThroughput.Run(args);
 
 // In process: BenchmarkDotNet's out-of-process build does not get the native TorchSharp patch, so libtorch fails
 // to load there. Few iterations: one forward pass takes tens to hundreds of milliseconds on two cores.
@@ -19,5 +21,5 @@ IConfig config = DefaultConfig.Instance
         .AsDefault())
     .AddColumn(new MsPerImageColumn());
 
-BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, config);
+BenchmarkSwitcher.FromAssembly(typeof(MsPerImageColumn).Assembly).Run(args, config);
 return 0;

@@ -72,11 +72,14 @@ public static class ClusterHosting
     public static WebApplication MapCamStudioCluster(this WebApplication app)
     {
         app.MapGet("/api/workers", async (ClusterWorkers workers, CancellationToken cancellationToken) =>
-            Results.Ok((await workers.ListAsync(cancellationToken)).Select(w => new WorkerSummary(w.Worker.Name, w.Worker.Device, w.Worker.Queue,
-                Math.Round(w.Worker.PhotosPerSecond, 2), w.Worker.PhotosDone, w.Healthy, w.Worker.ReportedUtc,
-                [.. w.Worker.Models.Select(m => $"{m.Name} ({(m.Sha256 is { Length: > 12 } sha ? sha[..12] : m.Sha256 ?? "no sha")})")]))));
+            Results.Ok(Summaries(await workers.ListAsync(cancellationToken))));
         return app;
     }
+
+    public static IReadOnlyList<WorkerSummary> Summaries(IReadOnlyList<(WorkerStatus Worker, bool Healthy)> workers) =>
+        [.. workers.Select(w => new WorkerSummary(w.Worker.Name, w.Worker.Device, w.Worker.Queue, Math.Round(w.Worker.PhotosPerSecond, 2),
+            w.Worker.PhotosDone, w.Healthy, w.Worker.ReportedUtc,
+            [.. w.Worker.Models.Select(m => $"{m.Name} ({(m.Sha256 is { Length: > 12 } sha ? sha[..12] : m.Sha256 ?? "no sha")})")]))];
 
     /// <summary>A worker as the API and the Workers panel show it.</summary>
     public sealed record WorkerSummary(string Name, string Device, int Queue, double PhotosPerSecond, long PhotosDone, bool Healthy,
