@@ -49,8 +49,20 @@ public static class ClusterHosting
             builder.Services.AddSignalR().AddStackExchangeRedis(settings.Redis, o =>
                 o.Configuration.ChannelPrefix = RedisChannel.Literal($"camstudio-{settings.ClusterId}"));
         }
+        // The studio serves pages while the Orleans client waits for a first worker (a studio without workers still opens).
+        builder.Services.Configure<HostOptions>(o =>
+        {
+            o.ServicesStartConcurrently = true;
+            o.ServicesStopConcurrently = true;
+        });
         builder.UseOrleansClient(client =>
         {
+            // No worker yet, or all gone: keep trying to connect (jobs wait with a clear reason meanwhile).
+            client.UseConnectionRetryFilter(async (_, cancellationToken) =>
+            {
+                await Task.Delay(TimeSpan.FromSeconds(2), cancellationToken);
+                return true;
+            });
             if (string.Equals(settings.Mode, ClusterModes.Redis, StringComparison.OrdinalIgnoreCase))
                 client.UseRedisClustering(settings.Redis!);
             else
