@@ -84,7 +84,8 @@ public sealed class PostgresJobStore : IJobStore, IDisposable
                     runs INTEGER NOT NULL DEFAULT 0,
                     skipped TEXT NOT NULL DEFAULT '[]',
                     skipped_count INTEGER NOT NULL DEFAULT 0,
-                    owner TEXT);
+                    owner TEXT,
+                    settings TEXT);
                 CREATE TABLE IF NOT EXISTS photos (
                     job_id TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
                     idx INTEGER NOT NULL,
@@ -156,13 +157,14 @@ public sealed class PostgresJobStore : IJobStore, IDisposable
         using var connection = Open();
         using var transaction = connection.BeginTransaction();
         using (var command = Command(connection, transaction, """
-            INSERT INTO jobs (id, state, model, methods, classes, layer, total, created_utc, skipped, skipped_count, owner)
-            VALUES (@id, @state, @model, @methods, @classes, @layer, @total, @created, @skipped, @skippedCount, @owner)
+            INSERT INTO jobs (id, state, model, methods, classes, layer, total, created_utc, skipped, skipped_count, owner, settings)
+            VALUES (@id, @state, @model, @methods, @classes, @layer, @total, @created, @skipped, @skippedCount, @owner, @settings)
             """,
             ("id", id), ("state", JobState.Queued.ToText()), ("model", settings.Model),
             ("methods", JsonSerializer.Serialize(settings.Methods, Json)), ("classes", settings.Classes),
             ("layer", settings.Layer), ("total", photos.Count), ("created", Time(createdUtc)),
-            ("skipped", JsonSerializer.Serialize(skipped, Json)), ("skippedCount", skippedCount ?? skipped.Count), ("owner", owner)))
+            ("skipped", JsonSerializer.Serialize(skipped, Json)), ("skippedCount", skippedCount ?? skipped.Count), ("owner", owner),
+            ("settings", JsonSerializer.Serialize(settings, Json))))
         {
             command.ExecuteNonQuery();
         }
@@ -185,7 +187,7 @@ public sealed class PostgresJobStore : IJobStore, IDisposable
         j.created_utc, j.started_utc, j.finished_utc, j.error, j.runs, j.skipped, j.skipped_count,
         (SELECT COUNT(*) FROM photos p WHERE p.job_id = j.id AND p.state = 'done')::int,
         (SELECT COUNT(*) FROM photos p WHERE p.job_id = j.id AND p.state = 'failed')::int,
-        j.owner
+        j.owner, j.settings
         """;
 
     private static JobInfo ReadJob(NpgsqlDataReader r)
@@ -194,7 +196,9 @@ public sealed class PostgresJobStore : IJobStore, IDisposable
         return new JobInfo(
             Id: r.GetString(0),
             State: JobStates.Parse(r.GetString(1)),
-            Settings: new JobSettings(r.GetString(2), JsonSerializer.Deserialize<string[]>(r.GetString(3), Json) ?? [], r.GetString(4), r.GetString(5)),
+            // The whole settings as JSON (method options and whatever is added later); the columns are for reading by hand.
+            Settings: (r.IsDBNull(19) ? null : JsonSerializer.Deserialize<JobSettings>(r.GetString(19), Json))
+                      ?? new JobSettings(r.GetString(2), JsonSerializer.Deserialize<string[]>(r.GetString(3), Json) ?? [], r.GetString(4), r.GetString(5)),
             ModelName: r.IsDBNull(6) ? null : r.GetString(6),
             ModelSha256: r.IsDBNull(7) ? null : r.GetString(7),
             Total: r.GetInt32(8),
