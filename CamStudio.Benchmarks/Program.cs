@@ -4,6 +4,8 @@ using BenchmarkDotNet.Running;
 using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using CamStudio.Benchmarks;
 
+if (args.Contains("--metrics"))
+    return MetricCost.Run(args);
 if (args.Contains("--paired"))
     return PairedCamCost.Run(args);
 if (args.Contains("--cluster"))

@@ -2,6 +2,7 @@ using CamStudio.Web.Access;
 using CamStudio.Web.Cluster;
 using CamStudio.Web.Hosting;
 using CamStudio.Web.Jobs;
+using CamStudio.Web.Models;
 using CamStudio.Web.Presenter;
 using CamStudio.Web.Studio;
 
@@ -13,6 +14,7 @@ builder.WebHost.UseStaticWebAssets();
 builder.Services.AddCamEngine(builder.Configuration);
 builder.Services.AddCamStudioWeb(builder.Configuration);
 builder.Services.AddCamStudioJobs(builder.Configuration);
+builder.Services.AddCamStudioModels(builder.Configuration);
 builder.Services.AddCamStudioPresenter();
 builder.Services.AddCamStudioAccess(builder.Configuration);
 try
@@ -38,6 +40,7 @@ catch (StartupRefusedException ex)
 }
 app.MapCamStudio();
 app.MapCamStudioJobs();
+app.MapCamStudioModels();
 app.MapCamStudioPresenter();
 app.MapCamStudioCluster();
 app.Run();

@@ -14,7 +14,10 @@ public abstract class JobStoreContractTests
 
     protected abstract IJobStore Store { get; }
 
-    private static JobSettings Settings => new("mobilenet", ["gradcam", "hirescam"], "top2", "auto");
+    private static JobSettings Settings => new("mobilenet", ["gradcam", "hirescam"], "top2", "auto")
+    {
+        Options = new Dictionary<string, string> { ["samples"] = "35", ["scorecam.k"] = "8" },
+    };
 
     private string NewJob(int photos = 3, string? owner = null, DateTimeOffset? created = null)
     {
@@ -34,6 +37,7 @@ public abstract class JobStoreContractTests
         Assert.Equal(["gradcam", "hirescam"], job.Settings.Methods);
         Assert.Equal("top2", job.Settings.Classes);
         Assert.Equal("auto", job.Settings.Layer);
+        Assert.Equal(new Dictionary<string, string> { ["samples"] = "35", ["scorecam.k"] = "8" }, job.Settings.Options);
         Assert.Equal((3, 0, 0, 0), (job.Total, job.Done, job.Failed, job.Runs));
         Assert.Equal(T0, job.CreatedUtc);
         Assert.Null(job.StartedUtc);

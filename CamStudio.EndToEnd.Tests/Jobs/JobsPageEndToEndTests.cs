@@ -80,19 +80,28 @@ public sealed class JobsPageEndToEndTests : IDisposable
         await page.WaitForSelectorAsync("[data-jobs-page][data-interactive='true']");
         // At the default layer CAM applies; at the chosen layer it is greyed out with the engine's reason.
         Assert.Equal(0, await page.Locator("[data-method='cam'][data-unavailable]").CountAsync());
+        // The layer is picked from the model's layers, searched by part of its name.
         ILocator layerInput = page.Locator("[data-field='layer']").Locator("xpath=descendant-or-self::input").First;
+        await layerInput.ClickAsync();
         await layerInput.FillAsync(layer);
-        await layerInput.PressAsync("Tab");
+        await page.Locator($".mud-popover-open [data-layer-option='{layer}']").ClickAsync();
         ILocator disabledCam = page.Locator("[data-method='cam'][data-unavailable]");
         await disabledCam.WaitForAsync(new LocatorWaitForOptions { Timeout = 30_000 });
         Assert.Equal(cam!.Reason, await disabledCam.GetAttributeAsync("data-unavailable"));
         Assert.Equal(1, await page.Locator("[data-method='gradcam']:not([data-unavailable])").CountAsync());
 
-        // An unknown model: the message sits under the model field, not in a general alert.
-        ILocator modelInput = page.Locator("[data-field='model']").Locator("xpath=descendant-or-self::input").First;
-        await modelInput.FillAsync("nosuchmodel");
-        await modelInput.PressAsync("Tab");
-        await page.Locator(".mud-input-helper-text.mud-input-error:has-text(\"nosuchmodel\")").WaitForAsync(new LocatorWaitForOptions { Timeout = 30_000 });
+        // A search that matches no layer says so rather than keeping a name the engine would refuse.
+        await layerInput.FillAsync("no-such-layer-anywhere");
+        await page.Locator("[data-layer-no-match]").WaitForAsync(new LocatorWaitForOptions { Timeout = 30_000 });
+
+        // The model is one of the engine's models, not free text: the picker lists them, the default first.
+        await page.Locator("[data-model-picker] .mud-select").First.ClickAsync();
+        ILocator options = page.Locator(".mud-popover-open [data-model-option]");
+        await options.First.WaitForAsync();
+        var listed = new List<string>();
+        foreach (ILocator option in await options.AllAsync())
+            listed.Add((await option.GetAttributeAsync("data-model-option"))!);
+        Assert.Equal(["", .. engine.ListModels().Select(m => m.Name)], listed);
         Assert.Equal(0, await page.Locator("[data-jobs-error]").CountAsync());
     }
 }

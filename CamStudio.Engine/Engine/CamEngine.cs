@@ -23,13 +23,14 @@ namespace CamStudio.Engine;
 /// passes, lets quick work of other owners run (<see cref="TorchExecutor.RunQuickWorkOfOthers"/>), so one user's
 /// Score-CAM holds another's Grad-CAM up by one short chunk, not by all of it.
 /// </remarks>
-public sealed class CamEngine : IDisposable
+public sealed partial class CamEngine : IDisposable
 {
     /// <summary>Most photos one explain call takes.</summary>
     public const int MaxPhotosPerRequest = 64;
 
     private readonly TorchExecutor _executor;
     private readonly LoadedModels? _models;
+    private readonly string _configuredDefault;
     private readonly ConcurrentDictionary<string, ICamModel> _added = new(StringComparer.OrdinalIgnoreCase);
 
     /// <param name="executor">The torch thread every tensor operation runs on (not owned).</param>
@@ -40,14 +41,17 @@ public sealed class CamEngine : IDisposable
         ArgumentNullException.ThrowIfNull(executor);
         _executor = executor;
         _models = models;
-        DefaultModel = string.IsNullOrWhiteSpace(defaultModel) ? ModelCatalog.DefaultModelName : defaultModel.Trim();
+        _configuredDefault = string.IsNullOrWhiteSpace(defaultModel) ? ModelCatalog.DefaultModelName : defaultModel.Trim();
     }
 
     /// <summary>The methods this engine knows; register user-written methods here.</summary>
     public CamMethodRegistry Methods { get; } = new();
 
-    /// <summary>The model a request without one uses.</summary>
-    public string DefaultModel { get; }
+    /// <summary>
+    /// The model a request without one uses: the catalog's chosen default (<see cref="SetDefaultModel"/>, the newest
+    /// wish, kept in the models folder), else the one given at construction, else <see cref="ModelCatalog.DefaultModelName"/>.
+    /// </summary>
+    public string DefaultModel => _models?.Catalog.ChosenDefault ?? _configuredDefault;
 
     /// <summary>Makes <paramref name="model"/> available as <paramref name="name"/> (before catalog models of that name); the engine owns and disposes it.</summary>
     public void AddModel(string name, ICamModel model)

@@ -82,4 +82,19 @@ public static class CamRequestFields
 
     /// <summary>The method options.</summary>
     public const string Options = "options";
+
+    /// <summary>The metric ids of an evaluation.</summary>
+    public const string Metrics = "metrics";
+
+    /// <summary>Deletion/insertion steps.</summary>
+    public const string Steps = "steps";
+
+    /// <summary>The perturbation baseline (zeros, blur, mean).</summary>
+    public const string Baseline = "baseline";
+
+    /// <summary>The object box of the pointing games.</summary>
+    public const string Box = "box";
+
+    /// <summary>The layers and other settings of a recommendation sweep.</summary>
+    public const string Layers = "layers";
 }

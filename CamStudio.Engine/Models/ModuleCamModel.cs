@@ -14,7 +14,7 @@ namespace CamStudio.Engine.Models;
 /// Construct and use on the torch thread: the constructor runs one probe forward pass (a batch of one at the
 /// input size of <see cref="Preprocessing"/>) to learn the layers, their output shapes and the class count.
 /// </remarks>
-public sealed class ModuleCamModel : ICamModel, ILayerOutputReplacement
+public sealed class ModuleCamModel : ICamModel, ILayerOutputReplacement, IWeightRandomisation
 {
     private const ulong ProbeSeed = 20160527;
 
@@ -163,6 +163,16 @@ public sealed class ModuleCamModel : ICamModel, ILayerOutputReplacement
         ArgumentNullException.ThrowIfNull(layer);
         return _layersByName.ContainsKey(layer) ? layer : LayerNames.Resolve(this, layer);
     }
+
+    /// <summary>Layers (execution order) that own a weight of rank ≥ 2: convolutions and linear layers.</summary>
+    public int WeightGroupCount => WeightGroups().Count;
+
+    public IDisposable RandomiseFromOutput(int count, ulong seed) => WeightRandomiser.FromOutput(WeightGroups(), count, seed);
+
+    private List<IReadOnlyList<Tensor>> WeightGroups() => Layers
+        .Select(l => (IReadOnlyList<Tensor>)_modules[l.Name].named_parameters(recurse: false).Select(p => (Tensor)p.parameter).Where(p => p.dim() >= 2).ToList())
+        .Where(g => g.Count > 0)
+        .ToList();
 
     public void Dispose() => Module.Dispose();
 

@@ -146,7 +146,7 @@ public sealed class StudioApiRobustnessTests : IAsyncLifetime
         string[] lines = (await response.Content.ReadAsStringAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
 
         JsonElement error = JsonDocument.Parse(lines[^1]).RootElement.GetProperty("error");
-        Assert.Equal(400, error.GetProperty("status").GetInt32());
+        Assert.Equal(422, error.GetProperty("status").GetInt32());
         Assert.Equal("Method cam needs a pooling head.", error.GetProperty("errors").GetProperty("methods")[0].GetString());
     }
 }

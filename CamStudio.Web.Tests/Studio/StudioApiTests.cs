@@ -194,12 +194,12 @@ public sealed class StudioApiTests : IClassFixture<StudioApiTests.Fixture>
     }
 
     [Fact]
-    public async Task ClassicCamOnALayerWithoutAPoolingHeadIsABadRequestSuggestingAnotherMethod()
+    public async Task ClassicCamOnALayerWithoutAPoolingHeadIsUnprocessableSuggestingAnotherMethod()
     {
         // The first spatial layer of the network is far from the classifier.
         string layer = await FirstSpatialLayerAsync();
 
-        JsonElement problem = await PostProblemAsync(Form(BothPng, "both.png", ("methods", "cam"), ("layer", layer)), HttpStatusCode.BadRequest);
+        JsonElement problem = await PostProblemAsync(Form(BothPng, "both.png", ("methods", "cam"), ("layer", layer)), HttpStatusCode.UnprocessableEntity);
 
         Assert.Contains("gradcam", Detail(problem));
         Assert.Contains(layer, Detail(problem));

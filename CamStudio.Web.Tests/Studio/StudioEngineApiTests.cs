@@ -192,7 +192,7 @@ public sealed class StudioEngineApiTests : IAsyncLifetime
     }
 }
 
-/// <summary>The API's one mapping of the engine's refusals: every kind to its status, keyed by the field at fault.</summary>
+/// <summary>The one mapping of the engine's refusals (explain and jobs alike): every kind to its status, keyed by the field at fault.</summary>
 public sealed class ApiProblemsTests
 {
     [Theory]
@@ -200,9 +200,9 @@ public sealed class ApiProblemsTests
     [InlineData(CamRequestErrorKind.BrokenModel, "model", 422)]
     [InlineData(CamRequestErrorKind.ModelLoadFailed, "model", 422)]
     [InlineData(CamRequestErrorKind.UnknownMethod, "methods", 400)]
-    [InlineData(CamRequestErrorKind.MethodNotApplicable, "methods", 400)]
+    [InlineData(CamRequestErrorKind.MethodNotApplicable, "methods", 422)]
     [InlineData(CamRequestErrorKind.UnknownLayer, "layer", 400)]
-    [InlineData(CamRequestErrorKind.UnsupportedLayer, "layer", 400)]
+    [InlineData(CamRequestErrorKind.UnsupportedLayer, "layer", 422)]
     [InlineData(CamRequestErrorKind.UnknownClass, "classes", 400)]
     [InlineData(CamRequestErrorKind.InvalidValue, "classes", 400)]
     [InlineData(CamRequestErrorKind.BadPhoto, "image", 422)]
@@ -214,6 +214,7 @@ public sealed class ApiProblemsTests
 
         Assert.Equal(status, problem.Details.Status);
         Assert.Equal(["what to do"], problem.Details.Errors![field]);
+        Assert.Equal(status, ApiProblems.StatusOf(kind)); // what a refused job gets too
     }
 
     [Fact]

@@ -56,8 +56,8 @@ public sealed class JobOptions
     /// <summary>False on all web nodes of a cluster but the one that runs jobs (the others serve pages, the API and hubs).</summary>
     public bool RunJobs { get; set; } = true;
 
-    /// <summary>Thumbnail edge in pixels.</summary>
-    public int ThumbnailSize { get; set; } = 160;
+    /// <summary>Thumbnail edge in pixels: as large as a gallery card shows it (about 330 CSS pixels), so it stays sharp.</summary>
+    public int ThumbnailSize { get; set; } = 384;
 
     /// <summary>
     /// The data folder: <c>CAMSTUDIO_DATA</c>, else <c>CamStudio:DataDirectory</c>, else <c>~/.local/share/camstudio</c>

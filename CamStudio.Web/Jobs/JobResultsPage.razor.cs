@@ -26,12 +26,46 @@ public sealed partial class JobResultsPage : IDisposable
     [Inject] private CircuitCaller Caller { get; set; } = default!;
 
     /// <summary>
-    /// The explorer link for a photo of this job. The explorer (owned by the studio page) reads <c>job</c> and
-    /// <c>photo</c> from the query and loads the photo from <c>/api/jobs/{job}/photos/{photo}</c>.
+    /// The explorer link for a photo of this job with the request of one of its maps: <c>job</c> and <c>photo</c> (the
+    /// explorer loads the photo from <c>/api/jobs/{job}/photos/{photo}</c>), then the job's <c>model</c>, and the map's
+    /// <c>method</c>, <c>class</c> (its index) and <c>layer</c> (the resolved layer, so "auto" opens the same one).
     /// </summary>
-    public static string ExplorerLink(string jobId, int photo) => $"/?job={jobId}&photo={photo}";
+    public static string ExplorerLink(JobInfo job, int photo, JobMapFile? map)
+    {
+        var query = new List<KeyValuePair<string, string?>> { new("job", job.Id), new("photo", photo.ToString(System.Globalization.CultureInfo.InvariantCulture)) };
+        string? model = job.ModelName ?? (job.Settings.Model.Length == 0 ? null : job.Settings.Model);
+        if (model is not null)
+            query.Add(new("model", model));
+        if (map is not null)
+        {
+            query.Add(new("method", map.Method));
+            query.Add(new("class", map.ClassIndex.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            query.Add(new("layer", map.Layer));
+        }
+        return Microsoft.AspNetCore.WebUtilities.QueryHelpers.AddQueryString("/", query);
+    }
 
-    private string ExplorerLink(JobPhoto photo) => ExplorerLink(JobId, photo.Index);
+    private string ExplorerLink(JobPhoto photo) => ExplorerLink(_job!, photo.Index, photo.Maps.FirstOrDefault());
+
+    /// <summary>The photo whose maps the viewer shows, or null when it is closed.</summary>
+    private JobPhoto? _viewing;
+
+    private bool ViewerOpen
+    {
+        get => _viewing is not null;
+        set
+        {
+            if (!value)
+                _viewing = null;
+        }
+    }
+
+    private void View(JobPhoto photo) => _viewing = photo;
+
+    [Inject] private CamStudio.Engine.CamEngine Engine { get; set; } = default!;
+
+    private IReadOnlyDictionary<string, string> MethodNames =>
+        Engine.Methods.All.ToDictionary(m => m.Id, m => m.DisplayName, StringComparer.OrdinalIgnoreCase);
 
     private IEnumerable<JobPhoto> Shown => _filter switch
     {

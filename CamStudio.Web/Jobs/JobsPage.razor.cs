@@ -22,6 +22,7 @@ public sealed partial class JobsPage : IDisposable
     private List<JobInfo> _jobs = [];
     private JobInfo? _submitted;
     private IReadOnlyList<IBrowserFile> _photos = [];
+    private IReadOnlyList<string> _leftOut = [];
     private IBrowserFile? _archive;
     private string? _folder, _model, _classes, _layer, _error, _errorField, _chosen;
     private IReadOnlyList<MethodAvailability> _available = [];
@@ -51,6 +52,7 @@ public sealed partial class JobsPage : IDisposable
     protected override async Task OnInitializedAsync()
     {
         Start();
+        await LoadModelAsync();
         await RefreshMethodsAsync();
     }
 
@@ -123,7 +125,11 @@ public sealed partial class JobsPage : IDisposable
 
     private void OnPhotosChosen(InputFileChangeEventArgs e)
     {
-        _photos = e.GetMultipleFiles(Options.Value.MaxPhotos);
+        // More than a job takes: the first ones are kept and the page says which were left out (never an exception).
+        IReadOnlyList<IBrowserFile> all = e.GetMultipleFiles(Math.Max(1, e.FileCount));
+        int max = Options.Value.MaxPhotos;
+        _photos = [.. all.Take(max)];
+        _leftOut = [.. all.Skip(max).Select(f => f.Name)];
         _archive = null;
         _chosen = $"{_photos.Count} photo(s) chosen";
     }
@@ -132,6 +138,7 @@ public sealed partial class JobsPage : IDisposable
     {
         _archive = e.File;
         _photos = [];
+        _leftOut = [];
         _chosen = $"Archive {e.File.Name} chosen";
     }
 
@@ -139,6 +146,7 @@ public sealed partial class JobsPage : IDisposable
 
     private void ClearChosen()
     {
+        _leftOut = [];
         _photos = [];
         _archive = null;
         _chosen = null;
@@ -229,6 +237,7 @@ public sealed partial class JobsPage : IDisposable
         _totalJobs = JobsApi.CountVisibleJobs(Caller.Value, Store);
         _page = Math.Min(_page, PageCount);
         _jobs = [.. VisibleJobs()];
+        Summarise();
     }
 
     private void OnPageChanged(int page)

@@ -16,27 +16,40 @@ public static class ApiProblems
     /// <paramref name="refused"/> as a validation problem keyed by its field. <paramref name="routeField"/>: the field
     /// that names the route's resource (<c>/api/models/{name}</c>), whose absence is a 404 rather than a bad value.
     /// </summary>
-    public static ApiProblem Of(CamRequestException refused, string? routeField = null)
+    public static ApiProblem Of(CamRequestException refused, string? routeField = null) =>
+        Validation(refused.Field, TitleOf(refused.Kind, refused.Field), refused.Message, StatusOf(refused.Kind, refused.Field == routeField));
+
+    /// <summary>
+    /// The status of a refusal, the same for every endpoint (explain, jobs, evaluate): 404 only for the route's own
+    /// resource; 413 for a photo over the limit; 422 for a well-formed request the model cannot serve (a method that
+    /// does not apply, a layer without a map, a model that will not load, a photo that will not decode, too much
+    /// work); 400 for anything else wrong in the request.
+    /// </summary>
+    public static int StatusOf(CamRequestErrorKind kind, bool isRouteResource = false) => kind switch
     {
-        (int status, string title) = refused.Kind switch
-        {
-            CamRequestErrorKind.UnknownModel when refused.Field == routeField => (StatusCodes.Status404NotFound, "Unknown model"),
-            CamRequestErrorKind.UnknownModel => (StatusCodes.Status400BadRequest, "Unknown model"),
-            CamRequestErrorKind.BrokenModel => (StatusCodes.Status422UnprocessableEntity, "Broken model"),
-            CamRequestErrorKind.ModelLoadFailed => (StatusCodes.Status422UnprocessableEntity, "Model not loadable"),
-            CamRequestErrorKind.UnknownMethod => (StatusCodes.Status400BadRequest, "Unknown method"),
-            CamRequestErrorKind.MethodNotApplicable => (StatusCodes.Status400BadRequest, "Method not applicable"),
-            CamRequestErrorKind.UnknownLayer => (StatusCodes.Status400BadRequest, "Unknown layer"),
-            CamRequestErrorKind.UnsupportedLayer => (StatusCodes.Status400BadRequest, "Unsupported layer"),
-            CamRequestErrorKind.UnknownClass => (StatusCodes.Status400BadRequest, "Unknown class"),
-            CamRequestErrorKind.InvalidValue => (StatusCodes.Status400BadRequest, $"Invalid '{refused.Field}'"),
-            CamRequestErrorKind.BadPhoto => (StatusCodes.Status422UnprocessableEntity, "Unreadable photo"),
-            CamRequestErrorKind.PhotoTooLarge => (StatusCodes.Status413PayloadTooLarge, "Photo too large"),
-            CamRequestErrorKind.TooMuchWork => (StatusCodes.Status422UnprocessableEntity, "Too much work"),
-            _ => (StatusCodes.Status400BadRequest, "Bad request"),
-        };
-        return Validation(refused.Field, title, refused.Message, status);
-    }
+        CamRequestErrorKind.UnknownModel when isRouteResource => StatusCodes.Status404NotFound,
+        CamRequestErrorKind.PhotoTooLarge => StatusCodes.Status413PayloadTooLarge,
+        CamRequestErrorKind.MethodNotApplicable or CamRequestErrorKind.UnsupportedLayer or CamRequestErrorKind.BrokenModel
+            or CamRequestErrorKind.ModelLoadFailed or CamRequestErrorKind.BadPhoto or CamRequestErrorKind.TooMuchWork => StatusCodes.Status422UnprocessableEntity,
+        _ => StatusCodes.Status400BadRequest,
+    };
+
+    private static string TitleOf(CamRequestErrorKind kind, string field) => kind switch
+    {
+        CamRequestErrorKind.UnknownModel => "Unknown model",
+        CamRequestErrorKind.BrokenModel => "Broken model",
+        CamRequestErrorKind.ModelLoadFailed => "Model not loadable",
+        CamRequestErrorKind.UnknownMethod => "Unknown method",
+        CamRequestErrorKind.MethodNotApplicable => "Method not applicable",
+        CamRequestErrorKind.UnknownLayer => "Unknown layer",
+        CamRequestErrorKind.UnsupportedLayer => "Unsupported layer",
+        CamRequestErrorKind.UnknownClass => "Unknown class",
+        CamRequestErrorKind.InvalidValue => $"Invalid '{field}'",
+        CamRequestErrorKind.BadPhoto => "Unreadable photo",
+        CamRequestErrorKind.PhotoTooLarge => "Photo too large",
+        CamRequestErrorKind.TooMuchWork => "Too much work",
+        _ => "Bad request",
+    };
 
     /// <summary>A photo the decoder refused, as a problem on the <c>image</c> field.</summary>
     public static ApiProblem Of(PhotoDecodeException bad) => bad.Kind switch

@@ -27,4 +27,12 @@ public sealed class CamEngineStudioEngine(CamEngine engine, ModelCatalog catalog
     public Task<EngineExplanation> ExplainAsync(CamRequest request, IReadOnlyList<Image<Rgb24>> photos, IProgress<ExplainProgress>? progress,
         CancellationToken cancellationToken) =>
         engine.ExplainAsync(request, photos, progress, cancellationToken);
+
+    public Task<EngineEvaluation> EvaluateAsync(EvaluateRequest request, IReadOnlyList<Image<Rgb24>> photos, IProgress<ExplainProgress>? progress,
+        CancellationToken cancellationToken) =>
+        engine.EvaluateAsync(request, photos, progress, cancellationToken);
+
+    public Task<EngineRecommendation> RecommendAsync(RecommendRequest request, IReadOnlyList<Image<Rgb24>> photos, IProgress<ExplainProgress>? progress,
+        CancellationToken cancellationToken) =>
+        engine.RecommendAsync(request, photos, progress, cancellationToken);
 }

@@ -34,6 +34,14 @@ public interface IStudioEngine
     /// <summary><see cref="CamEngine.ExplainAsync(CamRequest, IReadOnlyList{Image{Rgb24}}, IProgress{ExplainProgress}?, CancellationToken)"/>.</summary>
     Task<EngineExplanation> ExplainAsync(CamRequest request, IReadOnlyList<Image<Rgb24>> photos, IProgress<ExplainProgress>? progress,
         CancellationToken cancellationToken);
+
+    /// <summary><see cref="CamEngine.EvaluateAsync"/> (scripted engines that do not score maps need not implement it).</summary>
+    Task<EngineEvaluation> EvaluateAsync(EvaluateRequest request, IReadOnlyList<Image<Rgb24>> photos, IProgress<ExplainProgress>? progress,
+        CancellationToken cancellationToken) => throw new NotSupportedException("This engine does not evaluate maps.");
+
+    /// <summary><see cref="CamEngine.RecommendAsync"/>.</summary>
+    Task<EngineRecommendation> RecommendAsync(RecommendRequest request, IReadOnlyList<Image<Rgb24>> photos, IProgress<ExplainProgress>? progress,
+        CancellationToken cancellationToken) => throw new NotSupportedException("This engine does not recommend.");
 }
 
 /// <summary>A CAM method as the pickers show it before a model says whether it applies.</summary>

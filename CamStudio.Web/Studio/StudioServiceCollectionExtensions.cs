@@ -40,6 +40,7 @@ public static class StudioServiceCollectionExtensions
         // Blazor adds its own frame-ancestors policy; it says what SecurityHeaders says (no framing at all).
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode(o => o.ContentSecurityFrameAncestorsPolicy = "'none'");
         app.MapStudioApi();
+        app.MapStudioMetricsApi();
         return app;
     }
 }

@@ -79,6 +79,18 @@ public sealed class LoadedModels : IDisposable
         return load;
     }
 
+    /// <summary>
+    /// Forgets the loaded model <paramref name="name"/> (after it was replaced or removed), so the next request loads
+    /// the catalog's current one. It is not disposed here: a planned request may still hold it on the torch thread;
+    /// once nothing refers to it the tensors' finalizers free it.
+    /// </summary>
+    public void Forget(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        foreach (string key in _models.Keys.Where(k => string.Equals(k, name, StringComparison.OrdinalIgnoreCase)).ToList())
+            _models.TryRemove(key, out _);
+    }
+
     private void Forget(string name, Task<LoadedModel> failed)
     {
         if (_models.TryGetValue(name, out Lazy<Task<LoadedModel>>? lazy) && lazy.IsValueCreated && ReferenceEquals(lazy.Value, failed))

@@ -38,6 +38,10 @@ public sealed class ModelCatalog
 
     public ModelsFolder Folder { get; }
 
+    private readonly object _defaultGate = new();
+    private string? _chosenDefault;
+    private bool _defaultRead;
+
     public string Directory => Folder.Path;
 
     /// <summary>Every model folder, sorted by name; broken ones carry their <see cref="CatalogEntry.Problem"/>.</summary>
@@ -270,12 +274,69 @@ public sealed class ModelCatalog
         return Wrap(modelFile, () => CatalogModelFactory.Create(manifest, entry.Directory, labels, device));
     }
 
-    /// <summary>Deletes a model's folder; false when there is no such model.</summary>
+    /// <summary>The file in the models folder that names the chosen default model (its name cannot be a model's: it starts with '.').</summary>
+    public string ChosenDefaultFile => Path.Combine(Directory, ".default-model");
+
+    /// <summary>The model chosen as default with <see cref="SetChosenDefault"/> (kept in <see cref="ChosenDefaultFile"/>), or null.</summary>
+    public string? ChosenDefault
+    {
+        get
+        {
+            lock (_defaultGate)
+            {
+                if (!_defaultRead)
+                {
+                    _chosenDefault = ReadChosenDefault();
+                    _defaultRead = true;
+                }
+                return _chosenDefault;
+            }
+        }
+    }
+
+    /// <summary>Makes <paramref name="name"/> (a usable model of this folder) the default; null forgets the choice.</summary>
+    public void SetChosenDefault(string? name)
+    {
+        lock (_defaultGate)
+        {
+            if (name is null)
+            {
+                if (File.Exists(ChosenDefaultFile))
+                    File.Delete(ChosenDefaultFile);
+            }
+            else
+            {
+                CatalogEntry entry = Get(name);
+                string temporary = ChosenDefaultFile + ".partial";
+                File.WriteAllText(temporary, entry.Name + "\n");
+                File.Move(temporary, ChosenDefaultFile, overwrite: true);
+                name = entry.Name;
+            }
+            (_chosenDefault, _defaultRead) = (name, true);
+        }
+    }
+
+    private string? ReadChosenDefault()
+    {
+        try
+        {
+            string? name = File.Exists(ChosenDefaultFile) ? File.ReadAllText(ChosenDefaultFile).Trim() : null;
+            return name is not null && ModelManifest.IsValidName(name) ? name : null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null; // an unreadable choice falls back to the configured default
+        }
+    }
+
+    /// <summary>Deletes a model's folder (and forgets it as the chosen default); false when there is no such model.</summary>
     public bool Remove(string name)
     {
         CatalogEntry? entry = Find(name);
         if (entry is null)
             return false;
+        if (string.Equals(ChosenDefault, entry.Name, StringComparison.OrdinalIgnoreCase))
+            SetChosenDefault(null);
         // Rename first so a half-deleted folder is never listed as a model.
         string trash = Path.Combine(Directory, $".removing-{entry.Name}-{Guid.NewGuid():N}");
         System.IO.Directory.Move(entry.Directory, trash);

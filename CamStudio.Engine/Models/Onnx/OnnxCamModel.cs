@@ -12,7 +12,7 @@ namespace CamStudio.Engine.Models.Onnx;
 /// Entry point: <see cref="Load"/>. The constructor probes the graph once with a batch of one to learn every tensor's shape,
 /// choose <see cref="AutoLayer"/> and find (and numerically verify) a GAP → linear classifier head.
 /// </remarks>
-public sealed class OnnxCamModel : ICamModel, ILayerOutputReplacement
+public sealed class OnnxCamModel : ICamModel, ILayerOutputReplacement, IWeightRandomisation
 {
     private static readonly HashSet<string> PassThroughOps = ["Flatten", "Reshape", "Squeeze", "Unsqueeze", "QuantizeLinear", "DequantizeLinear", "Identity", "Dropout", "Cast"];
 
@@ -170,6 +170,12 @@ public sealed class OnnxCamModel : ICamModel, ILayerOutputReplacement
             logits.Add(LogitsWithLayerOutput(input.narrow(0, i, 1), layer, output.narrow(0, i, 1)));
         return torch.cat(logits, 0).MoveToOuterDisposeScope();
     }
+
+    /// <summary>Nodes (execution order) computing with a floating weight of rank ≥ 2 (dequantised int8 weights included).</summary>
+    public int WeightGroupCount => _graph.Nodes.Count(n => n.Weights.Count > 0);
+
+    public IDisposable RandomiseFromOutput(int count, ulong seed) =>
+        WeightRandomiser.FromOutput(_graph.Nodes.Where(n => n.Weights.Count > 0).Select(n => n.Weights).ToList(), count, seed);
 
     public void Dispose()
     {

@@ -9,7 +9,11 @@ namespace CamStudio.Engine.Models.Onnx;
 /// <param name="Inputs">Tensor names, "" where an optional input is absent.</param>
 /// <param name="Attributes">The node's numeric (int and float) attributes, for analyses after load.</param>
 internal sealed record OnnxGraphNode(string Name, string OpType, string[] Inputs, string[] Outputs, OnnxKernel Kernel,
-    IReadOnlyDictionary<string, float> Attributes, NodeProto? Proto = null);
+    IReadOnlyDictionary<string, float> Attributes, NodeProto? Proto = null)
+{
+    /// <summary>Floating-point weights of rank ≥ 2 the node computes with (constant inputs and tensors its builder precomputed), for the randomisation sanity check.</summary>
+    public IReadOnlyList<Tensor> Weights { get; init; } = [];
+}
 
 /// <summary>The graph's declared input: name and shape, with null for symbolic dimensions such as batch_size.</summary>
 public sealed record OnnxGraphInput(string Name, long?[] Shape);
@@ -311,9 +315,16 @@ public sealed class OnnxGraphModule : nn.Module<Tensor, Tensor>
                     continue;
                 }
                 OnnxKernel kernel;
+                var keptByNode = new List<Tensor>();
+                Tensor KeepForNode(Tensor t)
+                {
+                    Tensor kept = Keep(t);
+                    keptByNode.Add(kept);
+                    return kept;
+                }
                 try
                 {
-                    kernel = OnnxOperators.Build(new OnnxNodeContext(node, opset, device, options, constants.GetValueOrDefault, Keep));
+                    kernel = OnnxOperators.Build(new OnnxNodeContext(node, opset, device, options, constants.GetValueOrDefault, KeepForNode));
                 }
                 catch (Exception ex) when (ex is InvalidDataException or ArgumentException or NotSupportedException)
                 {
@@ -342,7 +353,9 @@ public sealed class OnnxGraphModule : nn.Module<Tensor, Tensor>
                 var attributes = node.Attribute
                     .Where(a => a.Type is AttributeProto.Types.AttributeType.Int or AttributeProto.Types.AttributeType.Float)
                     .ToDictionary(a => a.Name, a => a.Type == AttributeProto.Types.AttributeType.Float ? a.F : (float)a.I);
-                nodes.Add(new OnnxGraphNode(NodeLabel(node), node.OpType, inputs, outputs, kernel, attributes, node));
+                List<Tensor> weights = inputs.Where(i => i.Length > 0 && constants.ContainsKey(i)).Select(i => constants[i]).Concat(keptByNode)
+                    .Where(t => t.dim() >= 2 && t.is_floating_point()).Distinct().ToList();
+                nodes.Add(new OnnxGraphNode(NodeLabel(node), node.OpType, inputs, outputs, kernel, attributes, node) { Weights = weights });
             }
 
             return new OnnxGraphModule(file, input, graphOutputs, nodes, constants, owned, opset, device) { LogitsUnclear = logitsUnclear };

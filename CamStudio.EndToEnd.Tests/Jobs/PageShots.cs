@@ -1,0 +1,41 @@
+using CamStudio.Tests.Web.Support;
+using Microsoft.Playwright;
+
+namespace CamStudio.Tests.Jobs;
+
+/// <summary>The sizes and themes the jobs and models pages are photographed in, and how to put a page in a theme.</summary>
+internal static class PageShots
+{
+    public static readonly (string Name, bool Phone)[] Sizes = [("desktop", false), ("phone", true)];
+
+    /// <summary>A context of 1440×900 (desktop) or 390×844 at 2× with touch (phone), asking for the theme's colour scheme.</summary>
+    public static BrowserNewContextOptions Context(bool phone, bool dark) => new()
+    {
+        ViewportSize = phone ? new ViewportSize { Width = 390, Height = 844 } : new ViewportSize { Width = 1440, Height = 900 },
+        DeviceScaleFactor = phone ? 2 : 1,
+        IsMobile = phone,
+        HasTouch = phone,
+        ColorScheme = dark ? ColorScheme.Dark : ColorScheme.Light,
+    };
+
+    /// <summary>
+    /// Puts the page in the theme: with the toggle's data-theme (the layout that remembers the theme) only when it
+    /// differs, else (a layout that always starts light) by one click for dark. Then moves the pointer off the toggle so
+    /// its tooltip is not in the picture.
+    /// </summary>
+    public static async Task UseThemeAsync(IPage page, bool dark)
+    {
+        ILocator toggle = page.Locator("[data-testid=theme-toggle]");
+        string wanted = dark ? "dark" : "light";
+        string? theme = await toggle.GetAttributeAsync("data-theme");
+        if (theme is null ? dark : theme != wanted)
+            await toggle.ClickAsync();
+        if (theme is not null)
+            await Assertions.Expect(toggle).ToHaveAttributeAsync("data-theme", wanted);
+        await page.Mouse.MoveAsync(1, 400);
+        await page.WaitForTimeoutAsync(300); // the tooltip's fade-out
+    }
+
+    public static Task ShootAsync(IPage page, string name, bool fullPage = true) =>
+        page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(E2eBrowser.ArtifactsDirectory, $"{name}.png"), FullPage = fullPage });
+}
