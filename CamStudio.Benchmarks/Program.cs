@@ -14,6 +14,8 @@ if (args.Contains("--anchors"))
     return AnchorComparison.Run(args);
 if (args.Contains("--probe"))
     return ForwardProbe.Run(args);
+if (args.Contains("--cluster"))
+    return ClusterThroughput.Run(args);
 
 // In process: BenchmarkDotNet's out-of-process build does not get the native TorchSharp patch, so libtorch fails
 // to load there. Few iterations: one forward pass takes tens to hundreds of milliseconds on two cores.
@@ -27,5 +29,5 @@ IConfig config = DefaultConfig.Instance
         .AsDefault())
     .AddColumn(new MsPerImageColumn());
 
-BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, config);
+BenchmarkSwitcher.FromAssembly(typeof(MsPerImageColumn).Assembly).Run(args, config);
 return 0;

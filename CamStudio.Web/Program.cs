@@ -1,4 +1,5 @@
 using CamStudio.Web.Access;
+using CamStudio.Web.Cluster;
 using CamStudio.Web.Hosting;
 using CamStudio.Web.Jobs;
 using CamStudio.Web.Models;
@@ -16,6 +17,15 @@ builder.Services.AddCamStudioJobs(builder.Configuration);
 builder.Services.AddCamStudioModels(builder.Configuration);
 builder.Services.AddCamStudioPresenter();
 builder.Services.AddCamStudioAccess(builder.Configuration);
+try
+{
+    builder.AddCamStudioCluster(); // CamStudio:Cluster:Mode single (default): nothing but the Workers panel's one worker
+}
+catch (StartupRefusedException ex)
+{
+    Console.Error.WriteLine($"CamStudio cannot start: {ex.Message}");
+    return 2;
+}
 
 var app = builder.Build();
 try
@@ -32,6 +42,7 @@ app.MapCamStudio();
 app.MapCamStudioJobs();
 app.MapCamStudioModels();
 app.MapCamStudioPresenter();
+app.MapCamStudioCluster();
 app.Run();
 return 0;
 

@@ -1,12 +1,21 @@
 #!/usr/bin/env bash
 # Installs what CamStudio needs on Debian 12, restores and builds the solution, and registers the
 # default model (../shared/models/mobilenetv2-12-int8.onnx) in the models folder when it exists.
-# Usage: scripts/setup.sh [--with-browser]   (--with-browser also installs Debian's Chromium for end-to-end tests)
+# Usage: scripts/setup.sh [--with-browser] [--with-services]
+#   --with-browser   also installs Debian's Chromium for end-to-end tests
+#   --with-services  also installs PostgreSQL and Redis (the clustered tests start throwaway servers from their binaries)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 with_browser=0
-[ "${1:-}" = "--with-browser" ] && with_browser=1
+with_services=0
+for arg in "$@"; do
+  case "$arg" in
+    --with-browser) with_browser=1 ;;
+    --with-services) with_services=1 ;;
+    *) echo "setup: unknown option $arg" >&2; exit 2 ;;
+  esac
+done
 
 need_apt=()
 command -v curl >/dev/null || need_apt+=(curl)
@@ -14,6 +23,10 @@ command -v unzip >/dev/null || need_apt+=(unzip)
 [ -e /usr/lib/x86_64-linux-gnu/libgomp.so.1 ] || need_apt+=(libgomp1)
 if [ "$with_browser" = 1 ] && [ ! -x /usr/bin/chromium ]; then
   need_apt+=(chromium fonts-dejavu-core)
+fi
+if [ "$with_services" = 1 ]; then
+  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need_apt+=(postgresql)
+  [ -x /usr/bin/redis-server ] || need_apt+=(redis-server)
 fi
 if [ "${#need_apt[@]}" -gt 0 ]; then
   echo "setup: installing ${need_apt[*]} with apt-get"

@@ -2,7 +2,7 @@
 # Runs the whole CamStudio test suite: unit, integration and end-to-end (Debian's Chromium) tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh --with-browser
+scripts/setup.sh --with-browser --with-services
 results="$(pwd)/artifacts/test-results"
 rm -rf "$results"
 mkdir -p "$results"
@@ -14,9 +14,10 @@ export CAMSTUDIO_MODELS="$results/models"
 status=0
 # One test project per part of the source, so an engine change can be tested without the browser:
 # dotnet test CamStudio.Tests (engine), CamStudio.Cli.Tests, CamStudio.Web.Tests, CamStudio.EndToEnd.Tests (Chromium, and one
-# request through several front ends).
+# request through several front ends), CamStudio.Cluster.Tests (the job store on SQLite and PostgreSQL, workers on
+# Orleans with Redis: throwaway servers from the Debian packages, started by the tests).
 passed=0; failed=0
-for project in CamStudio.Tests CamStudio.Cli.Tests CamStudio.Web.Tests CamStudio.EndToEnd.Tests; do
+for project in CamStudio.Tests CamStudio.Cli.Tests CamStudio.Web.Tests CamStudio.EndToEnd.Tests CamStudio.Cluster.Tests; do
   dotnet test "$project/$project.csproj" -c Release --no-build -nologo \
     --blame-hang-timeout 10m --blame-hang-dump-type none \
     --logger "trx;LogFileName=$project.trx" --logger "console;verbosity=normal" \

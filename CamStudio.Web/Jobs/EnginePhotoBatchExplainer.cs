@@ -56,6 +56,7 @@ public sealed class EnginePhotoBatchExplainer : IPhotoBatchExplainer
     public async Task<IReadOnlyList<PhotoOutcome>> ExplainBatchAsync(PreparedJob job, IReadOnlyList<string> photoPaths,
         IProgress<ExplainProgress>? progress, CancellationToken cancellationToken)
     {
+        ExplainPlan plan = job.Plan ?? throw new InvalidOperationException($"Job of model {job.ModelName} was planned on a cluster worker; this process has no plan for it.");
         var outcomes = new PhotoOutcome?[photoPaths.Count];
         var photos = new Image<Rgb24>?[photoPaths.Count];
         try
@@ -80,7 +81,7 @@ public sealed class EnginePhotoBatchExplainer : IPhotoBatchExplainer
             // The engine takes at most MaxPhotosPerRequest photos per call; a job's batch may be larger.
             foreach (int[] chunk in good.Chunk(CamEngine.MaxPhotosPerRequest))
             {
-                EngineExplanation explained = await _engine.ExplainAsync(job.Plan, [.. chunk.Select(i => photos[i]!)], progress, cancellationToken);
+                EngineExplanation explained = await _engine.ExplainAsync(plan, [.. chunk.Select(i => photos[i]!)], progress, cancellationToken);
                 await Task.Run(() =>
                 {
                     for (int g = 0; g < chunk.Length; g++)

@@ -24,31 +24,47 @@ public interface IPhotoBatchExplainer
     /// </summary>
     Task<IReadOnlyList<PhotoOutcome>> ExplainBatchAsync(PreparedJob job, IReadOnlyList<string> photoPaths, IProgress<ExplainProgress>? progress,
         CancellationToken cancellationToken);
+
+    /// <summary>How many batches of one job the runner may have in flight (results are still written in order). One process: 1.</summary>
+    int BatchesInFlight => 1;
 }
 
-/// <summary>A job's settings as the engine planned them: what every batch of the job computes.</summary>
-public sealed record PreparedJob(ExplainPlan Plan)
+/// <summary>
+/// A job's settings as the engine planned them: what every batch of the job computes. <see cref="Plan"/> is the
+/// engine's plan when this process explains the batches; null when a worker of the cluster planned them (its plan
+/// stays on the worker, only these facts travel).
+/// </summary>
+public sealed record PreparedJob(string ModelName, string ModelSha256, string Layer, IReadOnlyList<string> Methods, IReadOnlyList<string> Labels,
+    long ForwardsPerPhoto)
 {
-    public string ModelName => Plan.ModelName;
+    public PreparedJob(ExplainPlan plan)
+        : this(plan.ModelName, plan.ModelSha256 ?? "", plan.Layer.Name, [.. plan.Methods.Select(m => m.Id)], plan.Labels, plan.ExtraForwardsPerPhoto)
+    {
+        Plan = plan;
+    }
 
-    public string ModelSha256 => Plan.ModelSha256 ?? "";
+    /// <summary>The engine's plan (this process explains); null for a job planned on a cluster worker.</summary>
+    public ExplainPlan? Plan { get; }
 
-    public string Layer => Plan.Layer.Name;
+    /// <summary>The classes to explain for each photo (the local plan's; null when a worker planned the job).</summary>
+    public ClassSelection? Classes => Plan?.Classes;
 
-    public IReadOnlyList<string> Methods => [.. Plan.Methods.Select(m => m.Id)];
+    /// <summary>The settings and owner the job was planned from (kept by explainers that send them to another process).</summary>
+    public JobSettings? Settings { get; init; }
 
-    public ClassSelection Classes => Plan.Classes;
-
-    public IReadOnlyList<string> Labels => Plan.Labels;
-
-    /// <summary>Extra forward passes each photo costs (Score-CAM, Ablation-CAM); 0 for one-pass methods.</summary>
-    public long ForwardsPerPhoto => Plan.ExtraForwardsPerPhoto;
+    public string? Owner { get; init; }
 }
 
 /// <summary>The result of one photo: explained (with its rendered overlays and thumbnail) or failed with a reason.</summary>
 public abstract record PhotoOutcome
 {
     private PhotoOutcome() { }
+
+    /// <summary>The worker that computed it (a cluster's worker name; null: this process).</summary>
+    public string? Worker { get; init; }
+
+    /// <summary>When the worker finished it (Unix ms), for the progress latency worker → browser; null: not measured.</summary>
+    public long? ComputedUnixMs { get; init; }
 
     /// <param name="OverlayPngs">One PNG per entry of <c>Explanation.Maps</c>, in the same order.</param>
     /// <param name="ThumbnailPng">A small overlay of the first map, for galleries and progress.</param>

@@ -12,7 +12,7 @@ namespace CamStudio.Web.Jobs;
 /// model input's size, <c>.raw.npy</c> raw at the layer's), <c>results.csv</c> (one row per photo × class × method;
 /// failed photos get one row with their error) and <c>manifest.json</c>, both naming every file.
 /// </summary>
-public sealed class JobExporter(JobStore store, JobFiles files)
+public sealed class JobExporter(IJobStore store, JobFiles files)
 {
     // Relaxed escaping: "gradcam++" and accented file names stay readable (not "gradcam\u002B\u002B"); the manifest is
     // a file, never embedded in HTML, so the HTML-safe escapes buy nothing.

@@ -132,7 +132,14 @@ public sealed record JobProgress(
     string? Error,
     long? FinishedAtUnixMs = null,
     long? DoneForwards = null,
-    long? TotalForwards = null);
+    long? TotalForwards = null)
+{
+    /// <summary>Which worker computed <see cref="Photo"/> (the machine's name in single mode); null on job-wide messages.</summary>
+    public string? Worker { get; init; }
+
+    /// <summary>When that worker finished the photo (Unix ms; clustered jobs), so a follower can tell the latency.</summary>
+    public long? ComputedAtUnixMs { get; init; }
+}
 
 /// <summary>A job that is not accepted (or not continued): the HTTP status, a title and a message saying why.</summary>
 public class JobRefusedException(int statusCode, string title, string message) : Exception(message)

@@ -53,6 +53,9 @@ public sealed class JobOptions
     /// <summary>Most entries an archive may list (a guard against entry-count bombs).</summary>
     public int MaxArchiveEntries { get; set; } = 10_000;
 
+    /// <summary>False on all web nodes of a cluster but the one that runs jobs (the others serve pages, the API and hubs).</summary>
+    public bool RunJobs { get; set; } = true;
+
     /// <summary>Thumbnail edge in pixels: as large as a gallery card shows it (about 330 CSS pixels), so it stays sharp.</summary>
     public int ThumbnailSize { get; set; } = 384;
 

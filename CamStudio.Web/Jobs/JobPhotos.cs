@@ -4,7 +4,7 @@ using CamStudio.Web.Studio;
 namespace CamStudio.Web.Jobs;
 
 /// <summary>A job's input photos for other parts of the app (the API's photo download, the studio's "open from job" link).</summary>
-public sealed class JobPhotos(JobStore store, JobFiles files) : IJobPhotoSource
+public sealed class JobPhotos(IJobStore store, JobFiles files) : IJobPhotoSource
 {
     /// <summary>Photo <paramref name="photo"/> of job <paramref name="jobId"/> as uploaded, or null when there is none.</summary>
     /// <returns>Its display name and an open read stream (the caller disposes it).</returns>

@@ -8,7 +8,7 @@ namespace CamStudio.Web.Jobs;
 /// <c>SessionQuotaBytes</c>; the host has its own, unlimited by default). Intakes still running count too, so two
 /// parallel uploads of one session cannot both take the last of its quota.
 /// </summary>
-public sealed class JobQuota(JobStore store, JobFiles files, JobDisk disk, IOptions<JobOptions> options)
+public sealed class JobQuota(IJobStore store, JobFiles files, JobDisk disk, IOptions<JobOptions> options)
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<string, List<StorageBudget>> _inFlight = [];

@@ -20,7 +20,7 @@ public sealed partial class JobResultsPage : IDisposable
 
     [Parameter] public string JobId { get; set; } = "";
 
-    [Inject] private JobStore Store { get; set; } = default!;
+    [Inject] private IJobStore Store { get; set; } = default!;
     [Inject] private JobProgressPublisher Publisher { get; set; } = default!;
     [Inject] private JobRunner Runner { get; set; } = default!;
     [Inject] private CircuitCaller Caller { get; set; } = default!;

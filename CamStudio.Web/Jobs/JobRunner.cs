@@ -15,7 +15,7 @@ namespace CamStudio.Web.Jobs;
 /// </summary>
 public sealed class JobRunner : BackgroundService
 {
-    private readonly JobStore _store;
+    private readonly IJobStore _store;
     private readonly JobFiles _files;
     private readonly IPhotoBatchExplainer _explainer;
     private readonly JobProgressPublisher _publisher;
@@ -27,7 +27,7 @@ public sealed class JobRunner : BackgroundService
     private readonly ConcurrentDictionary<string, bool> _purging = new();
     private volatile string? _waitingReason;
 
-    public JobRunner(JobStore store, JobFiles files, IPhotoBatchExplainer explainer, JobProgressPublisher publisher, JobDisk disk,
+    public JobRunner(IJobStore store, JobFiles files, IPhotoBatchExplainer explainer, JobProgressPublisher publisher, JobDisk disk,
         IOptions<JobOptions> options, ILogger<JobRunner> logger)
     {
         _store = store;
@@ -96,6 +96,12 @@ public sealed class JobRunner : BackgroundService
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await Task.Yield();
+        // Several web nodes of one cluster share the job store; exactly one of them runs the jobs.
+        if (!_options.RunJobs)
+        {
+            _logger.LogInformation("This node does not run jobs (CamStudio:Jobs:RunJobs is false): another node of the cluster does");
+            return;
+        }
         bool started = false;
         while (!stoppingToken.IsCancellationRequested)
         {
@@ -296,45 +302,26 @@ public sealed class JobRunner : BackgroundService
         int done = job.Done, failed = job.Failed, computedThisRun = 0;
         int batchSize = Math.Max(1, _options.BatchSize);
         string inputs = _files.InputDirectory(job.Id);
-        for (int start = 0; start < pending.Count; start += batchSize)
+        // A cluster explains several batches at once (one per worker and more); results are still written in photo order.
+        int inFlight = Math.Max(1, _explainer.BatchesInFlight);
+        var started = new Queue<(List<(int Index, string FileName, string InputFile)> Batch, List<string> Paths, Task<IReadOnlyList<PhotoOutcome>> Outcomes)>();
+        for (int next = 0; next < pending.Count || started.Count > 0;)
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            var batch = pending.Skip(start).Take(batchSize).ToList();
-            var paths = batch.Select(p => JobFiles.Inside(inputs, p.InputFile)).ToList();
-            IReadOnlyList<PhotoOutcome> outcomes;
-            // Slow methods: the batch's forwards as job-wide messages (one-pass methods send one message per photo only).
-            int doneBefore = done, failedBefore = failed, computedBefore = computedThisRun;
-            JobForwardProgress? forwards = prepared.ForwardsPerPhoto == 0 ? null : new JobForwardProgress(_publisher, p =>
+            while (started.Count < inFlight && next < pending.Count)
             {
-                long perPhoto = prepared.ForwardsPerPhoto, total = perPhoto * job.Total, doneForwards = perPhoto * (doneBefore + failedBefore) + p.DoneForwards;
-                long thisRun = perPhoto * computedBefore + p.DoneForwards, elapsed = clock.ElapsedMilliseconds;
-                long? eta = thisRun > 0 ? elapsed * Math.Max(0, total - doneForwards) / thisRun : null;
-                return new JobProgress(job.Id, JobState.Running.ToText(), doneBefore, job.Total, failedBefore, null, null, null, null, null,
-                    elapsed, eta, null, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), doneForwards, total);
-            });
-            try
-            {
-                outcomes = await _explainer.ExplainBatchAsync(prepared, paths, forwards, cancellationToken);
-                if (outcomes.Count != batch.Count)
-                    throw new InvalidOperationException($"The explainer returned {outcomes.Count} outcomes for {batch.Count} photos.");
+                cancellationToken.ThrowIfCancellationRequested();
+                var nextBatch = pending.Skip(next).Take(batchSize).ToList();
+                var nextPaths = nextBatch.Select(p => JobFiles.Inside(inputs, p.InputFile)).ToList();
+                started.Enqueue((nextBatch, nextPaths, ExplainBatchAsync(job, prepared, nextBatch, nextPaths, done, failed, computedThisRun, clock, cancellationToken)));
+                next += batchSize;
             }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                string errorId = ErrorIds.New();
-                _logger.LogWarning(ex, "Batch of job {JobId} failed (error id {ErrorId})", job.Id, errorId);
-                outcomes = [.. batch.Select(_ => new PhotoOutcome.Failed($"The engine failed on this photo's batch; see the server log (id {errorId})."))];
-            }
-            finally
-            {
-                // Forward messages of this batch go out before its photos' messages.
-                if (forwards is not null)
-                    await forwards.DrainAsync();
-            }
+            var (batch, paths, explaining) = started.Dequeue();
+            IReadOnlyList<PhotoOutcome> outcomes = await explaining;
             for (int i = 0; i < batch.Count; i++)
             {
                 var (index, fileName, _) = batch[i];
                 PhotoOutcome outcome = outcomes[i] is PhotoOutcome.Failed failure
-                    ? new PhotoOutcome.Failed(Reason(failure.Reason, fileName, paths[i]))
+                    ? failure with { Reason = Reason(failure.Reason, fileName, paths[i]) }
                     : outcomes[i];
                 JobPrediction? top1 = await SaveOutcomeAsync(job.Id, run, index, fileName, outcome, results);
                 computedThisRun++;
@@ -348,7 +335,11 @@ public sealed class JobRunner : BackgroundService
                     top1?.ClassIndex, top1?.ClassName, top1?.Probability, elapsed,
                     remaining == 0 ? 0 : elapsed * remaining / computedThisRun,
                     (outcome as PhotoOutcome.Failed)?.Reason,
-                    DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()));
+                    DateTimeOffset.UtcNow.ToUnixTimeMilliseconds())
+                {
+                    Worker = outcome.Worker ?? Environment.MachineName,
+                    ComputedAtUnixMs = outcome.ComputedUnixMs,
+                });
             }
         }
         cancellationToken.ThrowIfCancellationRequested();
@@ -356,6 +347,40 @@ public sealed class JobRunner : BackgroundService
         {
             _logger.LogInformation("Job {JobId} completed: {Done} explained, {Failed} failed, {Elapsed} ms in this run", job.Id, done, failed, clock.ElapsedMilliseconds);
             await _publisher.PublishAsync(Snapshot(_store.GetJob(job.Id)!) with { ElapsedMs = clock.ElapsedMilliseconds });
+        }
+    }
+
+    /// <summary>One batch through the explainer; a batch that fails as a whole gives each of its photos a failure naming the log entry.</summary>
+    private async Task<IReadOnlyList<PhotoOutcome>> ExplainBatchAsync(JobInfo job, PreparedJob prepared, List<(int Index, string FileName, string InputFile)> batch,
+        List<string> paths, int doneBefore, int failedBefore, int computedBefore, Stopwatch clock, CancellationToken cancellationToken)
+    {
+        // Slow methods: the batch's forwards as job-wide messages (one-pass methods send one message per photo only).
+        JobForwardProgress? forwards = prepared.ForwardsPerPhoto == 0 ? null : new JobForwardProgress(_publisher, p =>
+        {
+            long perPhoto = prepared.ForwardsPerPhoto, total = perPhoto * job.Total, doneForwards = perPhoto * (doneBefore + failedBefore) + p.DoneForwards;
+            long thisRun = perPhoto * computedBefore + p.DoneForwards, elapsed = clock.ElapsedMilliseconds;
+            long? eta = thisRun > 0 ? elapsed * Math.Max(0, total - doneForwards) / thisRun : null;
+            return new JobProgress(job.Id, JobState.Running.ToText(), doneBefore, job.Total, failedBefore, null, null, null, null, null,
+                elapsed, eta, null, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), doneForwards, total);
+        });
+        try
+        {
+            IReadOnlyList<PhotoOutcome> outcomes = await _explainer.ExplainBatchAsync(prepared, paths, forwards, cancellationToken);
+            if (outcomes.Count != batch.Count)
+                throw new InvalidOperationException($"The explainer returned {outcomes.Count} outcomes for {batch.Count} photos.");
+            return outcomes;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException and not JobRefusedException)
+        {
+            string errorId = ErrorIds.New();
+            _logger.LogWarning(ex, "Batch of job {JobId} failed (error id {ErrorId})", job.Id, errorId);
+            return [.. batch.Select(_ => new PhotoOutcome.Failed($"The engine failed on this photo's batch; see the server log (id {errorId})."))];
+        }
+        finally
+        {
+            // Forward messages of this batch go out before its photos' messages.
+            if (forwards is not null)
+                await forwards.DrainAsync();
         }
     }
 

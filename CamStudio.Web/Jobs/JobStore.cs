@@ -9,7 +9,7 @@ namespace CamStudio.Web.Jobs;
 /// A result row is inserted once per photo (UNIQUE(job_id, photo_idx)): a photo already finished can never be
 /// recomputed silently, and the row's id and time show when it was made.
 /// </summary>
-public sealed class JobStore
+public sealed class JobStore : IJobStore
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
     private static readonly TimeSpan RetryReadyAfter = TimeSpan.FromSeconds(5);

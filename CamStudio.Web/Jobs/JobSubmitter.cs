@@ -7,7 +7,7 @@ namespace CamStudio.Web.Jobs;
 /// Creates jobs: opens an intake within the caller's quota and the disk's room, takes the photos in, checks the
 /// settings against the model, stores the job, wakes the runner.
 /// </summary>
-public sealed class JobSubmitter(JobStore store, JobFiles files, PhotoIntake intake, JobQuota quota, IPhotoBatchExplainer explainer, JobRunner runner, ILogger<JobSubmitter> logger)
+public sealed class JobSubmitter(IJobStore store, JobFiles files, PhotoIntake intake, JobQuota quota, IPhotoBatchExplainer explainer, JobRunner runner, ILogger<JobSubmitter> logger)
 {
     public Task<JobInfo> SubmitFilesAsync(StudioCaller caller, JobSettings settings, IReadOnlyList<IncomingPhoto> photos, CancellationToken cancellationToken) =>
         SubmitAsync(caller, settings, async writer =>

@@ -14,13 +14,13 @@ public static class JobsApi
         var group = endpoints.MapGroup("/api/jobs").WithTags("Jobs");
         // A data folder that cannot be written turns jobs off (503 naming the folder); the studio goes on.
         group.AddEndpointFilter(async (context, next) =>
-            context.HttpContext.RequestServices.GetRequiredService<JobStore>().UnavailableReason is { } off
+            context.HttpContext.RequestServices.GetRequiredService<IJobStore>().UnavailableReason is { } off
                 ? Results.Problem(title: "Jobs are off", detail: off, statusCode: StatusCodes.Status503ServiceUnavailable)
                 : await next(context));
         group.MapPost("", CreateAsync).DisableAntiforgery();
         group.MapGet("", List);
-        group.MapGet("{id}", (string id, HttpContext context, JobStore store) => Find(context, store, id) is { } job ? Results.Ok(JobSummary.Of(job)) : NotFound(id));
-        group.MapGet("{id}/results", (string id, HttpContext context, JobStore store) =>
+        group.MapGet("{id}", (string id, HttpContext context, IJobStore store) => Find(context, store, id) is { } job ? Results.Ok(JobSummary.Of(job)) : NotFound(id));
+        group.MapGet("{id}/results", (string id, HttpContext context, IJobStore store) =>
             Find(context, store, id) is { } job ? Results.Ok(new { job = JobSummary.Of(job), photos = store.ListPhotos(id) }) : NotFound(id));
         group.MapGet("{id}/export", Export);
         group.MapGet("{id}/files/{**path}", File);
@@ -35,10 +35,10 @@ public static class JobsApi
     public const int DefaultPageSize = 50;
 
     /// <summary>The jobs a caller may see (one page): the host sees every session's, a session only its own.</summary>
-    public static IReadOnlyList<JobInfo> VisibleJobs(StudioCaller caller, JobStore store, int page = 1, int pageSize = DefaultPageSize) =>
+    public static IReadOnlyList<JobInfo> VisibleJobs(StudioCaller caller, IJobStore store, int page = 1, int pageSize = DefaultPageSize) =>
         store.ListJobs(limit: pageSize, ownedBy: OwnerFilter(caller), offset: (page - 1) * pageSize);
 
-    public static int CountVisibleJobs(StudioCaller caller, JobStore store) => store.CountJobs(OwnerFilter(caller));
+    public static int CountVisibleJobs(StudioCaller caller, IJobStore store) => store.CountJobs(OwnerFilter(caller));
 
     private static string? OwnerFilter(StudioCaller caller) => caller.IsHost ? null : caller.SessionId;
 
@@ -46,7 +46,7 @@ public static class JobsApi
     /// <c>GET /api/jobs?page=1&amp;pageSize=50</c>: one page of the caller's jobs, newest first, with counts only
     /// (skipped entries' reasons are in <c>GET /api/jobs/{id}</c>), and why jobs wait if they do.
     /// </summary>
-    private static IResult List(HttpContext context, JobStore store, JobRunner runner, int? page, int? pageSize)
+    private static IResult List(HttpContext context, IJobStore store, JobRunner runner, int? page, int? pageSize)
     {
         if (page is < 1 || pageSize is < 1 or > MaxPageSize)
             return BadInput($"page must be at least 1 and pageSize between 1 and {MaxPageSize}.");
@@ -60,7 +60,7 @@ public static class JobsApi
     /// The job if it exists and the caller may see it. Another session's job answers exactly like a missing one
     /// (404), so job ids cannot be probed.
     /// </summary>
-    private static JobInfo? Find(HttpContext context, JobStore store, string id) =>
+    private static JobInfo? Find(HttpContext context, IJobStore store, string id) =>
         JobFiles.IsValidId(id) && store.GetJob(id) is { } job && context.GetStudioCaller().CanAccess(job.Owner) ? job : null;
 
     private static IResult NotFound(string id) =>
@@ -139,7 +139,7 @@ public static class JobsApi
             detail: $"The upload is larger than {maxUpload} bytes (CamStudio:Jobs:MaxUploadBytes); nothing of it was kept.",
             statusCode: StatusCodes.Status413PayloadTooLarge);
 
-    private static IResult Export(string id, HttpContext context, JobStore store, JobExporter exporter)
+    private static IResult Export(string id, HttpContext context, IJobStore store, JobExporter exporter)
     {
         if (Find(context, store, id) is not { } job)
             return NotFound(id);
@@ -155,7 +155,7 @@ public static class JobsApi
     private static readonly FileExtensionContentTypeProvider ContentTypes = new();
 
     /// <summary>A result file (thumbnail, overlay, map) of a job.</summary>
-    private static IResult File(string id, string path, HttpContext context, JobStore store, JobFiles files)
+    private static IResult File(string id, string path, HttpContext context, IJobStore store, JobFiles files)
     {
         if (Find(context, store, id) is null)
             return NotFound(id);
@@ -175,7 +175,7 @@ public static class JobsApi
     }
 
     /// <summary>The input photo number <paramref name="photo"/> of a job, as uploaded (for the explorer's "open" link).</summary>
-    private static IResult Photo(string id, int photo, HttpContext context, JobStore store, JobPhotos photos)
+    private static IResult Photo(string id, int photo, HttpContext context, IJobStore store, JobPhotos photos)
     {
         if (Find(context, store, id) is null)
             return NotFound(id);
@@ -189,7 +189,7 @@ public static class JobsApi
     /// <c>DELETE /api/jobs/{id}</c> cancels a queued or running job; with <c>?purge=true</c> the job is deleted with
     /// its files, whatever its state (a running job is cancelled first).
     /// </summary>
-    private static async Task<IResult> CancelAsync(string id, bool? purge, HttpContext context, JobStore store, JobRunner runner)
+    private static async Task<IResult> CancelAsync(string id, bool? purge, HttpContext context, IJobStore store, JobRunner runner)
     {
         if (Find(context, store, id) is not { } job)
             return NotFound(id);

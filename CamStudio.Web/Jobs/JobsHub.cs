@@ -8,7 +8,7 @@ namespace CamStudio.Web.Jobs;
 /// <c>Unfollow(jobId)</c> leaves it. Messages: <c>JobProgress</c>. A session follows only its own jobs (the host all):
 /// another session's job is "no job", exactly like a missing one.
 /// </summary>
-public sealed class JobsHub(JobStore store) : Hub
+public sealed class JobsHub(IJobStore store) : Hub
 {
     public async Task<JobProgress> Follow(string jobId)
     {

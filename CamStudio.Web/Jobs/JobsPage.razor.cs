@@ -32,7 +32,7 @@ public sealed partial class JobsPage : IDisposable
     private IDisposable? _subscription;
     private readonly CancellationTokenSource _lifetime = new();
 
-    [Inject] private JobStore Store { get; set; } = default!;
+    [Inject] private IJobStore Store { get; set; } = default!;
     [Inject] private JobSubmitter Submitter { get; set; } = default!;
     [Inject] private JobRunner Runner { get; set; } = default!;
     [Inject] private JobProgressPublisher Publisher { get; set; } = default!;

@@ -24,6 +24,8 @@ public static class JobsServiceCollectionExtensions
             .Validate(o => o.DiskReserveBytes >= 0 && o.MaxCompressionRatio >= 1 && o.MaxSkippedReasons >= 0,
                 "CamStudio:Jobs:DiskReserveBytes must not be negative, MaxCompressionRatio at least 1, MaxSkippedReasons not negative.");
         services.TryAddSingleton(sp => new JobStore(sp.GetRequiredService<IOptions<JobOptions>>().Value.DataDirectory));
+        // SQLite on one machine; a cluster replaces it with PostgreSQL (AddCamStudioCluster).
+        services.TryAddSingleton<IJobStore>(sp => sp.GetRequiredService<JobStore>());
         services.TryAddSingleton(sp => new JobFiles(sp.GetRequiredService<IOptions<JobOptions>>().Value.DataDirectory));
         services.TryAddSingleton(sp => new PhotoIntake(sp.GetRequiredService<IOptions<JobOptions>>().Value));
         services.TryAddSingleton<IDiskSpace, DriveDiskSpace>();

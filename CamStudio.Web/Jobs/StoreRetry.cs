@@ -26,7 +26,7 @@ internal static class StoreRetry
     }
 
     public static bool IsStorageError(Exception ex) =>
-        ex is IOException or UnauthorizedAccessException or Microsoft.Data.Sqlite.SqliteException or JobsUnavailableException;
+        ex is IOException or UnauthorizedAccessException or System.Data.Common.DbException or JobsUnavailableException;
 
     internal static string OneLine(string text) => text.ReplaceLineEndings(" ");
 }

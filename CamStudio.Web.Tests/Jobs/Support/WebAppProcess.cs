@@ -95,9 +95,9 @@ public sealed class WebAppProcess : IDisposable
                 if (response.StatusCode == HttpStatusCode.OK)
                     return app;
             }
-            catch (HttpRequestException)
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
             {
-                // not listening yet
+                // not listening yet, or too busy starting to answer within the client timeout
             }
             if (DateTime.UtcNow > deadline)
             {

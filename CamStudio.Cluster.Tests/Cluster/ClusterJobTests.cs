@@ -1,0 +1,176 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using CamStudio.Cluster.Tests.Support;
+using CamStudio.Tests.Jobs.Support;
+using CamStudio.Web.Jobs;
+using Microsoft.AspNetCore.SignalR.Client;
+using Xunit.Abstractions;
+
+namespace CamStudio.Cluster.Tests.Cluster;
+
+/// <summary>
+/// Two worker processes and studio nodes on loopback, with the test run's Redis (membership, SignalR) and PostgreSQL
+/// (jobs). The reference is the same job run by today's single process (SQLite, in-process engine).
+/// </summary>
+[Collection(ClusterCollection.Name)]
+public sealed class ClusterJobTests(ClusterServices services, ITestOutputHelper log)
+{
+    private const int Photos = 40;
+
+    [Fact]
+    public async Task AJobSplitsAcrossTwoWorkersEqualsTheSingleProcessRunAndBothWebNodesSeeEveryMessage()
+    {
+        using var rig = new ClusterRig(services, "split");
+        rig.StartWorker("w1");
+        rig.StartWorker("w2");
+        // Two web nodes that do not run jobs take the job and its followers; a third, started after they follow, runs it.
+        var noJobs = new Dictionary<string, string> { ["CamStudio:Jobs:RunJobs"] = "false" };
+        var nodeA = await rig.StartStudioAsync(noJobs);
+        var nodeB = await rig.StartStudioAsync(noJobs);
+        using var clientA = new HttpClient { BaseAddress = nodeA.Address };
+        using var clientB = new HttpClient { BaseAddress = nodeB.Address };
+        await rig.WaitForWorkersAsync(clientA, 2);
+        string jobId = await JobRequests.SubmitAsync(clientA, JobRequests.Photos(Photos, "gradcam"));
+
+        var seenA = new ConcurrentQueue<JobProgress>();
+        var seenB = new ConcurrentQueue<JobProgress>();
+        await using HubConnection followerA = await FollowAsync(nodeA.Address, jobId, seenA);
+        await using HubConnection followerB = await FollowAsync(nodeB.Address, jobId, seenB);
+        var runner = await rig.StartStudioAsync();
+        JsonElement job;
+        try
+        {
+            job = await JobRequests.WaitForEndAsync(clientB, jobId, seconds: 300);
+        }
+        catch (TimeoutException ex)
+        {
+            throw new TimeoutException($"{ex.Message}\n{rig.Logs}", ex);
+        }
+        Assert.True(job.GetProperty("state").GetString() == "completed", $"{job}\n{rig.Logs}");
+        Assert.Equal((Photos, 0), (job.GetProperty("done").GetInt32(), job.GetProperty("failed").GetInt32()));
+
+        // Each worker explained some photos, together all of them (as they report, once a second).
+        Dictionary<string, long> done = [];
+        for (var until = DateTime.UtcNow.AddSeconds(15); done.Values.Sum() != Photos && DateTime.UtcNow < until; await Task.Delay(250))
+            done = (await ClusterRig.WorkersAsync(clientA)).ToDictionary(w => w.GetProperty("name").GetString()!, w => w.GetProperty("photosDone").GetInt64());
+        log.WriteLine($"photos per worker: {string.Join(", ", done.Select(d => $"{d.Key}={d.Value}"))}");
+        Assert.Equal(["w1", "w2"], done.Keys.Order());
+        Assert.All(done.Values, n => Assert.True(n > 0, $"A worker did no photo: {string.Join(", ", done)}"));
+        Assert.Equal(Photos, done.Values.Sum());
+
+        // Both followers, on different web nodes, got every photo's message once (through the Redis backplane), with its worker.
+        await WaitUntilAsync(() => seenA.Any(IsFinal) && seenB.Any(IsFinal), "the final message on both nodes");
+        foreach (var seen in new[] { seenA, seenB })
+        {
+            var photoMessages = seen.Where(m => m.Photo is not null).ToList();
+            Assert.Equal(Enumerable.Range(0, Photos), photoMessages.Select(m => m.Photo!.Value).Order());
+            Assert.All(photoMessages, m => Assert.Contains(m.Worker, new[] { "w1", "w2" }));
+            Assert.Equal(done["w1"], photoMessages.Count(m => m.Worker == "w1"));
+        }
+        Assert.Equal(seenA.Where(m => m.Photo is not null).Select(m => (m.Photo, m.Worker, m.Top1Index)),
+            seenB.Where(m => m.Photo is not null).Select(m => (m.Photo, m.Worker, m.Top1Index)));
+
+        // The same job on today's single process: the maps byte for byte, results.csv row for row.
+        JobExport clustered = await JobExport.DownloadAsync(clientA, jobId);
+        JobExport single = await SingleProcessRunAsync();
+        Assert.Equal(2 * Photos, single.Maps.Count); // a normalised and a raw map per photo (gradcam, top1)
+        Assert.Equal(single.Maps.Keys.Order(), clustered.Maps.Keys.Order());
+        foreach (var (name, bytes) in single.Maps)
+            Assert.True(bytes.AsSpan().SequenceEqual(clustered.Maps[name]), $"{name} differs between the single process and the cluster");
+        Assert.Equal(Photos + 1, single.ResultRows.Count); // header + one row per photo × class × method
+        Assert.Equal(single.ResultRows, clustered.ResultRows);
+        _ = runner;
+    }
+
+    [Fact]
+    public async Task AWorkerKilledMidJobLeavesTheJobToTheOtherWithNoPhotoLostOrWrittenTwice()
+    {
+        using var rig = new ClusterRig(services, "kill");
+        rig.StartWorker("w1");
+        WorkerProcess victim = rig.StartWorker("w2");
+        var studio = await rig.StartStudioAsync();
+        using var client = new HttpClient { BaseAddress = studio.Address };
+        await rig.WaitForWorkersAsync(client, 2);
+        string jobId = await JobRequests.SubmitAsync(client, JobRequests.Photos(Photos, "gradcam"));
+
+        // Kill w2 (SIGKILL) once it has explained some photos and the job is far from done.
+        var deadline = DateTime.UtcNow.AddSeconds(180);
+        long victimDone = 0;
+        while (true)
+        {
+            var workers = await ClusterRig.WorkersAsync(client);
+            victimDone = workers.Where(w => w.GetProperty("name").GetString() == "w2").Select(w => w.GetProperty("photosDone").GetInt64()).FirstOrDefault();
+            JsonElement progress = await JobRequests.GetJobAsync(client, jobId);
+            int finished = progress.GetProperty("done").GetInt32() + progress.GetProperty("failed").GetInt32();
+            if (victimDone >= 2)
+            {
+                Assert.True(finished < Photos - 8, $"The job was nearly done ({finished}) before w2 could be killed; make it longer.");
+                break;
+            }
+            Assert.True(DateTime.UtcNow < deadline, $"w2 did no photo in time:\n{rig.Logs}");
+            await Task.Delay(50);
+        }
+        victim.KillHard();
+        log.WriteLine($"killed w2 after it explained {victimDone} photos");
+
+        JsonElement job = await JobRequests.WaitForEndAsync(client, jobId, seconds: 300);
+        Assert.True(job.GetProperty("state").GetString() == "completed", $"{job}\n{rig.Logs}");
+        Assert.Equal((Photos, 0, 1), (job.GetProperty("done").GetInt32(), job.GetProperty("failed").GetInt32(), job.GetProperty("runs").GetInt32()));
+
+        // The job store (PostgreSQL) has each photo once: one result row each, all of this one run.
+        using var store = new PostgresJobStore(rig.Postgres);
+        IReadOnlyList<JobPhoto> photos = store.ListPhotos(jobId);
+        Assert.Equal(Photos, photos.Count);
+        Assert.All(photos, p => Assert.Equal(PhotoState.Done, p.State));
+        Assert.Equal(Photos, photos.Select(p => p.ResultId).Distinct().Count());
+        Assert.All(photos, p => Assert.Equal(1, p.ComputedInRun));
+        // What w1 did now covers everything w2 did not finish and hand back; the studio moved at least one batch.
+        var survivors = await ClusterRig.WorkersAsync(client);
+        var w1 = survivors.Single(w => w.GetProperty("name").GetString() == "w1");
+        Assert.True(w1.GetProperty("healthy").GetBoolean());
+        Assert.DoesNotContain(survivors, w => w.GetProperty("name").GetString() == "w2" && w.GetProperty("healthy").GetBoolean());
+        // w2 had batches in flight when it died (two per worker are in flight): the studio moved them to w1.
+        Assert.Contains("failed on worker w2 (worker w2 left the cluster); it goes to another worker", studio.Output);
+        log.WriteLine(studio.Output);
+    }
+
+    private static bool IsFinal(JobProgress m) => m.State is "completed" or "failed" or "cancelled";
+
+    private async Task<JobExport> SingleProcessRunAsync()
+    {
+        string data = Path.Combine(Path.GetTempPath(), "camstudio-cluster-tests", "single-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            using var single = await WebAppProcess.StartAsync(data, TestModels.Directory, new Dictionary<string, string> { ["CamStudio:Jobs:BatchSize"] = "2" });
+            using var client = new HttpClient { BaseAddress = single.Address };
+            string jobId = await JobRequests.SubmitAsync(client, JobRequests.Photos(Photos, "gradcam"));
+            JsonElement job = await JobRequests.WaitForEndAsync(client, jobId, seconds: 300);
+            Assert.Equal("completed", job.GetProperty("state").GetString());
+            return await JobExport.DownloadAsync(client, jobId);
+        }
+        finally
+        {
+            Directory.Delete(data, recursive: true);
+        }
+    }
+
+    private static async Task<HubConnection> FollowAsync(Uri node, string jobId, ConcurrentQueue<JobProgress> seen)
+    {
+        var connection = new HubConnectionBuilder().WithUrl(new Uri(node, "hubs/jobs")).Build();
+        connection.On<JobProgress>(JobProgressPublisher.MessageName, seen.Enqueue);
+        await connection.StartAsync();
+        await connection.InvokeAsync<JobProgress>("Follow", jobId);
+        return connection;
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition, string what)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline)
+                throw new TimeoutException($"Timed out waiting for {what}.");
+            await Task.Delay(50);
+        }
+    }
+}

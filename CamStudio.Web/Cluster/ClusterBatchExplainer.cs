@@ -1,0 +1,166 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using CamStudio.Engine;
+using CamStudio.Engine.Cam;
+using CamStudio.Web.Jobs;
+using Microsoft.Extensions.Options;
+using Orleans.Runtime.Placement;
+
+namespace CamStudio.Web.Cluster;
+
+/// <summary>
+/// <see cref="IPhotoBatchExplainer"/> of a clustered studio: each batch goes to a worker that has the job's model
+/// (name and SHA-256), the one with the fewest batches in flight; a worker that refuses, fails, or leaves the cluster
+/// while it has the batch (gone from the membership table's live gateways) has the batch sent to another. The studio
+/// writes every result itself, and the job store takes each photo once.
+/// </summary>
+public sealed class ClusterBatchExplainer(IClusterClient client, ClusterWorkers workers, IOptions<ClusterSettings> settings,
+    ILogger<ClusterBatchExplainer> logger) : IPhotoBatchExplainer
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    private static readonly TimeSpan WaitForWorkers = TimeSpan.FromSeconds(30);
+    private readonly ConcurrentDictionary<string, int> _inFlight = new();
+
+    public int BatchesInFlight => settings.Value.MaxBatchesInFlight > 0 ? settings.Value.MaxBatchesInFlight : Math.Max(1, 2 * workers.LiveCount);
+
+    public async Task<PreparedJob> PrepareAsync(JobSettings settingsOfJob, string owner, CancellationToken cancellationToken)
+    {
+        WorkerStatus worker = await ChooseAsync(w => settingsOfJob.Model.Length == 0 || w.Models.Any(m => string.Equals(m.Name, settingsOfJob.Model.Trim(), StringComparison.OrdinalIgnoreCase)),
+            new HashSet<string>(), cancellationToken) ?? await ChooseAsync(_ => true, new HashSet<string>(), cancellationToken)
+            ?? throw new JobRefusedException(StatusCodes.Status503ServiceUnavailable, "No engine workers",
+                "No engine worker is connected to the cluster: start CamStudio.Worker on a machine with the model (see the README).");
+        WorkerPlan plan = await WithHint(worker, () => client.GetGrain<IEngineWorkerGrain>(Guid.NewGuid().ToString("N"))
+            .PlanAsync(JsonSerializer.Serialize(settingsOfJob, Json), owner)).WaitAsync(TimeSpan.FromMinutes(2), cancellationToken);
+        if (plan.ErrorMessage is { } message)
+            throw new CamRequestException(Enum.TryParse(plan.ErrorKind, out CamRequestErrorKind kind) ? kind : CamRequestErrorKind.InvalidValue,
+                plan.ErrorField ?? CamRequestFields.Model, message);
+        return new PreparedJob(plan.ModelName, plan.ModelSha256, plan.Layer, plan.Methods, plan.Labels, plan.ForwardsPerPhoto)
+        {
+            Settings = settingsOfJob,
+            Owner = owner,
+        };
+    }
+
+    public async Task<IReadOnlyList<PhotoOutcome>> ExplainBatchAsync(PreparedJob job, IReadOnlyList<string> photoPaths, IProgress<ExplainProgress>? progress,
+        CancellationToken cancellationToken)
+    {
+        var photos = new List<WorkerPhoto>(photoPaths.Count);
+        foreach (string path in photoPaths)
+            photos.Add(new WorkerPhoto(Path.GetFileName(path), await File.ReadAllBytesAsync(path, cancellationToken)));
+        // The settings travel as JSON: the worker plans them exactly as this studio's engine would.
+        var batch = new WorkerBatch(Path.GetFileName(Path.GetDirectoryName(Path.GetDirectoryName(photoPaths[0]))) ?? "",
+            JsonSerializer.Serialize(job.Settings ?? throw new InvalidOperationException("A cluster job is planned by PrepareAsync (it keeps the settings)."), Json),
+            job.Owner ?? "", job.ModelName, job.ModelSha256, photos);
+        var refused = new Dictionary<string, string>();
+        var failed = new HashSet<string>();
+        TimeSpan timeout = TimeSpan.FromSeconds(Math.Max(10, settings.Value.BatchTimeoutSeconds));
+        DateTime giveUp = DateTime.UtcNow + timeout + WaitForWorkers;
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            WorkerStatus? worker = await ChooseAsync(w => HasModel(w, job) && !refused.ContainsKey(w.Silo), failed, cancellationToken);
+            if (worker is null)
+            {
+                if (DateTime.UtcNow < giveUp && failed.Count > 0)
+                {
+                    // Every worker failed this batch once: the cluster may be settling (a worker declared dead, one joining).
+                    failed.Clear();
+                    await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
+                    continue;
+                }
+                throw new JobRefusedException(StatusCodes.Status503ServiceUnavailable, "No worker has the model", NoWorkerReason(job, refused));
+            }
+            _inFlight.AddOrUpdate(worker.Silo, 1, (_, n) => n + 1);
+            try
+            {
+                WorkerBatchResult result = await CallWhileAliveAsync(worker, batch, timeout, cancellationToken);
+                if (result.Refusal is { } refusal)
+                {
+                    refused[worker.Silo] = refusal;
+                    continue;
+                }
+                if (result.Photos.Count != photoPaths.Count)
+                    throw new InvalidDataException($"Worker {result.Worker} answered {result.Photos.Count} outcomes for {photoPaths.Count} photos.");
+                return [.. result.Photos.Select(p => WorkerResults.FromWire(p) with { Worker = result.Worker, ComputedUnixMs = result.FinishedUnixMs })];
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                logger.LogWarning("Batch of job {JobId} failed on worker {Worker} ({Message}); it goes to another worker", batch.JobId, worker.Name, ex.Message);
+                failed.Add(worker.Silo);
+            }
+            finally
+            {
+                _inFlight.AddOrUpdate(worker.Silo, 0, (_, n) => Math.Max(0, n - 1));
+            }
+        }
+    }
+
+    private static bool HasModel(WorkerStatus worker, PreparedJob job) =>
+        worker.Models.Any(m => string.Equals(m.Name, job.ModelName, StringComparison.OrdinalIgnoreCase)
+            && (job.ModelSha256.Length == 0 || string.Equals(m.Sha256, job.ModelSha256, StringComparison.OrdinalIgnoreCase)));
+
+    private string NoWorkerReason(PreparedJob job, Dictionary<string, string> refused)
+    {
+        IReadOnlyList<WorkerStatus> all = workers.Snapshot;
+        string sha = job.ModelSha256.Length > 12 ? job.ModelSha256[..12] + "…" : job.ModelSha256;
+        string which = all.Count == 0 ? "no worker is connected"
+            : string.Join("; ", all.Select(w => refused.TryGetValue(w.Silo, out string? r) ? r
+                : $"{w.Name} has {(w.Models.Count == 0 ? "no models" : string.Join(", ", w.Models.Select(m => m.Name)))}"));
+        return $"No worker can run this job: it needs model '{job.ModelName}' (SHA-256 {sha}), and {which}. Copy the model to a worker's models folder (camstudio models add).";
+    }
+
+    /// <summary>The live worker with the fewest batches in flight (this studio's count, then its own reported queue).</summary>
+    private async Task<WorkerStatus?> ChooseAsync(Func<WorkerStatus, bool> suitable, IReadOnlySet<string> exclude, CancellationToken cancellationToken)
+    {
+        DateTime until = DateTime.UtcNow + WaitForWorkers;
+        while (true)
+        {
+            IReadOnlyList<WorkerStatus> live = await workers.LiveAsync(cancellationToken);
+            var candidates = live.Where(w => suitable(w) && !exclude.Contains(w.Silo)).ToList();
+            if (candidates.Count > 0)
+                return candidates.OrderBy(w => _inFlight.GetValueOrDefault(w.Silo)).ThenBy(w => w.Queue).ThenBy(_ => Random.Shared.Next()).First();
+            // Right after start-up no worker may have reported yet: wait a little for one, not forever.
+            if (live.Count > 0 || DateTime.UtcNow > until)
+                return null;
+            await Task.Delay(TimeSpan.FromMilliseconds(500), cancellationToken);
+        }
+    }
+
+    /// <summary>Calls the worker, giving up as soon as it leaves the cluster's live members (a worker killed mid-batch).</summary>
+    private async Task<WorkerBatchResult> CallWhileAliveAsync(WorkerStatus worker, WorkerBatch batch, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        Task<WorkerBatchResult> call = WithHint(worker, () => client.GetGrain<IEngineWorkerGrain>(Guid.NewGuid().ToString("N")).ExplainAsync(batch));
+        DateTime deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            Task finished = await Task.WhenAny(call, Task.Delay(TimeSpan.FromSeconds(1), cancellationToken));
+            if (finished == call)
+                return await call;
+            cancellationToken.ThrowIfCancellationRequested();
+            if (DateTime.UtcNow > deadline)
+                throw Abandon(call, new TimeoutException($"no answer in {timeout.TotalSeconds:0} s"));
+            if (!await workers.IsMemberAsync(worker, cancellationToken))
+                throw Abandon(call, new IOException($"worker {worker.Name} left the cluster"));
+        }
+    }
+
+    private static Exception Abandon(Task call, Exception reason)
+    {
+        // The call may still end (in error) later: observe it so it is not an unobserved task exception.
+        _ = call.ContinueWith(t => _ = t.Exception, TaskScheduler.Default);
+        return reason;
+    }
+
+    private static Task<T> WithHint<T>(WorkerStatus worker, Func<Task<T>> call)
+    {
+        RequestContext.Set(IPlacementDirector.PlacementHintKey, SiloAddress.FromParsableString(worker.Silo));
+        try
+        {
+            return call();
+        }
+        finally
+        {
+            RequestContext.Remove(IPlacementDirector.PlacementHintKey);
+        }
+    }
+}
