@@ -16,6 +16,14 @@ public static class CamMethods
         new EigenCam(),
         new ScoreCam(),
         new AblationCam(),
+        new GradCamElementWise(),
+        new EigenGradCam(),
+        new SmoothGradCamPlusPlus(),
+        new ShapleyCam(),
+        new FullGrad(),
+        new KpcaCam(),
+        new Fem(),
+        new FinerCam(),
     ];
 
     public static IEnumerable<string> Ids => All.Select(m => m.Id);

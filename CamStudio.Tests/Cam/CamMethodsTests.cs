@@ -139,7 +139,7 @@ public sealed class CamMethodsTests
     [Theory]
     [InlineData(2, 8, 2, 3)]   // hw = 6 ≤ C = 8: the hw × hw Gram route
     [InlineData(3, 4, 5, 4)]   // hw = 20 > C = 4: the C × C route
-    public void EigenCamIsTheProjectionOnTheFirstRightSingularVector(int photos, int channels, int height, int width)
+    public void EigenCamIsTheReluOfTheProjectionOnTheFirstRightSingularVector(int photos, int channels, int height, int width)
     {
         torch.manual_seed(21);
         using var scope = torch.NewDisposeScope();
@@ -153,7 +153,7 @@ public sealed class CamMethodsTests
         int positions = height * width;
         for (int n = 0; n < photos; n++)
         {
-            float[] expected = PowerIterationProjection(a[n]);
+            float[] expected = PowerIterationProjection(a[n]).Select(v => Math.Max(v, 0f)).ToArray();
             MapAssert.Close(expected, actual.AsSpan(n * positions, positions).ToArray(), 1e-4, $"eigen-cam of photo {n}");
         }
     }
@@ -168,7 +168,7 @@ public sealed class CamMethodsTests
         IReadOnlyList<PhotoExplanation> result = Explain(model, batch, "eigencam");
 
         for (int n = 0; n < Photos; n++)
-            MapAssert.Close(PowerIterationProjection(a[n]), result[n].Maps.Single().Map.Raw, 1e-4, $"eigen-cam of photo {n}");
+            MapAssert.Close(PowerIterationProjection(a[n]).Select(v => Math.Max(v, 0f)).ToArray(), result[n].Maps.Single().Map.Raw, 1e-4, $"eigen-cam of photo {n}");
     }
 
     [Fact]
@@ -207,7 +207,7 @@ public sealed class CamMethodsTests
             var scores = new double[TinyCnn.Channels];
             for (int k = 0; k < TinyCnn.Channels; k++)
             {
-                float[] mask = MapAssert.MinMax(BilinearUpsample(a[n][k], 6, 6, 12, 12));
+                float[] mask = MapAssert.MinMax(MapAssert.BilinearUpsample(a[n][k], 6, 6, 12, 12));
                 var masked = new float[3 * 144];
                 for (int c = 0; c < 3; c++)
                     for (int p = 0; p < 144; p++)
@@ -226,7 +226,8 @@ public sealed class CamMethodsTests
     [Fact]
     public void RegistryListsEveryMethodAndNamesTheValidIdsForAnUnknownOne()
     {
-        Assert.Equal(["cam", "gradcam", "gradcam++", "xgradcam", "hirescam", "layercam", "eigencam", "scorecam", "ablationcam"], CamMethods.Ids);
+        Assert.Equal(["cam", "gradcam", "gradcam++", "xgradcam", "hirescam", "layercam", "eigencam", "scorecam", "ablationcam",
+            "gradcam-elementwise", "eigengradcam", "smoothgradcam++", "shapleycam", "fullgrad", "kpcacam", "fem", "finercam"], CamMethods.Ids);
         Assert.Same(CamMethods.Get("gradcam"), CamMethods.Get("GradCAM"));
         Assert.All(CamMethods.All, m => Assert.Matches(@"\b(19|20)\d\d\b", m.Paper));
 
@@ -248,29 +249,7 @@ public sealed class CamMethodsTests
         return method.Compute(new CamInputs(activations, gradients, classes, null)).data<float>().ToArray();
     }
 
-    /// <summary>PyTorch's bilinear resize with align_corners = false, written out.</summary>
-    private static float[] BilinearUpsample(float[] source, int height, int width, int outHeight, int outWidth)
-    {
-        var result = new float[outHeight * outWidth];
-        for (int y = 0; y < outHeight; y++)
-        {
-            double sy = Math.Max(0, (y + 0.5) * height / outHeight - 0.5);
-            int y0 = (int)sy, y1 = Math.Min(y0 + 1, height - 1);
-            double fy = sy - y0;
-            for (int x = 0; x < outWidth; x++)
-            {
-                double sx = Math.Max(0, (x + 0.5) * width / outWidth - 0.5);
-                int x0 = (int)sx, x1 = Math.Min(x0 + 1, width - 1);
-                double fx = sx - x0;
-                result[y * outWidth + x] = (float)(
-                    (1 - fy) * ((1 - fx) * source[y0 * width + x0] + fx * source[y0 * width + x1]) +
-                    fy * ((1 - fx) * source[y1 * width + x0] + fx * source[y1 * width + x1]));
-            }
-        }
-        return result;
-    }
-
-    private static float[] WeightedSum(float[] weights, float[][] activation)
+    internal static float[] WeightedSum(float[] weights, float[][] activation)
     {
         var result = new float[activation[0].Length];
         for (int k = 0; k < weights.Length; k++)
@@ -285,7 +264,7 @@ public sealed class CamMethodsTests
     /// X (hw × C) centred per channel; v₁ of XᵀX by power iteration in double; X·v₁, signed to correlate
     /// positively with the channel sum.
     /// </summary>
-    private static float[] PowerIterationProjection(float[][] activation)
+    internal static float[] PowerIterationProjection(float[][] activation)
     {
         int channels = activation.Length, positions = activation[0].Length;
         var x = new double[positions, channels];
