@@ -92,6 +92,7 @@ public static class CamStudioCli
         }
         root.Subcommands.Add(ExplainCommandLine(context));
         root.Subcommands.Add(LayersCommandLine(context));
+        root.Subcommands.Add(MethodsCommandLine(context));
         root.Subcommands.Add(ModelsCommandLine(context));
         var info = new Command("info", "Show the version, the torch device and the models folder.");
         info.Options.Add(ModelsDirOption());
@@ -133,9 +134,15 @@ public static class CamStudioCli
             Description = "Colour and normalise all maps of a photo on one common range instead of each map's own min-max.",
         };
 
+        var methodOptions = new Option<string[]>("--option")
+        {
+            Description = "A method option as name=value, e.g. --option samples=35, or sscam.samples=35 for one method (repeatable); 'camstudio methods' lists them.",
+            Arity = ArgumentArity.ZeroOrMore,
+        };
+
         var command = new Command("explain", "Write CAM overlays (.png), maps (.npy) and predictions.json for photos.")
         {
-            images, model, weights, method, classes, layer, colormap, alpha, output, modelsDir, batchSize, sharedScale,
+            images, model, weights, method, classes, layer, colormap, alpha, output, modelsDir, batchSize, sharedScale, methodOptions,
         };
         command.SetAction(parse => ExplainCommand.Run(new ExplainSettings(
             parse.GetValue(images) ?? [],
@@ -149,7 +156,8 @@ public static class CamStudioCli
             parse.GetValue(output)!,
             parse.GetValue(modelsDir),
             parse.GetValue(batchSize),
-            parse.GetValue(sharedScale)), context));
+            parse.GetValue(sharedScale),
+            parse.GetValue(methodOptions) ?? []), context));
         return command;
     }
 
@@ -160,6 +168,17 @@ public static class CamStudioCli
         var modelsDir = ModelsDirOption();
         var command = new Command("layers", "List a model's capturable layers with output shapes; the automatic choice is marked.") { model, weights, modelsDir };
         command.SetAction(parse => LayersCommand.Run(parse.GetValue(model), parse.GetValue(weights), parse.GetValue(modelsDir), context));
+        return command;
+    }
+
+    private static Command MethodsCommandLine(CliContext context)
+    {
+        var model = new Option<string?>("--model") { Description = "Say which methods apply to this model (name in the models folder, a folder, an .onnx file or a torchvision architecture)." };
+        var weights = WeightsOption();
+        var layer = new Option<string?>("--layer") { Description = "With --model: the layer to check (default: the model's default layer)." };
+        var modelsDir = ModelsDirOption();
+        var command = new Command("methods", "List the CAM methods with their papers and options; with --model, which apply and why not.") { model, weights, layer, modelsDir };
+        command.SetAction(parse => MethodsCommand.Run(parse.GetValue(model), parse.GetValue(weights), parse.GetValue(layer), parse.GetValue(modelsDir), context));
         return command;
     }
 

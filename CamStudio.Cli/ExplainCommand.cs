@@ -21,7 +21,8 @@ internal sealed record ExplainSettings(
     string Out,
     string? ModelsDir,
     int BatchSize,
-    bool SharedScale = false);
+    bool SharedScale = false,
+    IReadOnlyList<string>? Options = null);
 
 /// <summary>
 /// <c>camstudio explain</c>, through <see cref="CamEngine"/>: for each photo, class and method writes
@@ -70,6 +71,7 @@ internal static class ExplainCommand
             Methods = methods,
             Classes = settings.Classes,
             Layer = settings.Layer ?? defaultLayer,
+            Options = MethodOptionText.Parse(settings.Options ?? []),
             Owner = "cli",
         }, cancellationToken);
         var overlay = new OverlayOptions { Colormap = colormap, Alpha = settings.Alpha };

@@ -8,7 +8,9 @@ using CamStudio.Tests.Cli;
 using CamStudio.Tests.Jobs.Support;
 using CamStudio.Tests.Support;
 using CamStudio.Web.Jobs;
+using CamStudio.Web.Studio;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 
@@ -68,7 +70,7 @@ public sealed class JobsThroughCamEngineTests
     }
 
     [Fact]
-    public async Task OnACentreCropModelTheMarginsStayUncolouredAndTheJobCliAndApiOverlaysAreIdentical()
+    public async Task OnACentreCropModelTheMarginsStayUncolouredAndTheJobCliApiAndStudioOverlaysAreIdentical()
     {
         string photoPath = SharedResources.Image("chelsea.png");
         using var app = new JobsAppFactory(modelsDirectory: TestModels.CenterCropDirectory);
@@ -123,6 +125,26 @@ public sealed class JobsThroughCamEngineTests
         for (int y = 0; y < api.Height; y++)
             for (int x = 0; x < api.Width; x++)
                 Assert.True(api[x, y] == overlay[x, y], $"pixel ({x}, {y}): API {api[x, y]}, job {overlay[x, y]}");
+
+        // And the studio's own view: a session's explain and the page's display-size overlay (the photo is under
+        // StudioPhoto.DisplayMaxSide, so the display image is the photo itself and the pixels can be compared).
+        Assert.True(Math.Max(photo.Width, photo.Height) <= StudioPhoto.DisplayMaxSide);
+        IStudioEngine studioEngine = app.Services.GetRequiredService<IStudioEngine>();
+        StudioPictures pictures = app.Services.GetRequiredService<StudioPictures>();
+        using var session = new StudioSession(studioEngine, pictures, () => "cross-front-end", NullLogger<StudioSession>.Instance);
+        await using (FileStream file = File.OpenRead(photoPath))
+        {
+            StudioPhoto studioPhoto = await session.AddPhotoAsync("chelsea.png", file, CancellationToken.None);
+            SessionExplanation explainedInStudio = await session.ExplainAsync(studioPhoto, studioEngine.DefaultModel, "auto", ["gradcam"], null, CancellationToken.None);
+            PlacedClassMap studioMap = Assert.Single(explainedInStudio.Maps);
+            Assert.Equal(map.ClassIndex, studioMap.ClassIndex);
+            byte[] png = await pictures.RenderOverlayPngAsync(studioPhoto, studioMap.Map, new OverlayStyle("jet", 0.5f), fullResolution: false, CancellationToken.None);
+            using Image<Rgb24> studio = Image.Load<Rgb24>(png);
+            Assert.Equal((overlay.Width, overlay.Height), (studio.Width, studio.Height));
+            for (int y = 0; y < studio.Height; y++)
+                for (int x = 0; x < studio.Width; x++)
+                    Assert.True(studio[x, y] == overlay[x, y], $"pixel ({x}, {y}): studio {studio[x, y]}, job {overlay[x, y]}");
+        }
     }
 
     [Fact]

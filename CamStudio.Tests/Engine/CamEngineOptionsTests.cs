@@ -53,6 +53,28 @@ public sealed class CamEngineOptionsTests(EngineFixture fixture) : IClassFixture
         Assert.Empty((await engine.MethodsForAsync(EngineFixture.Tiny)).Single(m => m.Id == "gradcam").Options);
     }
 
+    [Fact]
+    public void OptionTextIsSplitTheSameWayForEveryFrontEnd()
+    {
+        IReadOnlyDictionary<string, string> options = MethodOptionText.Parse("samples=35, SSCAM.Sigma = 2;k=64\n", "scorecam.k=16");
+        Assert.Equal(new Dictionary<string, string> { ["samples"] = "35", ["sscam.sigma"] = "2", ["k"] = "64", ["scorecam.k"] = "16" }, options);
+        Assert.Equal("k=64, samples=35, scorecam.k=16, sscam.sigma=2", MethodOptionText.Format(options));
+        Assert.Equal(options, MethodOptionText.Parse(MethodOptionText.Format(options)));
+        Assert.Empty(MethodOptionText.Parse(null, "", " ; "));
+    }
+
+    [Theory]
+    [InlineData("samples", "Option 'samples' is not of the form name=value")]
+    [InlineData("=3", "Option '=3' is not of the form name=value")]
+    [InlineData("k=", "Option 'k=' is not of the form name=value")]
+    [InlineData("k=1, K=2", "Option 'K' is given twice")]
+    public void MalformedOptionTextIsAnErrorOnTheOptionsField(string text, string expected)
+    {
+        CamRequestException error = Assert.Throws<CamRequestException>(() => MethodOptionText.Parse(text));
+        Assert.Equal((CamRequestErrorKind.InvalidValue, CamRequestFields.Options), (error.Kind, error.Field));
+        Assert.StartsWith(expected, error.Message, StringComparison.Ordinal);
+    }
+
     private CamEngine EngineWithScaled()
     {
         var engine = new CamEngine(fixture.Executor, fixture.Models);

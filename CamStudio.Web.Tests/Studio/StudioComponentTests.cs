@@ -1,7 +1,9 @@
 using Bunit;
+using CamStudio.Engine;
 using CamStudio.Engine.Cam;
 using CamStudio.Tests.Web.Support;
 using CamStudio.Web.Studio;
+using Microsoft.Extensions.DependencyInjection;
 using CamStudio.Engine.Maps;
 
 namespace CamStudio.Tests.Web;
@@ -68,5 +70,45 @@ public sealed class OverlayViewTests : StudioTestContext
         // The readout knows the region the map covers, so it reads nothing in the margins the model never saw.
         Assert.Contains("\"left\":0.25", json);
         Assert.Contains("\"regionWidth\":0.5", json);
+    }
+}
+
+public sealed class MethodOptionsEditorTests : StudioTestContext
+{
+    private StudioState StateWith(string method) => new([], Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, Services.GetRequiredService<MudBlazor.ISnackbar>())
+    {
+        Method = method,
+        Availability =
+        [
+            new MethodAvailability("sscam", "SS-CAM", "", MethodRequirements.ExtraForwards, true, null)
+            {
+                Options = [new MethodOption("samples", "noisy copies per mask", 35, 1, 200, IsInteger: true), new MethodOption("sigma", "noise σ", 2, 0, 10)],
+            },
+            new MethodAvailability("gradcam", "Grad-CAM", "", MethodRequirements.Gradients, true, null),
+        ],
+    };
+
+    [Fact]
+    public void TheChosenMethodsOptionsAreFieldsWithTheirDefaultsAndAChangeIsKeptPerMethod()
+    {
+        StudioState state = StateWith("sscam");
+        int changes = 0;
+        IRenderedComponent<MethodOptionsEditor> cut = RenderWithProviders<MethodOptionsEditor>(p => p
+            .Add(c => c.State, state).Add(c => c.OptionsChanged, () => changes++));
+
+        var samples = cut.Find("[data-testid=option-samples]");
+        Assert.Equal("35", samples.GetAttribute("value"));
+        Assert.Contains("a whole number from 1 to 200; default 35", cut.Markup, StringComparison.Ordinal);
+        samples.Change("20");
+
+        Assert.Equal(1, changes);
+        Assert.Equal("20", state.MethodOptions["sscam.samples"]);
+    }
+
+    [Fact]
+    public void AMethodWithoutOptionsShowsNothing()
+    {
+        IRenderedComponent<MethodOptionsEditor> cut = RenderWithProviders<MethodOptionsEditor>(p => p.Add(c => c.State, StateWith("gradcam")));
+        Assert.Empty(cut.FindAll("[data-testid=method-options]"));
     }
 }

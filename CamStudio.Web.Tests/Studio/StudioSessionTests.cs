@@ -48,6 +48,28 @@ public sealed class StudioSessionTests
     }
 
     [Fact]
+    public async Task OnlyTheRequestedMethodsOptionsGoToTheEngineAndOtherOptionsAreOtherMaps()
+    {
+        using StudioSession session = NewSession();
+        StudioPhoto photo = await AddPhotoAsync(session);
+        var options = new Dictionary<string, string> { ["scorecam.k"] = "32", ["sscam.samples"] = "10" };
+
+        await session.ExplainAsync(photo, "mobilenetv2", "auto", ["scorecam"], [3], CancellationToken.None, options: options);
+        await session.ExplainAsync(photo, "mobilenetv2", "auto", ["scorecam"], [3], CancellationToken.None, options: options);
+        await session.ExplainAsync(photo, "mobilenetv2", "auto", ["scorecam"], [3], CancellationToken.None,
+            options: new Dictionary<string, string> { ["scorecam.k"] = "64" });
+        // Options of another method do not make Grad-CAM's map another map.
+        await session.ExplainAsync(photo, "mobilenetv2", "auto", ["gradcam"], [3], CancellationToken.None);
+        await session.ExplainAsync(photo, "mobilenetv2", "auto", ["gradcam"], [3], CancellationToken.None, options: options);
+
+        CamRequest[] requests = [.. _engine.ExplainRequests];
+        Assert.Equal(3, requests.Length);
+        Assert.Equal(new Dictionary<string, string> { ["scorecam.k"] = "32" }, requests[0].Options);
+        Assert.Equal(new Dictionary<string, string> { ["scorecam.k"] = "64" }, requests[1].Options);
+        Assert.Empty(requests[2].Options);
+    }
+
+    [Fact]
     public async Task ASessionQueuesAtMostOneEngineJobSoSessionsTakeTurns()
     {
         using StudioSession session = NewSession();

@@ -41,6 +41,7 @@ public sealed class EnginePhotoBatchExplainer : IPhotoBatchExplainer
         Methods = settings.Methods,
         Classes = settings.Classes,
         Layer = settings.Layer,
+        Options = settings.Options,
         Priority = WorkPriority.Batch,
         Owner = owner,
     };

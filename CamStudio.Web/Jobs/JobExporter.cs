@@ -54,6 +54,7 @@ public sealed class JobExporter(JobStore store, JobFiles files)
         state = job.State.ToText(),
         model = new { name = job.ModelName ?? job.Settings.Model, sha256 = job.ModelSha256, requested = job.Settings.Model },
         methods = job.Settings.Methods,
+        options = job.Settings.Options,
         layer = photos.SelectMany(p => p.Maps).Select(m => m.Layer).FirstOrDefault() ?? job.Settings.Layer,
         layerRequested = job.Settings.Layer,
         classes = job.Settings.Classes,

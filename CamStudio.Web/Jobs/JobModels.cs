@@ -28,6 +28,9 @@ public static class JobStates
 public sealed record JobSettings(string Model, IReadOnlyList<string> Methods, string Classes, string Layer)
 {
     public static JobSettings Default { get; } = new("", ["gradcam"], "top1", "auto");
+
+    /// <summary>Method options (<see cref="CamStudio.Engine.CamRequest.Options"/>), e.g. samples = 35.</summary>
+    public IReadOnlyDictionary<string, string> Options { get; init; } = new Dictionary<string, string>();
 }
 
 /// <summary>A job as stored.</summary>

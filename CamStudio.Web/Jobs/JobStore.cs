@@ -142,6 +142,9 @@ public sealed class JobStore
         // Jobs stored before owners existed stay NULL, which reads as the host's (only the host could start jobs
         // from its folders, and LAN viewers shared everything before).
         AddColumnIfMissing(connection, "jobs", "owner", "TEXT");
+        // The whole JobSettings as JSON, so a setting added later (method options, metrics, fusion) needs no new
+        // column; NULL for jobs stored before it, which read from the columns above.
+        AddColumnIfMissing(connection, "jobs", "settings", "TEXT");
     }
 
     /// <summary>Upgrades a database made by an older version (CREATE TABLE IF NOT EXISTS keeps its old columns).</summary>
@@ -198,13 +201,14 @@ public sealed class JobStore
         using var connection = Open();
         using var transaction = connection.BeginTransaction();
         using (var command = Command(connection, """
-            INSERT INTO jobs (id, state, model, methods, classes, layer, total, created_utc, skipped, skipped_count, owner)
-            VALUES ($id, $state, $model, $methods, $classes, $layer, $total, $created, $skipped, $skippedCount, $owner)
+            INSERT INTO jobs (id, state, model, methods, classes, layer, total, created_utc, skipped, skipped_count, owner, settings)
+            VALUES ($id, $state, $model, $methods, $classes, $layer, $total, $created, $skipped, $skippedCount, $owner, $settings)
             """,
             ("$id", id), ("$state", JobState.Queued.ToText()), ("$model", settings.Model),
             ("$methods", JsonSerializer.Serialize(settings.Methods, Json)), ("$classes", settings.Classes),
             ("$layer", settings.Layer), ("$total", photos.Count), ("$created", Time(createdUtc)),
-            ("$skipped", JsonSerializer.Serialize(skipped, Json)), ("$skippedCount", skippedCount ?? skipped.Count), ("$owner", owner)))
+            ("$skipped", JsonSerializer.Serialize(skipped, Json)), ("$skippedCount", skippedCount ?? skipped.Count), ("$owner", owner),
+            ("$settings", JsonSerializer.Serialize(settings, Json))))
         {
             command.Transaction = transaction;
             command.ExecuteNonQuery();
@@ -232,7 +236,7 @@ public sealed class JobStore
         j.created_utc, j.started_utc, j.finished_utc, j.error, j.runs, j.skipped, j.skipped_count,
         (SELECT COUNT(*) FROM photos p WHERE p.job_id = j.id AND p.state = 'done'),
         (SELECT COUNT(*) FROM photos p WHERE p.job_id = j.id AND p.state = 'failed'),
-        j.owner
+        j.owner, j.settings
         """;
 
     private static JobInfo ReadJob(SqliteDataReader r)
@@ -241,7 +245,8 @@ public sealed class JobStore
         return new JobInfo(
             Id: r.GetString(0),
             State: JobStates.Parse(r.GetString(1)),
-            Settings: new JobSettings(r.GetString(2), JsonSerializer.Deserialize<string[]>(r.GetString(3), Json) ?? [], r.GetString(4), r.GetString(5)),
+            Settings: (r.IsDBNull(19) ? null : JsonSerializer.Deserialize<JobSettings>(r.GetString(19), Json))
+                      ?? new JobSettings(r.GetString(2), JsonSerializer.Deserialize<string[]>(r.GetString(3), Json) ?? [], r.GetString(4), r.GetString(5)),
             ModelName: r.IsDBNull(6) ? null : r.GetString(6),
             ModelSha256: r.IsDBNull(7) ? null : r.GetString(7),
             Total: r.GetInt32(8),

@@ -74,8 +74,11 @@ public sealed class JobSubmitter(JobStore store, JobFiles files, PhotoIntake int
         return stored;
     }
 
-    /// <summary>Reads form-style settings: methods and classes are comma-separated, empty values take defaults.</summary>
-    public static JobSettings ParseSettings(string? model, IEnumerable<string?> methods, string? classes, string? layer)
+    /// <summary>
+    /// Reads form-style settings: methods and classes are comma-separated, empty values take defaults, options are
+    /// <c>name=value</c> pairs (<see cref="MethodOptionText"/>; a malformed pair is a <see cref="CamRequestException"/>).
+    /// </summary>
+    public static JobSettings ParseSettings(string? model, IEnumerable<string?> methods, string? classes, string? layer, IEnumerable<string?>? options = null)
     {
         var methodList = methods.SelectMany(m => (m ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
             .Select(m => m.ToLowerInvariant()).Distinct().ToList();
@@ -83,6 +86,9 @@ public sealed class JobSubmitter(JobStore store, JobFiles files, PhotoIntake int
             Model: model?.Trim() ?? "",
             Methods: methodList.Count == 0 ? JobSettings.Default.Methods : methodList,
             Classes: string.IsNullOrWhiteSpace(classes) ? JobSettings.Default.Classes : classes.Trim(),
-            Layer: string.IsNullOrWhiteSpace(layer) ? JobSettings.Default.Layer : layer.Trim());
+            Layer: string.IsNullOrWhiteSpace(layer) ? JobSettings.Default.Layer : layer.Trim())
+        {
+            Options = MethodOptionText.Parse(options ?? []),
+        };
     }
 }

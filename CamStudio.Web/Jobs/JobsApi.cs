@@ -103,7 +103,7 @@ public static class JobsApi
                         statusCode: StatusCodes.Status403Forbidden);
                 await intake.Writer.AddFolderAsync(folder.Trim(), cancellationToken);
             }
-            JobSettings settings = JobSubmitter.ParseSettings(form.Field("model"), form.Values("methods"), form.Field("classes"), form.Field("layer"));
+            JobSettings settings = JobSubmitter.ParseSettings(form.Field("model"), form.Values("methods"), form.Field("classes"), form.Field("layer"), form.Values("options"));
             JobInfo job = await submitter.CommitAsync(intake, settings, cancellationToken);
             return Results.Accepted($"/api/jobs/{job.Id}", new { jobId = job.Id, total = job.Total, skippedCount = job.SkippedCount, skipped = job.Skipped });
         }

@@ -47,7 +47,8 @@ public sealed class ComparisonGrid(StudioState state, StudioSession session, Stu
         try
         {
             // All classes × methods in one call: one forward pass for the whole grid.
-            SessionExplanation result = await session.ExplainAsync(photo, state.Model, state.Layer, methods, classes.Select(c => c.Index).ToList(), token);
+            SessionExplanation result = await session.ExplainAsync(photo, state.Model, state.Layer, methods, classes.Select(c => c.Index).ToList(), token,
+                options: state.MethodOptions);
             token.ThrowIfCancellationRequested();
             var methodInfos = methods.Select(id => state.Methods.FirstOrDefault(m => m.Id == id) ?? new CamMethodInfo(id, id, false, _ => 0)).ToList();
             var cells = classes

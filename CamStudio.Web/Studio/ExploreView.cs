@@ -51,7 +51,7 @@ public sealed class ExploreView(StudioState state, StudioSession session, Studio
                 Progress = p;
                 changed();
             }));
-            SessionExplanation result = await session.ExplainAsync(photo, state.Model, state.Layer, [state.Method], classes, token, progress);
+            SessionExplanation result = await session.ExplainAsync(photo, state.Model, state.Layer, [state.Method], classes, token, progress, state.MethodOptions);
             token.ThrowIfCancellationRequested();
             state.Predictions = result.TopPredictions.Take(5).ToList();
             PlacedClassMap map = result.Maps[0];

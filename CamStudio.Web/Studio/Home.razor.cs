@@ -164,6 +164,8 @@ public sealed partial class Home : IDisposable
         return _explore.RefreshAsync(_lifetime.Token);
     }
 
+    private Task OnOptionsChangedAsync() => RefreshAsync();
+
     private async Task OnLayerChangedAsync(string layer)
     {
         _state.Layer = layer;

@@ -40,7 +40,8 @@ public static class StudioApi
                 return Results.Ok(new ModelDetailsResponse(details.Name, details.Labels.Count, details.AutoLayer, details.DefaultLayer,
                     details.Preprocessing.InputWidth, details.Preprocessing.InputHeight, details.Preprocessing.Resize.ToString(),
                     details.Layers.Select(l => new LayerResponse(l.Name, l.Shape, l.Kind, l.IsSpatial)).ToList(),
-                    methods.Select(m => new MethodResponse(m.Id, m.DisplayName, m.IsAvailable, m.Reason, m.IsSlow)).ToList()));
+                    methods.Select(m => new MethodResponse(m.Id, m.DisplayName, m.IsAvailable, m.Reason, m.IsSlow,
+                        m.Options.Select(o => new MethodOptionResponse(o.Name, o.Description, o.Default, o.Min, o.Max, o.IsInteger)).ToList())).ToList()));
             }
             catch (CamRequestException ex)
             {
@@ -131,12 +132,22 @@ public static class StudioApi
                 detail: $"The request asks for {mapCount} maps; one response carries at most {maxMaps} (CamStudio:MaxMapsPerResponse). Ask for fewer methods or classes, or use a batch job.",
                 title: "Too many maps", statusCode: StatusCodes.Status422UnprocessableEntity);
 
+        IReadOnlyDictionary<string, string> methodOptions;
+        try
+        {
+            methodOptions = MethodOptionText.Parse(form["options"].ToArray());
+        }
+        catch (CamRequestException ex)
+        {
+            return ApiProblems.Of(ex).Result;
+        }
         var request = new CamRequest
         {
             Model = Field(form, "model") ?? folder.DefaultModel,
             Methods = methods,
             Classes = classes,
             Layer = Field(form, "layer") ?? "auto",
+            Options = methodOptions,
             // Scripts wait behind people: the studio's clicks run first.
             Priority = WorkPriority.Batch,
             Owner = StudioCaller.FromPrincipal(context.User)?.SessionId ?? StudioCaller.HostSessionId,
@@ -255,7 +266,10 @@ public sealed record ModelDetailsResponse(string Name, int ClassCount, string Au
 public sealed record LayerResponse(string Name, long[] Shape, string Kind, bool Spatial);
 
 /// <summary>A method for a model and layer: <c>available</c>, else <c>reason</c> says why not; <c>slow</c> ones run extra forward passes.</summary>
-public sealed record MethodResponse(string Id, string DisplayName, bool Available, string? Reason, bool Slow);
+public sealed record MethodResponse(string Id, string DisplayName, bool Available, string? Reason, bool Slow, IReadOnlyList<MethodOptionResponse> Options);
+
+/// <summary>A number a method takes (send it as <c>options=name=value</c>), with its default and range.</summary>
+public sealed record MethodOptionResponse(string Name, string Description, double Default, double Min, double Max, bool Integer);
 
 public sealed record ExplainResponse(string Model, string Layer, PhotoResponse Image, PlacementResponse Placement,
     IReadOnlyList<PredictionResponse> Predictions, IReadOnlyList<MapResponse> Maps, TimingsResponse Timings);

@@ -65,21 +65,24 @@ public sealed class StudioSession : IDisposable
     /// </summary>
     public async Task<SessionExplanation> ExplainAsync(
         StudioPhoto photo, string model, string layer, IReadOnlyList<string> methods, IReadOnlyList<int>? classes,
-        CancellationToken cancellationToken, IProgress<ExplainProgress>? progress = null)
+        CancellationToken cancellationToken, IProgress<ExplainProgress>? progress = null, IReadOnlyDictionary<string, string>? options = null)
     {
-        if (classes is not null && TryFromCache(photo, model, layer, methods, classes) is { } cached)
+        // The user's options are scoped by method ("sscam.samples"): only those of the methods asked for go to the engine.
+        options = ForMethods(options, methods);
+        if (classes is not null && TryFromCache(photo, model, layer, methods, classes, options) is { } cached)
             return cached;
 
         await _oneJobAtATime.WaitAsync(cancellationToken);
         try
         {
-            if (classes is not null && TryFromCache(photo, model, layer, methods, classes) is { } cachedMeanwhile)
+            if (classes is not null && TryFromCache(photo, model, layer, methods, classes, options) is { } cachedMeanwhile)
                 return cachedMeanwhile;
             var request = new CamRequest
             {
                 Model = model,
                 Methods = methods,
                 Layer = layer,
+                Options = options,
                 ClassSelection = classes is null ? ClassSelection.Top1 : new ClassSelection.Indices(classes),
                 Priority = WorkPriority.Interactive,
                 Owner = _owner(),
@@ -90,7 +93,7 @@ public sealed class StudioSession : IDisposable
                 LastQuickTimings = result.Timings;
             _predictions[(photo.Id, model)] = maps.TopPredictions;
             foreach (PlacedClassMap map in maps.Maps)
-                _maps[new MapKey(photo.Id, model, layer, map.Method, map.ClassIndex)] = map;
+                _maps[new MapKey(photo.Id, model, layer, map.Method, OptionsText(options, map.Method), map.ClassIndex)] = map;
             return new SessionExplanation(maps.TopPredictions, maps.Maps);
         }
         finally
@@ -100,10 +103,12 @@ public sealed class StudioSession : IDisposable
     }
 
     /// <summary>A cached map, or null when it was never computed.</summary>
-    public PlacedClassMap? CachedMap(StudioPhoto photo, string model, string layer, string method, int classIndex) =>
-        _maps.TryGetValue(new MapKey(photo.Id, model, layer, method, classIndex), out PlacedClassMap? map) ? map : null;
+    public PlacedClassMap? CachedMap(StudioPhoto photo, string model, string layer, string method, int classIndex,
+        IReadOnlyDictionary<string, string>? options = null) =>
+        _maps.TryGetValue(new MapKey(photo.Id, model, layer, method, OptionsText(options, method), classIndex), out PlacedClassMap? map) ? map : null;
 
-    private SessionExplanation? TryFromCache(StudioPhoto photo, string model, string layer, IReadOnlyList<string> methods, IReadOnlyList<int> classes)
+    private SessionExplanation? TryFromCache(StudioPhoto photo, string model, string layer, IReadOnlyList<string> methods, IReadOnlyList<int> classes,
+        IReadOnlyDictionary<string, string> options)
     {
         if (!_predictions.TryGetValue((photo.Id, model), out var predictions))
             return null;
@@ -112,7 +117,7 @@ public sealed class StudioSession : IDisposable
         {
             foreach (string method in methods)
             {
-                if (CachedMap(photo, model, layer, method, classIndex) is not { } map)
+                if (CachedMap(photo, model, layer, method, classIndex, options) is not { } map)
                     return null;
                 maps.Add(map);
             }
@@ -129,7 +134,16 @@ public sealed class StudioSession : IDisposable
         _oneJobAtATime.Dispose();
     }
 
-    private readonly record struct MapKey(Guid Photo, string Model, string Layer, string Method, int ClassIndex);
+    private static Dictionary<string, string> ForMethods(IReadOnlyDictionary<string, string>? options, IReadOnlyList<string> methods) =>
+        (options ?? new Dictionary<string, string>())
+            .Where(p => methods.Any(m => p.Key.StartsWith(m + ".", StringComparison.OrdinalIgnoreCase)))
+            .ToDictionary(p => p.Key, p => p.Value, StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>One method's options as text, for its cache key: maps made with other options are other maps.</summary>
+    private static string OptionsText(IReadOnlyDictionary<string, string>? options, string method) =>
+        MethodOptionText.Format(ForMethods(options, [method]));
+
+    private readonly record struct MapKey(Guid Photo, string Model, string Layer, string Method, string Options, int ClassIndex);
 }
 
 /// <summary>A photo's predictions and the maps a view asked for.</summary>

@@ -20,6 +20,9 @@ public sealed class StudioState(IReadOnlyList<CamMethodInfo> methods, ILogger lo
 
     public string Method { get; set; } = "";
 
+    /// <summary>Method options the user set, scoped by method ("sscam.samples" = "20"); the engine checks them.</summary>
+    public Dictionary<string, string> MethodOptions { get; } = new(StringComparer.OrdinalIgnoreCase);
+
     public string Layer { get; set; } = Home.AutoLayer;
 
     public Home.ClassOption? ClassOption { get; set; }
