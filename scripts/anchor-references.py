@@ -12,8 +12,9 @@ the C# test (CamStudio.Tests/Support/SeededResNet18.cs) builds bit-identical wei
 of tensor `name` is u = 2·(splitmix64(fnv1a64(name) + (i + 1)·φ) >> 11)·2⁻⁵³ − 1, scaled per kind of tensor below.
 Photos are centre-cropped to a square and sampled nearest-neighbour to 224×224 (integer arithmetic), then ImageNet-
 normalised, so both sides feed the same tensor. Maps are written raw at the layer's resolution (what the library
-computes before resizing to the photo), float16, one file per method: photos × h × w. FullGrad's map is at the
-input's resolution and is stored 4×4 mean-pooled (56×56).
+computes before resizing to the photo), float16, one file per method: photos × h × w (Score-CAM and Ablation-CAM,
+512 forwards each, on the first photo only). FullGrad's map is at the input's resolution and is stored 4×4
+mean-pooled (56×56).
 """
 import argparse
 import json
@@ -33,6 +34,7 @@ PHOTOS = ["cat.bmp", "dragonfly.bmp", "grace_hopper.bmp"]
 SIZE = 224
 LAYER = "layer4"
 SMOOTH_SEED = 20190801          # SmoothGradCamPlusPlus.NoiseSeed
+SLOW = ("scorecam", "ablationcam")
 MEAN = np.array([0.485, 0.456, 0.406], dtype=np.float32)
 STD = np.array([0.229, 0.224, 0.225], dtype=np.float32)
 MASK64 = (1 << 64) - 1
@@ -185,18 +187,22 @@ def write_references(model, batch, classes):
         "logitsFirstValues": model(batch[:1]).detach().flatten()[:8].tolist(),
         "methods": {},
     }
-    for name, make in all_methods(model).items():
-        maps = np.asarray(make()(batch, classes), dtype=np.float32)
+    methods = all_methods(model)
+    # The perturbation methods run one forward per channel (512 at layer4): on the first photo only, and last.
+    order = [m for m in methods if m not in SLOW] + [m for m in methods if m in SLOW]
+    for name in order:
+        count = 1 if name in SLOW else len(PHOTOS)
+        maps = np.asarray(methods[name]()(batch[:count], classes[:count]), dtype=np.float32)
         if name == "fullgrad":
-            maps = maps.reshape(len(PHOTOS), SIZE // 4, 4, SIZE // 4, 4).mean(axis=(2, 4))
+            maps = maps.reshape(count, SIZE // 4, 4, SIZE // 4, 4).mean(axis=(2, 4))
         library = "pytorch-grad-cam" if name not in ("cam", "smoothgradcam++", "finercam") else "TorchCAM"
         file = f"{name}.f16"
         maps.astype("<f2").tofile(os.path.join(OUT, file))
         manifest["methods"][name] = {"file": file, "library": library, "shape": list(maps.shape)}
         print(f"{name:22s} {library:16s} {maps.shape}", flush=True)
-    with open(os.path.join(OUT, "references.json"), "w") as stream:
-        json.dump(manifest, stream, indent=1)
-        stream.write("\n")
+        with open(os.path.join(OUT, "references.json"), "w") as stream:   # after every method: slow ones may be cut short
+            json.dump(manifest, stream, indent=1)
+            stream.write("\n")
 
 
 def bench(model, batch, classes, repeats):

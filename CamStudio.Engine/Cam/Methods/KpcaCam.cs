@@ -8,7 +8,10 @@ namespace CamStudio.Engine.Cam.Methods;
 /// K = tanh(γ·XXᵀ + 1) (the sigmoid kernel, γ = 1/C by default, as scikit-learn's <c>KernelPCA</c> that
 /// pytorch-grad-cam's <c>KPCA_CAM</c> uses), K double-centred, and the map √λ₁·u₁ of its top eigenpair. Class-agnostic.
 /// </summary>
-/// <remarks>As in Eigen-CAM, the component's sign is chosen to correlate positively with the channel sum (pytorch-grad-cam leaves it to the solver).</remarks>
+/// <remarks>
+/// The component's sign is scikit-learn's (its largest entry in magnitude positive), so maps agree with pytorch-grad-cam's;
+/// Eigen-CAM's channel-sum correlation gave the opposite sign on the reference photos (Pearson −0.70).
+/// </remarks>
 public sealed class KpcaCam : ICamMethod
 {
     private static readonly MethodOption Gamma = new("gamma", "sigmoid kernel scale γ (0: 1 / channels)", 0, 0, 1000);
@@ -45,7 +48,9 @@ public sealed class KpcaCam : ICamMethod
         k = k - rowMean - columnMean + k.mean([1, 2], keepdim: true);
         (Tensor values, Tensor vectors) = torch.linalg.eigh(k);
         Tensor projection = vectors[.., .., -1] * values[.., -1].clamp_min(0).sqrt().unsqueeze(1);   // N × hw
-        projection = PrincipalProjection.CorrectSign(projection, a);
+        // scikit-learn's sign (svd_flip): the component's largest entry in magnitude is positive.
+        Tensor largest = projection.gather(1, projection.abs().argmax(1, keepdim: true));
+        projection = torch.where(largest < 0, -projection, projection);
         return projection.to(a.dtype).reshape(n, height, width).relu().MoveToOuterDisposeScope();
     }
 }
