@@ -57,8 +57,8 @@ public abstract class CamCostBenchmarks
     [Benchmark(Description = "5 gradient methods + eigencam, 1 class")]
     public int GradientMethodsAndEigenCam() => _workload["5 gradient methods + eigencam, 1 class"]();
 
-    [Benchmark(Description = "all 7 methods, 1 class")]
-    public int AllMethods() => _workload["all 7 methods, 1 class"]();
+    [Benchmark(Description = CamCostWorkload.AllOnePassName)]
+    public int AllMethods() => _workload[CamCostWorkload.AllOnePassName]();
 
     [Benchmark(Description = "gradcam, top-3 classes")]
     public int GradCamTopThree() => _workload["gradcam, top-3 classes"]();

@@ -15,6 +15,9 @@ public sealed class CamCostWorkload : IDisposable
 {
     public const string PlainForwardName = "plain forward (no grad)";
 
+    /// <summary>Every method that rides on the one forward pass, together (all but Score-CAM, Ablation-CAM and Smooth Grad-CAM++).</summary>
+    public const string AllOnePassName = "all one-pass methods, 1 class";
+
     private static readonly string[] GradientMethods = ["gradcam", "gradcam++", "xgradcam", "hirescam", "layercam"];
 
     /// <summary>The methods that ride on one forward pass (Score-CAM and Ablation-CAM run one per channel).</summary>
@@ -49,7 +52,8 @@ public sealed class CamCostWorkload : IDisposable
             ("forward + full backward", ForwardFullBackward),
             .. OneForwardMethods.Select(id => (id, (Func<int>)(() => Explain([id], ClassSelection.Top1)))),
             ("5 gradient methods + eigencam, 1 class", () => Explain([.. GradientMethods, "eigencam"], ClassSelection.Top1)),
-            ("all 7 methods, 1 class", () => Explain(OneForwardMethods, ClassSelection.Top1)),
+            (AllOnePassName, () => Explain(OneForwardMethods, ClassSelection.Top1)),
+            ("smoothgradcam++ (4 noisy copies)", () => Explain(["smoothgradcam++"], ClassSelection.Top1)),
             ("gradcam, top-3 classes", () => Explain(["gradcam"], new ClassSelection.TopK(3))),
             ("5 gradient methods + eigencam, top-3 classes", () => Explain([.. GradientMethods, "eigencam"], new ClassSelection.TopK(3))),
         ];

@@ -69,13 +69,17 @@ public static class CamExplainer
         int classCount = model.Labels.Count;
         int ranks = CountRanks(classSelection, classCount);
         bool trackGradients = methods.Any(m => m.NeedsGradients);
+        bool hessian = methods.Any(m => m.Requirements.HasFlag(MethodRequirements.HessianVectorProduct));
+        bool fromInput = methods.Any(m => m.Requirements.HasFlag(MethodRequirements.BiasGradients));
 
         cancellationToken.ThrowIfCancellationRequested();
         using DisposeScope scope = torch.NewDisposeScope();
         if (batch.device_type != model.Device.type || (model.Device.index >= 0 && batch.device_index != model.Device.index))
             batch = batch.to(model.Device);
         long forwardStarted = System.Diagnostics.Stopwatch.GetTimestamp();
-        using ModelRun run = model.Run(batch, layer, trackGradients);
+        using ModelRun run = fromInput
+            ? (model as IBiasGradientModel ?? throw new ArgumentException($"Model '{model.Name}' cannot record from its input.")).RunFromInput(batch, layer)
+            : model.Run(batch, layer, trackGradients);
         forwardTime = System.Diagnostics.Stopwatch.GetElapsedTime(forwardStarted);
         using ExtraForwards? forwards = methods.Any(m => m.NeedsExtraForwards)
             ? new ExtraForwards(model, batch, layer, cancellationToken, pacing)
@@ -114,19 +118,22 @@ public static class CamExplainer
                 };
             }
             Tensor classIndices = torch.tensor(classes, device: run.Logits.device);
-            Tensor? gradients = trackGradients
-                ? GradientOfClassScores(run.Logits, activation, classIndices, retainGraph: rank < ranks - 1)
-                : null;
-            var inputs = new CamInputs(activationValues, gradients, classIndices, head, forwards);
+            Dictionary<string, Tensor> ownGradients = OwnScoreGradients(methods, run, classIndices);
+            Tensor? gradients = null, hessianVectorProduct = null;
+            FullGradients? fullGradients = null;
+            if (trackGradients)
+                (gradients, hessianVectorProduct, fullGradients) = ClassGradients.Of(run, classIndices, hessian, fromInput, retainGraph: rank < ranks - 1);
+            var inputs = new CamInputs(activationValues, gradients, classIndices, head, forwards, hessianVectorProduct, fullGradients);
 
             using IDisposable noGrad = torch.no_grad();
             foreach (ICamMethod method in methods)
             {
+                CamInputs methodInputs = ownGradients.TryGetValue(method.Id, out Tensor? own) ? inputs with { Gradients = own } : inputs;
                 CamMap[] maps;
                 if (method.IsClassSpecific)
-                    maps = ToCamMaps(method.Compute(inputs));
+                    maps = ToCamMaps(method.Compute(methodInputs));
                 else if (!classAgnostic.TryGetValue(method.Id, out maps!))
-                    classAgnostic[method.Id] = maps = ToCamMaps(method.Compute(inputs));
+                    classAgnostic[method.Id] = maps = ToCamMaps(method.Compute(methodInputs));
                 for (int i = 0; i < photos; i++)
                 {
                     int c = (int)classes[i];
@@ -167,11 +174,18 @@ public static class CamExplainer
         return explanations;
     }
 
-    /// <summary>∂(Σ_i logits[i, c_i])/∂A: every photo's own class gradient, from one partial backward.</summary>
-    private static Tensor GradientOfClassScores(Tensor logits, Tensor activation, Tensor classIndices, bool retainGraph)
+    /// <summary>∂(Σ_i score_i)/∂A for each method with its own score (<see cref="IOwnClassScore"/>): one partial backward each, before the shared one.</summary>
+    private static Dictionary<string, Tensor> OwnScoreGradients(IReadOnlyList<ICamMethod> methods, ModelRun run, Tensor classIndices)
     {
-        Tensor score = logits.gather(1, classIndices.unsqueeze(1)).sum();
-        return torch.autograd.grad([score], [activation], retain_graph: retainGraph)[0];
+        var gradients = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        foreach (ICamMethod method in methods)
+        {
+            if (method is not IOwnClassScore own)
+                continue;
+            Tensor score = own.Score(run.Logits, classIndices).sum();
+            gradients[method.Id] = torch.autograd.grad([score], [run.Activation], retain_graph: true)[0].detach();
+        }
+        return gradients;
     }
 
     private static IReadOnlyList<ICamMethod> ResolveMethods(IReadOnlyList<string> ids)

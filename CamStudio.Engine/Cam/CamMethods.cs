@@ -19,6 +19,14 @@ public static class CamMethods
         new SsCam(),
         new IsCam(),
         new AblationCam(),
+        new GradCamElementWise(),
+        new EigenGradCam(),
+        new SmoothGradCamPlusPlus(),
+        new ShapleyCam(),
+        new FullGrad(),
+        new KpcaCam(),
+        new Fem(),
+        new FinerCam(),
     ];
 
     public static IEnumerable<string> Ids => All.Select(m => m.Id);

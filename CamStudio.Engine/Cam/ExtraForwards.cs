@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using CamStudio.Engine.Models;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace CamStudio.Engine.Cam;
@@ -48,6 +49,31 @@ public sealed class ExtraForwards : IDisposable
 
     /// <summary>Counts <paramref name="forwards"/> passes as done without running them (a mask seen before, a channel that cannot change the score).</summary>
     public void Skip(long forwards) => _pacing.Skip(forwards);
+
+    /// <summary>
+    /// ∂y_c/∂A at the layer for each row of <paramref name="input"/> (M×3×H×W) and its class in
+    /// <paramref name="classIndices"/> (M): a forward and a partial backward per chunk; the caller owns the result.
+    /// </summary>
+    public Tensor LayerGradients(Tensor input, Tensor classIndices)
+    {
+        // Methods compute under no_grad; the score taken from the logits must be recorded for the backward.
+        using IDisposable gradMode = torch.enable_grad();
+        using DisposeScope scope = torch.NewDisposeScope();
+        var chunks = new List<Tensor>();
+        for (long start = 0, count; start < input.shape[0]; start += count)
+        {
+            count = Math.Min(NextChunkSize(input.shape[0] - start), _model.MaxBatchSize);
+            Tensor part = input.narrow(0, start, count);
+            Tensor classes = classIndices.narrow(0, start, count);
+            chunks.Add(Chunk(part, () =>
+            {
+                using ModelRun run = _model.Run(part, _layer, trackGradients: true);
+                Tensor score = run.Logits.gather(1, classes.unsqueeze(1)).sum();
+                return torch.autograd.grad([score], [run.Activation])[0].detach();
+            }));
+        }
+        return torch.cat(chunks, 0).MoveToOuterDisposeScope();
+    }
 
     /// <summary>Logits of <paramref name="input"/> with the layer's output replaced; the caller owns the result.</summary>
     public Tensor LogitsWithLayerOutput(Tensor input, Tensor output)

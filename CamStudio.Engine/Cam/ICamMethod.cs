@@ -54,8 +54,19 @@ public interface ICamMethod
 /// <param name="ClassIndices">N class indices (int64), one per photo.</param>
 /// <param name="Head">The linear head after the layer, when the method needs it.</param>
 /// <param name="Forwards">Extra forward passes, when the method needs them.</param>
-public sealed record CamInputs(Tensor Activations, Tensor? Gradients, Tensor ClassIndices, LinearHead? Head, ExtraForwards? Forwards = null)
+/// <param name="HessianVectorProduct">N×C×h×w H·A, H = ∂²y_c/∂A², when a method needs it (<see cref="MethodRequirements.HessianVectorProduct"/>).</param>
+/// <param name="FullGradients">The gradients at the input and every biased layer, when a method needs them (<see cref="MethodRequirements.BiasGradients"/>).</param>
+public sealed record CamInputs(Tensor Activations, Tensor? Gradients, Tensor ClassIndices, LinearHead? Head, ExtraForwards? Forwards = null,
+    Tensor? HessianVectorProduct = null, FullGradients? FullGradients = null)
 {
+    /// <summary>H·A, or an error naming <paramref name="method"/>.</summary>
+    public Tensor RequireHessianVectorProduct(string method) =>
+        HessianVectorProduct ?? throw new InvalidOperationException($"{method} needs a Hessian-vector product, but none was computed.");
+
+    /// <summary>The input and bias gradients, or an error naming <paramref name="method"/>.</summary>
+    public FullGradients RequireFullGradients(string method) =>
+        FullGradients ?? throw new InvalidOperationException($"{method} needs the gradients at the input and every biased layer, but none were computed.");
+
     /// <summary>The extra forward passes, or an error naming <paramref name="method"/>.</summary>
     public ExtraForwards RequireForwards(string method) =>
         Forwards ?? throw new InvalidOperationException($"{method} needs extra forward passes, but none were provided.");

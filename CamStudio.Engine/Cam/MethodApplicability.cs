@@ -23,6 +23,10 @@ public static class MethodApplicability
             return $"Method {method.Id} needs gradients, which model '{name}' cannot compute; use a gradient-free method (e.g. scorecam or eigencam).";
         if (needs.HasFlag(MethodRequirements.LayerOutputReplacement) && !model.Capabilities.HasFlag(ModelCapabilities.LayerOutputReplacement))
             return $"Method {method.Id} needs to rerun the model with a layer's output replaced, which model '{name}' cannot do; use another method (e.g. scorecam).";
+        if (needs.HasFlag(MethodRequirements.HessianVectorProduct) && !model.Capabilities.HasFlag(ModelCapabilities.SecondOrderGradients))
+            return $"Method {method.Id} needs second derivatives (a Hessian-vector product), which model '{name}' cannot compute; use gradcam instead (the same map without the Hessian term).";
+        if (needs.HasFlag(MethodRequirements.BiasGradients) && !model.Capabilities.HasFlag(ModelCapabilities.BiasGradients))
+            return $"Method {method.Id} needs the gradient at the input and at every layer with a bias, with those biases, which model '{name}' does not expose (only TorchSharp/TorchVision models do); use hirescam or layercam instead.";
         if (needs.HasFlag(MethodRequirements.LinearHead) && model.HeadAfter(layer) is null)
             return $"Method {method.Id} needs global average pooling followed by one linear layer after layer '{layer}', and model '{name}' has something else there; use gradcam (or another gradient method) instead.";
         return null;

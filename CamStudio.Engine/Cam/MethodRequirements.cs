@@ -19,4 +19,16 @@ public enum MethodRequirements
 
     /// <summary>Extra forward passes (<see cref="CamInputs.Forwards"/>): slow, so scheduled as long work with progress.</summary>
     ExtraForwards = 8,
+
+    /// <summary>
+    /// The Hessian of the class score times the activation, H·A (<see cref="CamInputs.HessianVectorProduct"/>, ShapleyCAM):
+    /// the shared backward builds its own graph and one more backward follows.
+    /// </summary>
+    HessianVectorProduct = 16,
+
+    /// <summary>
+    /// The gradient of the class score at the input and at every biased layer (<see cref="CamInputs.FullGradients"/>,
+    /// FullGrad): the shared backward runs through to the input.
+    /// </summary>
+    BiasGradients = 32,
 }

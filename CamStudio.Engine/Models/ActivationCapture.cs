@@ -17,13 +17,16 @@ internal sealed class ActivationCapture : IDisposable
 {
     private readonly string _layer;
     private readonly bool _trackGradients;
+    private readonly bool _keepHistory;
     private readonly Action _removeHook;
     private Tensor? _activation;
 
-    public ActivationCapture(nn.Module<Tensor, Tensor> module, string layer, bool trackGradients)
+    /// <param name="keepHistory">Keep the activation in the graph from the input (FullGrad) instead of starting a new one there.</param>
+    public ActivationCapture(nn.Module<Tensor, Tensor> module, string layer, bool trackGradients, bool keepHistory = false)
     {
         _layer = layer;
         _trackGradients = trackGradients;
+        _keepHistory = keepHistory;
         var remover = module.register_forward_hook(OnForward);
         _removeHook = remover.remove;
     }
@@ -55,6 +58,12 @@ internal sealed class ActivationCapture : IDisposable
         Calls++;
         if (Calls > 1)
             return output;
+        if (_keepHistory)
+        {
+            // The output itself, history and all; the rest of the network gets a copy, for in-place modules downstream.
+            _activation = output.alias().DetachFromDisposeScope();
+            return output.clone();
+        }
         Tensor captured = output.detach().DetachFromDisposeScope();
         if (_trackGradients)
             captured.requires_grad_(true);

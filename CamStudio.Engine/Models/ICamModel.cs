@@ -120,10 +120,12 @@ public sealed record LinearHead(Tensor Weight, Tensor? Bias);
 /// <summary>The result of one forward pass: logits and the captured activation. Disposing frees both.</summary>
 public sealed class ModelRun : IDisposable
 {
-    public ModelRun(Tensor logits, Tensor activation)
+    public ModelRun(Tensor logits, Tensor activation, Tensor? input = null, IReadOnlyList<BiasTerm>? biasTerms = null)
     {
         Logits = logits;
         Activation = activation;
+        Input = input;
+        BiasTerms = biasTerms ?? [];
     }
 
     /// <summary>N × classes, before softmax.</summary>
@@ -132,9 +134,21 @@ public sealed class ModelRun : IDisposable
     /// <summary>N × C × h × w output of the captured layer (requires grad when the run tracks gradients).</summary>
     public Tensor Activation { get; }
 
+    /// <summary>The input, requiring grad, when the run records from the input (<see cref="IBiasGradientModel"/>); else null.</summary>
+    public Tensor? Input { get; }
+
+    /// <summary>Every biased layer, when the run records from the input (<see cref="IBiasGradientModel"/>); else empty.</summary>
+    public IReadOnlyList<BiasTerm> BiasTerms { get; }
+
     public void Dispose()
     {
         Logits.Dispose();
         Activation.Dispose();
+        Input?.Dispose();
+        foreach (BiasTerm term in BiasTerms)
+        {
+            term.Output.Dispose();
+            term.Bias.Dispose();
+        }
     }
 }

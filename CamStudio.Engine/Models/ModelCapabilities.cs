@@ -12,4 +12,10 @@ public enum ModelCapabilities
 
     /// <summary>Rerunning with a layer's output replaced (<see cref="ILayerOutputReplacement"/>, Ablation-CAM).</summary>
     LayerOutputReplacement = 2,
+
+    /// <summary>Autograd of the gradient itself (a Hessian-vector product, ShapleyCAM).</summary>
+    SecondOrderGradients = 4,
+
+    /// <summary>Gradients through to the input and at every biased layer, with each layer's bias (<see cref="IBiasGradientModel"/>, FullGrad).</summary>
+    BiasGradients = 8,
 }

@@ -21,7 +21,7 @@ namespace CamStudio.Engine.Models;
 /// copy of the weights (<see cref="InferenceLogits"/>); everything else, gradients included, stays in float32.
 /// </para>
 /// </remarks>
-public sealed partial class ModuleCamModel : ICamModel, ILayerOutputReplacement, IInferenceForwards, IWeightRandomisation
+public sealed partial class ModuleCamModel : ICamModel, ILayerOutputReplacement, IInferenceForwards, IWeightRandomisation, IBiasGradientModel
 {
     private const ulong ProbeSeed = 20160527;
 
@@ -114,7 +114,8 @@ public sealed partial class ModuleCamModel : ICamModel, ILayerOutputReplacement,
         $"Model '{Name}' has no layer with a spatial (N×C×H×W, H×W > 1) output, so it has nothing to map.");
 
     /// <summary>Autograd through the module, and layer outputs replaced by a forward hook.</summary>
-    public ModelCapabilities Capabilities => ModelCapabilities.Gradients | ModelCapabilities.LayerOutputReplacement;
+    public ModelCapabilities Capabilities => ModelCapabilities.Gradients | ModelCapabilities.LayerOutputReplacement
+        | ModelCapabilities.SecondOrderGradients | ModelCapabilities.BiasGradients;
 
     /// <summary>
     /// The last <c>Linear</c> layer (execution order) with in_features = C of <paramref name="layer"/> and one output
@@ -147,6 +148,77 @@ public sealed partial class ModuleCamModel : ICamModel, ILayerOutputReplacement,
         scope.Attach(activation);
         scope.MoveToOuter(logits, activation);
         return new ModelRun(logits, activation);
+    }
+
+    /// <summary>
+    /// The biased layers are every <c>Conv2d</c> with a bias and every <c>BatchNorm2d</c>, as pytorch-grad-cam's FullGrad
+    /// picks them. Each one's output is kept and the network continues with a copy (torchvision's in-place ReLUs).
+    /// </summary>
+    public ModelRun RunFromInput(Tensor input, string layer)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        if (input.dim() != 4)
+            throw new ArgumentException($"Model '{Name}' takes an N×3×H×W batch, got a tensor of shape {string.Join("×", input.shape)}.", nameof(input));
+        string resolved = ResolveLayer(layer);
+        var terms = new List<BiasTerm>();
+        var removers = new List<Action>();
+        using var capture = new ActivationCapture(_modules[resolved], resolved, trackGradients: true, keepHistory: true);
+        using IDisposable gradMode = torch.enable_grad();
+        using DisposeScope scope = torch.NewDisposeScope();
+        try
+        {
+            foreach (nn.Module<Tensor, Tensor> module in _modules.Values)
+            {
+                Tensor? bias = EffectiveBias(module);
+                if (bias is null)
+                    continue;
+                Tensor ownBias = bias.DetachFromDisposeScope();
+                var remover = module.register_forward_hook((_, _, output) =>
+                {
+                    terms.Add(new BiasTerm(output.alias().DetachFromDisposeScope(), ownBias.alias().DetachFromDisposeScope()));
+                    return output.clone();
+                });
+                removers.Add(remover.remove);
+                removers.Add(ownBias.Dispose);
+            }
+            Tensor leaf = input.detach().clone().requires_grad_(true);
+            Tensor logits = Module.call(leaf);
+            Tensor activation = capture.TakeActivation();
+            scope.Attach(activation);
+            foreach (BiasTerm term in terms)
+            {
+                scope.Attach(term.Output);
+                scope.Attach(term.Bias);
+            }
+            scope.MoveToOuter([logits, activation, leaf, .. terms.SelectMany(t => new[] { t.Output, t.Bias })]);
+            return new ModelRun(logits, activation, leaf, terms);
+        }
+        finally
+        {
+            foreach (Action remove in removers)
+                remove();
+        }
+    }
+
+    /// <summary>The per-channel bias <paramref name="module"/> adds, or null: a conv's own, batch norm's β − μ·γ/√(σ² + ε) in eval mode.</summary>
+    private static Tensor? EffectiveBias(nn.Module<Tensor, Tensor> module)
+    {
+        using IDisposable noGrad = torch.no_grad();
+        switch (module)
+        {
+            case Conv2d conv when conv.bias is not null:
+                return conv.bias.detach().clone();
+            case BatchNorm2d norm when norm.running_mean is not null && norm.running_var is not null:
+            {
+                Tensor scale = (norm.running_var + norm.eps).rsqrt();
+                if (norm.weight is not null)
+                    scale = scale * norm.weight;
+                Tensor shift = -norm.running_mean * scale;
+                return norm.bias is null ? shift : shift + norm.bias;
+            }
+            default:
+                return null;
+        }
     }
 
     /// <remarks>

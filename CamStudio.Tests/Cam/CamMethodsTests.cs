@@ -139,7 +139,7 @@ public sealed class CamMethodsTests
     [Theory]
     [InlineData(2, 8, 2, 3)]   // hw = 6 ≤ C = 8: the hw × hw Gram route
     [InlineData(3, 4, 5, 4)]   // hw = 20 > C = 4: the C × C route
-    public void EigenCamIsTheProjectionOnTheFirstRightSingularVector(int photos, int channels, int height, int width)
+    public void EigenCamIsTheReluOfTheProjectionOnTheFirstRightSingularVector(int photos, int channels, int height, int width)
     {
         torch.manual_seed(21);
         using var scope = torch.NewDisposeScope();
@@ -153,7 +153,7 @@ public sealed class CamMethodsTests
         int positions = height * width;
         for (int n = 0; n < photos; n++)
         {
-            float[] expected = PowerIterationProjection(a[n]);
+            float[] expected = PowerIterationProjection(a[n]).Select(v => Math.Max(v, 0f)).ToArray();
             MapAssert.Close(expected, actual.AsSpan(n * positions, positions).ToArray(), 1e-4, $"eigen-cam of photo {n}");
         }
     }
@@ -168,7 +168,7 @@ public sealed class CamMethodsTests
         IReadOnlyList<PhotoExplanation> result = Explain(model, batch, "eigencam");
 
         for (int n = 0; n < Photos; n++)
-            MapAssert.Close(PowerIterationProjection(a[n]), result[n].Maps.Single().Map.Raw, 1e-4, $"eigen-cam of photo {n}");
+            MapAssert.Close(PowerIterationProjection(a[n]).Select(v => Math.Max(v, 0f)).ToArray(), result[n].Maps.Single().Map.Raw, 1e-4, $"eigen-cam of photo {n}");
     }
 
     [Fact]
@@ -227,7 +227,8 @@ public sealed class CamMethodsTests
     [Fact]
     public void RegistryListsEveryMethodAndNamesTheValidIdsForAnUnknownOne()
     {
-        Assert.Equal(["cam", "gradcam", "gradcam++", "xgradcam", "hirescam", "layercam", "eigencam", "scorecam", "scorecam-fast", "sscam", "iscam", "ablationcam"], CamMethods.Ids);
+        Assert.Equal(["cam", "gradcam", "gradcam++", "xgradcam", "hirescam", "layercam", "eigencam", "scorecam", "scorecam-fast", "sscam", "iscam", "ablationcam",
+            "gradcam-elementwise", "eigengradcam", "smoothgradcam++", "shapleycam", "fullgrad", "kpcacam", "fem", "finercam"], CamMethods.Ids);
         Assert.Same(CamMethods.Get("gradcam"), CamMethods.Get("GradCAM"));
         Assert.All(CamMethods.All, m => Assert.Matches(@"\b(19|20)\d\d\b", m.Paper));
 
@@ -289,7 +290,7 @@ public sealed class CamMethodsTests
     /// X (hw × C) centred per channel; v₁ of XᵀX by power iteration in double; X·v₁, signed to correlate
     /// positively with the channel sum.
     /// </summary>
-    private static float[] PowerIterationProjection(float[][] activation)
+    internal static float[] PowerIterationProjection(float[][] activation)
     {
         int channels = activation.Length, positions = activation[0].Length;
         var x = new double[positions, channels];

@@ -18,12 +18,12 @@ namespace CamStudio.Tests.Engine;
 /// <summary>
 /// One <see cref="CamEngine"/> over its own torch thread with a model of every kind: TorchSharp modules ("tiny": GAP +
 /// linear; "tiny-twohead": no CAM head; "tiny-noreplace": the same without layer-output replacement), a float ONNX
-/// graph ("float-onnx") and the shared int8 MobileNetV2 from the catalog ("mobilenetv2").
+/// graph ("float-onnx"), a TorchVision resnet18 at 64×64 ("resnet18-64") and the shared int8 MobileNetV2 from the catalog ("mobilenetv2").
 /// </summary>
 public sealed class EngineFixture : IDisposable
 {
     public const string Tiny = "tiny", TinyTwoHead = "tiny-twohead", TinyNoReplace = "tiny-noreplace", FloatOnnx = "float-onnx",
-        Default = ModelCatalog.DefaultModelName;
+        TorchVision = "resnet18-64", Default = ModelCatalog.DefaultModelName;
 
     private readonly string _folder = Directory.CreateTempSubdirectory("camstudio-engine-").FullName;
 
@@ -40,6 +40,9 @@ public sealed class EngineFixture : IDisposable
             Engine.AddModel(TinyTwoHead, TinyCnn.TwoLayerHead());
             Engine.AddModel(TinyNoReplace, new WithoutReplacement(TinyCnn.GapLinear()));
             Engine.AddModel(FloatOnnx, OnnxCamModel.Load(onnx, null, PreprocessingSpec.ImageNet(), CPU));
+            // A TorchVision architecture (random weights) at 64×64, small enough to run every method on it.
+            manual_seed(12);
+            Engine.AddModel(TorchVision, TorchVisionModels.CreateCamModel("resnet18", preprocessing: PreprocessingSpec.ImageNet(64), device: CPU, name: TorchVision));
         }).GetAwaiter().GetResult();
     }
 
