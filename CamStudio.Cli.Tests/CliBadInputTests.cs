@@ -29,7 +29,7 @@ public sealed class CliBadInputTests : IDisposable
         { ["--option", "k=1", "--option", "K=2"], 2, "camstudio: Option 'K' is given twice; give each option once." },
         { ["--option", "sigma=2"], 2, "camstudio: Unknown option 'sigma' for gradcam. None of them takes options." },
         { ["--layer", "layer5"], 2, "camstudio: Model 'pets' has no capturable layer 'layer5'. Closest of its" },
-        { ["--layer", "fc"], 2, "camstudio: Layer 'fc' of model 'pets' outputs 1×5; class activation maps need a 4-D N×C×H×W activation." },
+        { ["--layer", "fc"], 2, "camstudio: Layer 'fc' of model 'pets' outputs 1×5; class activation maps need a 4-D N×C×H×W activation or a token grid" },
         { ["--method", "cam", "--layer", "layer3"], 2, "camstudio: Method cam needs global average pooling followed by one linear layer after layer 'layer3'" },
         { ["--alpha", "1.5"], 2, "camstudio: --alpha must be a number from 0 to 1, not 1.5." },
         { ["--alpha", "abc"], 2, "camstudio: Cannot parse argument 'abc' for option '--alpha' as a number." },

@@ -19,19 +19,25 @@ internal static class PageShots
     };
 
     /// <summary>
-    /// Puts the page in the theme: with the toggle's data-theme (the layout that remembers the theme) only when it
-    /// differs, else (a layout that always starts light) by one click for dark. Then moves the pointer off the toggle so
-    /// its tooltip is not in the picture.
+    /// Puts the page in the theme: the layout follows the context's colour scheme (or the remembered choice); one
+    /// click on the toggle only when it does not. Then moves the pointer off the toggle so its tooltip is not in the
+    /// picture.
     /// </summary>
     public static async Task UseThemeAsync(IPage page, bool dark)
     {
         ILocator toggle = page.Locator("[data-testid=theme-toggle]");
         string wanted = dark ? "dark" : "light";
-        string? theme = await toggle.GetAttributeAsync("data-theme");
-        if (theme is null ? dark : theme != wanted)
+        // The context's colour scheme is the wanted one, and the layout follows it once its script has run: wait for
+        // that before deciding to click, or the click races the layout and undoes it.
+        try
+        {
+            await Assertions.Expect(toggle).ToHaveAttributeAsync("data-theme", wanted, new() { Timeout = 3000 });
+        }
+        catch (PlaywrightException)
+        {
             await toggle.ClickAsync();
-        if (theme is not null)
             await Assertions.Expect(toggle).ToHaveAttributeAsync("data-theme", wanted);
+        }
         await page.Mouse.MoveAsync(1, 400);
         await page.WaitForTimeoutAsync(300); // the tooltip's fade-out
     }

@@ -36,7 +36,8 @@ public sealed class StudioAccessEndToEndTests : StudioBrowserTest
         for (int i = 0; i < 30 && !reached; i++)
         {
             await page.Keyboard.PressAsync("Tab");
-            reached = await page.EvaluateAsync<bool>("() => !!document.activeElement && !!document.activeElement.closest('[data-testid=upload]')");
+            // The zone's own file input, not another control of the upload panel.
+            reached = await page.EvaluateAsync<bool>("() => !!document.activeElement && document.activeElement.matches('[data-testid=upload] input.file-drop-input')");
         }
         Assert.True(reached, "30 presses of Tab never reached the upload zone");
         // The focus ring is drawn (not the browser's faint default on an invisible input): the zone has an outline.

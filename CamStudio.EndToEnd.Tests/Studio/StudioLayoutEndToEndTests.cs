@@ -18,7 +18,7 @@ public sealed class StudioLayoutEndToEndTests : StudioBrowserTest
         await StudioSteps.OpenAndUploadAsync(page, BaseUrl, SharedResources.Image("both.png"), "bull mastiff", ComputeTimeout);
         await E2eBrowser.ScreenshotAsync(page, "phone-light-explore");
 
-        LocatorBoundingBoxResult overlay = (await page.Locator("[data-testid=overlay] .overlay-frame img").BoundingBoxAsync())!;
+        LocatorBoundingBoxResult overlay = (await BoxAsync(page.Locator("[data-testid=overlay] .overlay-frame img")));
         Assert.True(overlay.Y + overlay.Height / 2 < 844, $"the overlay's middle is at y = {overlay.Y + overlay.Height / 2:0}, below the first screen (844)");
         await Assertions.Expect(page.GetByRole(AriaRole.Link, new() { Name = "Follow presenter" })).ToBeVisibleAsync();
         Browser.AssertNoErrors();
@@ -36,13 +36,13 @@ public sealed class StudioLayoutEndToEndTests : StudioBrowserTest
             await StudioSteps.OpenAndUploadAsync(page, BaseUrl, SharedResources.Image("both.png"), "bull mastiff", ComputeTimeout);
             await Assertions.Expect(page.Locator("[data-testid=prediction] .prediction-probability").First).ToBeVisibleAsync();
             // The probability stays on its name's line.
-            LocatorBoundingBoxResult name = (await page.Locator("[data-testid=prediction] .prediction-name").First.BoundingBoxAsync())!;
-            LocatorBoundingBoxResult probability = (await page.Locator("[data-testid=prediction] .prediction-probability").First.BoundingBoxAsync())!;
+            LocatorBoundingBoxResult name = (await BoxAsync(page.Locator("[data-testid=prediction] .prediction-name").First));
+            LocatorBoundingBoxResult probability = (await BoxAsync(page.Locator("[data-testid=prediction] .prediction-probability").First));
             Assert.True(Math.Abs(name.Y - probability.Y) < 4, $"{device}: the probability wrapped onto its own line");
             // The colour bar and the downloads are in the first screen on a desktop.
             if (device == "desktop")
             {
-                LocatorBoundingBoxResult downloads = (await page.Locator("[data-testid=download-overlay]").BoundingBoxAsync())!;
+                LocatorBoundingBoxResult downloads = (await BoxAsync(page.Locator("[data-testid=download-overlay]")));
                 Assert.True(downloads.Y + downloads.Height <= 900, $"the downloads are below the fold (y = {downloads.Y:0})");
             }
             await E2eBrowser.ScreenshotAsync(page, $"{device}-{theme}-explore");
@@ -52,12 +52,12 @@ public sealed class StudioLayoutEndToEndTests : StudioBrowserTest
             await StudioSteps.PickClassAsync(page, "grid-class-picker", "American Staffordshire terrier, Staffordshire terrier, American pit bull terrier, pit bull terrier");
             await Assertions.Expect(page.Locator("[data-testid=grid-overlay] .overlay-frame img")).ToHaveCountAsync(2);
             // A long label neither squeezes the maps nor hides its chip's remove button.
-            LocatorBoundingBoxResult cell = (await page.Locator("[data-testid=grid-overlay] .overlay-frame img").First.BoundingBoxAsync())!;
+            LocatorBoundingBoxResult cell = (await BoxAsync(page.Locator("[data-testid=grid-overlay] .overlay-frame img").First));
             Assert.True(cell.Width >= (device == "desktop" ? 200 : 120), $"{device}: a grid map is only {cell.Width:0} px wide");
             ILocator close = page.Locator("[data-testid=grid-class]").Last.Locator(".grid-class-remove");
             await Assertions.Expect(close).ToBeVisibleAsync();
-            LocatorBoundingBoxResult chip = (await page.Locator("[data-testid=grid-class]").Last.BoundingBoxAsync())!;
-            LocatorBoundingBoxResult button = (await close.BoundingBoxAsync())!;
+            LocatorBoundingBoxResult chip = (await BoxAsync(page.Locator("[data-testid=grid-class]").Last));
+            LocatorBoundingBoxResult button = (await BoxAsync(close));
             Assert.True(button.X + button.Width <= chip.X + chip.Width + 1 && button.X + button.Width <= options.ViewportSize!.Width,
                 $"{device}: the chip's remove button lies outside its chip or the screen");
             await E2eBrowser.ScreenshotAsync(page, $"{device}-{theme}-grid");
@@ -94,4 +94,11 @@ public sealed class StudioLayoutEndToEndTests : StudioBrowserTest
     {
         ViewportSize = new ViewportSize { Width = 1440, Height = 900 }, ColorScheme = scheme,
     };
+
+    /// <summary>The element's box once it is visible (a box read during a re-render is null, which made this test flaky).</summary>
+    private static async Task<LocatorBoundingBoxResult> BoxAsync(ILocator locator)
+    {
+        await Assertions.Expect(locator).ToBeVisibleAsync();
+        return await locator.BoundingBoxAsync() ?? throw new InvalidOperationException($"{locator} has no box although visible");
+    }
 }

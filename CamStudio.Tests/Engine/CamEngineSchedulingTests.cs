@@ -61,7 +61,11 @@ public sealed class CamEngineSchedulingTests(EngineFixture fixture, ITestOutputH
         output.WriteLine($"Grad-CAM on a new photo, idle engine: {idleTime.TotalMilliseconds:F0} ms (runs: {string.Join(", ", idle.Select(t => t.TotalMilliseconds.ToString("F0")))})");
         output.WriteLine($"Grad-CAM on a new photo while another session runs Score-CAM: {duringTime.TotalMilliseconds:F0} ms ({duringTime / idleTime:F2}× idle; runs: {string.Join(", ", during.Select(t => t.TotalMilliseconds.ToString("F0")))})");
         Assert.True(slowStillRunning, "Score-CAM finished before the other session's Grad-CAM did; the test measured nothing");
-        Assert.True(duringTime <= 3 * idleTime, $"Grad-CAM took {duringTime.TotalMilliseconds:F0} ms during a Score-CAM, over 3× its {idleTime.TotalMilliseconds:F0} ms on an idle engine");
+        // It waits for at most the chunk that is running (ForwardPacing.TargetChunkTime, sized for batching) and then
+        // runs as it would alone: a full Score-CAM takes seconds to minutes, so anything near one chunk is the design.
+        TimeSpan bound = idleTime + 2 * ForwardPacing.TargetChunkTime;
+        Assert.True(duringTime <= bound,
+            $"Grad-CAM took {duringTime.TotalMilliseconds:F0} ms during a Score-CAM, over its {idleTime.TotalMilliseconds:F0} ms alone plus two chunks ({bound.TotalMilliseconds:F0} ms)");
 
         // Run between another's chunks, it computes what it computes alone.
         using Image<Rgb24> last = NewPhoto(6);

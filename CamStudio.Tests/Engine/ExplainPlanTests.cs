@@ -17,7 +17,7 @@ public sealed class ExplainPlanTests(EngineFixture fixture) : IClassFixture<Engi
         { "no-such-model", "gradcam", "auto", "top1", CamRequestErrorKind.UnknownModel, "model", "No model named 'no-such-model'" },
         { EngineFixture.Tiny, "gradcm", "auto", "top1", CamRequestErrorKind.UnknownMethod, "methods", "Unknown CAM method 'gradcm'. Valid methods: cam, gradcam," },
         { EngineFixture.Tiny, "gradcam", "conv3", "top1", CamRequestErrorKind.UnknownLayer, "layer", "Model 'tiny' has no capturable layer 'conv3'. Closest of its" },
-        { EngineFixture.Tiny, "gradcam", "fc", "top1", CamRequestErrorKind.UnsupportedLayer, "layer", "Layer 'fc' of model 'tiny' outputs 1×5; class activation maps need a 4-D N×C×H×W activation." },
+        { EngineFixture.Tiny, "gradcam", "fc", "top1", CamRequestErrorKind.UnsupportedLayer, "layer", "Layer 'fc' of model 'tiny' outputs 1×5; class activation maps need a 4-D N×C×H×W activation or a token grid" },
         { EngineFixture.Tiny, "gradcam", "auto", "zebra", CamRequestErrorKind.UnknownClass, "classes", "zebra" },
         { EngineFixture.Tiny, "gradcam", "auto", "top9", CamRequestErrorKind.UnknownClass, "classes", "top9 asks for more classes than model 'tiny' has (5)." },
         { EngineFixture.TinyTwoHead, "gradcam,cam", "auto", "top1", CamRequestErrorKind.MethodNotApplicable, "methods",
