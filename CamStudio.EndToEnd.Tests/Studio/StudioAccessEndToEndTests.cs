@@ -45,7 +45,11 @@ public sealed class StudioAccessEndToEndTests : StudioBrowserTest
             "() => getComputedStyle(document.querySelector('[data-testid=upload] .upload-zone')).outlineStyle");
         Assert.Equal("solid", outline);
 
-        IFileChooser chooser = await page.RunAndWaitForFileChooserAsync(() => page.Keyboard.PressAsync("Enter"));
+        // Enter on the focused zone (through its locator, so a re-render between Tab and Enter cannot move the focus
+        // away; the Enter handler is the studio's script, so wait until it is loaded).
+        await page.WaitForFunctionAsync("() => !!window.camStudio");
+        ILocator zone = page.Locator("[data-testid=upload] input.file-drop-input");
+        IFileChooser chooser = await page.RunAndWaitForFileChooserAsync(() => zone.PressAsync("Enter"));
         Assert.True(chooser.IsMultiple);
         await chooser.SetFilesAsync(SharedResources.Image("both.png"));
         await Assertions.Expect(page.Locator("[data-testid=prediction]").First)
