@@ -57,10 +57,10 @@ public sealed class ClusterRig : IDisposable
         return studio;
     }
 
-    /// <summary>Waits until the studio lists <paramref name="count"/> healthy workers.</summary>
+    /// <summary>Waits until the studio lists <paramref name="count"/> healthy workers (up to 5 min: on 2 busy cores a silo can take minutes to join).</summary>
     public async Task WaitForWorkersAsync(HttpClient studio, int count)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(120);
+        var deadline = DateTime.UtcNow.AddSeconds(300);
         while (true)
         {
             var workers = await WorkersAsync(studio);
@@ -69,7 +69,7 @@ public sealed class ClusterRig : IDisposable
             foreach (WorkerProcess w in _workers.Where(w => w.HasExited))
                 throw new InvalidOperationException($"Worker {w.Name} exited while starting:\n{w.Output}");
             if (DateTime.UtcNow > deadline)
-                throw new TimeoutException($"{count} workers did not come up in 120 s: {JsonSerializer.Serialize(workers)}\n{Logs}");
+                throw new TimeoutException($"{count} workers did not come up in 300 s: {JsonSerializer.Serialize(workers)}\n{Logs}");
             await Task.Delay(250);
         }
     }
