@@ -24,12 +24,7 @@ public sealed class TokenGridTests
 
     public TokenGridTests(ITestOutputHelper output) => _output = output;
 
-    private static string FixturePath(string name)
-    {
-        string path = Path.Combine(AppContext.BaseDirectory, "Onnx", "Fixtures", name);
-        Assert.True(File.Exists(path), $"fixture {path} is missing (scripts/export-onnx-fixtures.py makes it)");
-        return path;
-    }
+    private static string FixturePath(string name) => GeneratedModels.File(name);
 
     private static OnnxCamModel Load(string file) =>
         OnnxCamModel.Load(FixturePath(file), labels: null, PreprocessingSpec.ImageNet(), CPU, sizeFromModel: true);
