@@ -65,11 +65,9 @@ public static class ClusterThroughput
     {
         using var rig = new ClusterRig(services, $"bench{workers}");
         rig.Settings["CamStudio:Jobs:BatchSize"] = "4";
-        for (int i = 1; i <= workers; i++)
-            rig.StartWorker($"w{i}");
         var studio = await rig.StartStudioAsync();
         using var client = new HttpClient { BaseAddress = studio.Address, Timeout = TimeSpan.FromMinutes(5) };
-        await rig.WaitForWorkersAsync(client, workers);
+        await rig.StartWorkersAsync(client, [.. Enumerable.Range(1, workers).Select(i => $"w{i}")]);
         var latencies = new ConcurrentQueue<double>();
         var connection = new HubConnectionBuilder().WithUrl(new Uri(studio.Address, "hubs/jobs")).Build();
         connection.On<JobProgress>(JobProgressPublisher.MessageName, m =>

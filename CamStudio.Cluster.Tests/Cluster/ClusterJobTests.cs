@@ -20,23 +20,23 @@ public sealed class ClusterJobTests(ClusterServices services, ITestOutputHelper 
     [Fact]
     public async Task AJobSplitsAcrossTwoWorkersEqualsTheSingleProcessRunAndBothWebNodesSeeEveryMessage()
     {
-        using var rig = new ClusterRig(services, "split");
-        rig.StartWorker("w1");
-        rig.StartWorker("w2");
+        SharedCluster cluster = await services.SharedClusterAsync();
+        ClusterRig rig = cluster.Rig;
         // Two web nodes that do not run jobs take the job and its followers; a third, started after they follow, runs it.
-        var noJobs = new Dictionary<string, string> { ["CamStudio:Jobs:RunJobs"] = "false" };
-        var nodeA = await rig.StartStudioAsync(noJobs);
-        var nodeB = await rig.StartStudioAsync(noJobs);
+        Dictionary<string, string> jobs = rig.OwnJobs();
+        var noJobs = new Dictionary<string, string>(jobs) { ["CamStudio:Jobs:RunJobs"] = "false" };
+        using var nodeA = await rig.StartStudioAsync(noJobs);
+        using var nodeB = await rig.StartStudioAsync(noJobs);
         using var clientA = new HttpClient { BaseAddress = nodeA.Address };
         using var clientB = new HttpClient { BaseAddress = nodeB.Address };
-        await rig.WaitForWorkersAsync(clientA, 2);
+        Dictionary<string, long> before = await ClusterRig.PhotosDoneAsync(cluster.Watcher);
         string jobId = await JobRequests.SubmitAsync(clientA, JobRequests.Photos(Photos, "gradcam"));
 
         var seenA = new ConcurrentQueue<JobProgress>();
         var seenB = new ConcurrentQueue<JobProgress>();
         await using HubConnection followerA = await FollowAsync(nodeA.Address, jobId, seenA);
         await using HubConnection followerB = await FollowAsync(nodeB.Address, jobId, seenB);
-        var runner = await rig.StartStudioAsync();
+        using var runner = await rig.StartStudioAsync(jobs);
         JsonElement job;
         try
         {
@@ -49,10 +49,14 @@ public sealed class ClusterJobTests(ClusterServices services, ITestOutputHelper 
         Assert.True(job.GetProperty("state").GetString() == "completed", $"{job}\n{rig.Logs}");
         Assert.Equal((Photos, 0), (job.GetProperty("done").GetInt32(), job.GetProperty("failed").GetInt32()));
 
-        // Each worker explained some photos, together all of them (as they report, once a second).
+        // Each worker explained some photos of this job, together all of them (as they report, once a second; the
+        // shared workers' counts are since they started, so this job's are the difference).
         Dictionary<string, long> done = [];
         for (var until = DateTime.UtcNow.AddSeconds(15); done.Values.Sum() != Photos && DateTime.UtcNow < until; await Task.Delay(250))
-            done = (await ClusterRig.WorkersAsync(clientA)).ToDictionary(w => w.GetProperty("name").GetString()!, w => w.GetProperty("photosDone").GetInt64());
+        {
+            done = (await ClusterRig.PhotosDoneAsync(clientA)).Select(w => (w.Key, Photos: w.Value - before.GetValueOrDefault(w.Key)))
+                .Where(w => w.Photos != 0).ToDictionary(w => w.Key, w => w.Photos);
+        }
         log.WriteLine($"photos per worker: {string.Join(", ", done.Select(d => $"{d.Key}={d.Value}"))}");
         Assert.Equal(["w1", "w2"], done.Keys.Order());
         Assert.All(done.Values, n => Assert.True(n > 0, $"A worker did no photo: {string.Join(", ", done)}"));
@@ -79,18 +83,16 @@ public sealed class ClusterJobTests(ClusterServices services, ITestOutputHelper 
             Assert.True(bytes.AsSpan().SequenceEqual(clustered.Maps[name]), $"{name} differs between the single process and the cluster");
         Assert.Equal(Photos + 1, single.ResultRows.Count); // header + one row per photo × class × method
         Assert.Equal(single.ResultRows, clustered.ResultRows);
-        _ = runner;
     }
 
     [Fact]
     public async Task AWorkerKilledMidJobLeavesTheJobToTheOtherWithNoPhotoLostOrWrittenTwice()
     {
         using var rig = new ClusterRig(services, "kill");
-        rig.StartWorker("w1");
-        WorkerProcess victim = rig.StartWorker("w2");
         var studio = await rig.StartStudioAsync();
         using var client = new HttpClient { BaseAddress = studio.Address };
-        await rig.WaitForWorkersAsync(client, 2);
+        await rig.StartWorkersAsync(client, "w1", "w2");
+        WorkerProcess victim = rig.Workers.Single(w => w.Name == "w2");
         string jobId = await JobRequests.SubmitAsync(client, JobRequests.Photos(Photos, "gradcam"));
 
         // Kill w2 (SIGKILL) once it has explained some photos and the job is far from done.

@@ -66,7 +66,11 @@ public static class ClusterHosting
             if (string.Equals(settings.Mode, ClusterModes.Redis, StringComparison.OrdinalIgnoreCase))
                 client.UseRedisClustering(settings.Redis!);
             else
+            {
                 client.UseAdoNetClustering(o => { o.Invariant = "Npgsql"; o.ConnectionString = settings.Postgres; });
+                client.Services.AddSingleton<ILifecycleParticipant<IClusterClientLifecycle>>(sp =>
+                    new OrleansPostgresSchema(settings.Postgres!, sp.GetRequiredService<ILogger<OrleansPostgresSchema>>()));
+            }
             client.Configure<ClusterOptions>(o => { o.ClusterId = settings.ClusterId; o.ServiceId = ServiceId; });
             // The studio's own liveness check notices a dead worker sooner; this is the last resort for a hung call.
             client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(Math.Max(10, settings.BatchTimeoutSeconds) + 30));
@@ -120,14 +124,19 @@ public static class ClusterHosting
             if (string.Equals(settings.Mode, ClusterModes.Redis, StringComparison.OrdinalIgnoreCase))
                 silo.UseRedisClustering(settings.Redis!);
             else
+            {
                 silo.UseAdoNetClustering(o => { o.Invariant = "Npgsql"; o.ConnectionString = settings.Postgres; });
+                silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp =>
+                    new OrleansPostgresSchema(settings.Postgres!, sp.GetRequiredService<ILogger<OrleansPostgresSchema>>()));
+            }
             silo.Configure<ClusterOptions>(o => { o.ClusterId = settings.ClusterId; o.ServiceId = ServiceId; });
             silo.ConfigureEndpoints(advertised, settings.SiloPort, settings.GatewayPort, listenOnAnyHostAddress: true);
-            // A killed worker is declared dead in seconds (not the default minute), so its batches move on quickly.
+            // A killed worker is declared dead in about 15 s (not the default minute), so its batches move on quickly;
+            // not faster: a worker loading its engine on a busy machine answers probes late, and must not be voted out.
             silo.Configure<ClusterMembershipOptions>(o =>
             {
-                o.ProbeTimeout = TimeSpan.FromSeconds(2);
-                o.NumMissedProbesLimit = 2;
+                o.ProbeTimeout = TimeSpan.FromSeconds(Math.Max(1, settings.ProbeTimeoutSeconds));
+                o.NumMissedProbesLimit = Math.Max(1, settings.MissedProbesLimit);
                 o.NumVotesForDeathDeclaration = 1;
                 o.IAmAliveTablePublishTimeout = TimeSpan.FromSeconds(30);
             });
