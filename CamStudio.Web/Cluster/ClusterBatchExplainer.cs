@@ -66,10 +66,29 @@ public sealed class ClusterBatchExplainer(IClusterClient client, ClusterWorkers 
         var photos = new List<WorkerPhoto>(photoPaths.Count);
         foreach (string path in photoPaths)
             photos.Add(new WorkerPhoto(Path.GetFileName(path), await File.ReadAllBytesAsync(path, cancellationToken)));
-        // The settings travel as JSON: the worker plans them exactly as this studio's engine would.
-        var batch = new WorkerBatch(Path.GetFileName(Path.GetDirectoryName(Path.GetDirectoryName(photoPaths[0]))) ?? "",
-            JsonSerializer.Serialize(job.Settings ?? throw new InvalidOperationException("A cluster job is planned by PrepareAsync (it keeps the settings)."), Json),
-            job.Owner ?? "", job.ModelName, job.ModelSha256, photos);
+        // The worker's forward passes come back through an observer of this batch, as the engine reports them.
+        var relay = progress is null ? null : new BatchProgressRelay(progress);
+        IBatchProgressObserver? observer = relay is null ? null : client.CreateObjectReference<IBatchProgressObserver>(relay);
+        try
+        {
+            // The settings travel as JSON: the worker plans them exactly as this studio's engine would.
+            var batch = new WorkerBatch(Path.GetFileName(Path.GetDirectoryName(Path.GetDirectoryName(photoPaths[0]))) ?? "",
+                JsonSerializer.Serialize(job.Settings ?? throw new InvalidOperationException("A cluster job is planned by PrepareAsync (it keeps the settings)."), Json),
+                job.Owner ?? "", job.ModelName, job.ModelSha256, photos, observer);
+            return await SendAsync(job, batch, photoPaths.Count, cancellationToken);
+        }
+        finally
+        {
+            if (observer is not null)
+                client.DeleteObjectReference<IBatchProgressObserver>(observer);
+            // Orleans holds the observer weakly: keep it alive until the batch is answered.
+            GC.KeepAlive(relay);
+        }
+    }
+
+    /// <summary>Sends the batch to a worker that has the model, and to another when one refuses, fails or leaves.</summary>
+    private async Task<IReadOnlyList<PhotoOutcome>> SendAsync(PreparedJob job, WorkerBatch batch, int photoCount, CancellationToken cancellationToken)
+    {
         var refused = new Dictionary<string, string>();
         var failed = new HashSet<string>();
         TimeSpan timeout = TimeSpan.FromSeconds(Math.Max(10, settings.Value.BatchTimeoutSeconds));
@@ -98,8 +117,8 @@ public sealed class ClusterBatchExplainer(IClusterClient client, ClusterWorkers 
                     refused[worker.Silo] = refusal;
                     continue;
                 }
-                if (result.Photos.Count != photoPaths.Count)
-                    throw new InvalidDataException($"Worker {result.Worker} answered {result.Photos.Count} outcomes for {photoPaths.Count} photos.");
+                if (result.Photos.Count != photoCount)
+                    throw new InvalidDataException($"Worker {result.Worker} answered {result.Photos.Count} outcomes for {photoCount} photos.");
                 return [.. result.Photos.Select(p => WorkerResults.FromWire(p) with { Worker = result.Worker, ComputedUnixMs = result.FinishedUnixMs })];
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)

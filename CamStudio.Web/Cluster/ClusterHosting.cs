@@ -55,33 +55,37 @@ public static class ClusterHosting
             o.ServicesStartConcurrently = true;
             o.ServicesStopConcurrently = true;
         });
-        builder.UseOrleansClient(client =>
-        {
-            // No worker yet, or all gone: keep trying to connect (jobs wait with a clear reason meanwhile).
-            client.UseConnectionRetryFilter(async (_, cancellationToken) =>
-            {
-                await Task.Delay(TimeSpan.FromSeconds(2), cancellationToken);
-                return true;
-            });
-            if (string.Equals(settings.Mode, ClusterModes.Redis, StringComparison.OrdinalIgnoreCase))
-                client.UseRedisClustering(settings.Redis!);
-            else
-            {
-                client.UseAdoNetClustering(o => { o.Invariant = "Npgsql"; o.ConnectionString = settings.Postgres; });
-                client.Services.AddSingleton<ILifecycleParticipant<IClusterClientLifecycle>>(sp =>
-                    new OrleansPostgresSchema(settings.Postgres!, sp.GetRequiredService<ILogger<OrleansPostgresSchema>>()));
-            }
-            client.Configure<ClusterOptions>(o => { o.ClusterId = settings.ClusterId; o.ServiceId = ServiceId; });
-            // The studio's own liveness check notices a dead worker sooner; this is the last resort for a hung call.
-            client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(Math.Max(10, settings.BatchTimeoutSeconds) + 30));
-            client.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(5));
-            client.Services.AddSingleton<IConfigureOptions<ClientConnectionOptions>>(sp => new ConfigureOptions<ClientConnectionOptions>(o =>
-            {
-                var handshake = new SharedSecretHandshake(settings.Secret!, sp.GetRequiredService<ILoggerFactory>().CreateLogger<SharedSecretHandshake>());
-                o.ConfigureConnection(c => c.Use(handshake.Wrap));
-            }));
-        });
+        builder.UseOrleansClient(client => ConfigureClient(client, settings));
         return builder;
+    }
+
+    /// <summary>An Orleans client of the cluster the settings name (the studio's; tests use it to call a worker directly).</summary>
+    public static IClientBuilder ConfigureClient(IClientBuilder client, ClusterSettings settings)
+    {
+        // No worker yet, or all gone: keep trying to connect (jobs wait with a clear reason meanwhile).
+        client.UseConnectionRetryFilter(async (_, cancellationToken) =>
+        {
+            await Task.Delay(TimeSpan.FromSeconds(2), cancellationToken);
+            return true;
+        });
+        if (string.Equals(settings.Mode, ClusterModes.Redis, StringComparison.OrdinalIgnoreCase))
+            client.UseRedisClustering(settings.Redis!);
+        else
+        {
+            client.UseAdoNetClustering(o => { o.Invariant = "Npgsql"; o.ConnectionString = settings.Postgres; });
+            client.Services.AddSingleton<ILifecycleParticipant<IClusterClientLifecycle>>(sp =>
+                new OrleansPostgresSchema(settings.Postgres!, sp.GetRequiredService<ILogger<OrleansPostgresSchema>>()));
+        }
+        client.Configure<ClusterOptions>(o => { o.ClusterId = settings.ClusterId; o.ServiceId = ServiceId; });
+        // The studio's own liveness check notices a dead worker sooner; this is the last resort for a hung call.
+        client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(Math.Max(10, settings.BatchTimeoutSeconds) + 30));
+        client.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(5));
+        client.Services.AddSingleton<IConfigureOptions<ClientConnectionOptions>>(sp => new ConfigureOptions<ClientConnectionOptions>(o =>
+        {
+            var handshake = new SharedSecretHandshake(settings.Secret!, sp.GetRequiredService<ILoggerFactory>().CreateLogger<SharedSecretHandshake>());
+            o.ConfigureConnection(c => c.Use(handshake.Wrap));
+        }));
+        return client;
     }
 
     /// <summary><c>GET /api/workers</c>: the workers, their device, queue, photos per second, models and health (one in single mode).</summary>
