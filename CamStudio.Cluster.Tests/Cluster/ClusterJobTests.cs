@@ -77,7 +77,7 @@ public sealed class ClusterJobTests(ClusterServices services, ITestOutputHelper 
             seenB.Where(m => m.Photo is not null).Select(m => (m.Photo, m.Worker, m.Top1Index)));
 
         // The job's results say which worker did each photo (the API's rows and the results page), as its progress did.
-        JsonElement results = await clientA.GetFromJsonAsync<JsonElement>($"api/jobs/{jobId}");
+        JsonElement results = await clientA.GetFromJsonAsync<JsonElement>($"api/jobs/{jobId}/results");
         var workerOf = results.GetProperty("photos").EnumerateArray().ToDictionary(p => p.GetProperty("index").GetInt32(), p => p.GetProperty("worker").GetString());
         Assert.Equal(seenA.Where(m => m.Photo is not null).ToDictionary(m => m.Photo!.Value, m => m.Worker), workerOf);
         string page = await clientA.GetStringAsync($"jobs/{jobId}");
@@ -155,7 +155,7 @@ public sealed class ClusterJobTests(ClusterServices services, ITestOutputHelper 
         Dictionary<string, string> jobs = rig.OwnJobs();
         using var node = await rig.StartStudioAsync(new Dictionary<string, string>(jobs) { ["CamStudio:Jobs:RunJobs"] = "false" });
         using var client = new HttpClient { BaseAddress = node.Address };
-        string jobId = await JobRequests.SubmitAsync(client, JobRequests.Photos(1, "scorecam"));
+        string jobId = await JobRequests.SubmitAsync(client, JobRequests.Photos(1, "scorecam-fast"));
         var seen = new ConcurrentQueue<JobProgress>();
         await using HubConnection follower = await FollowAsync(node.Address, jobId, seen);
         using var runner = await rig.StartStudioAsync(jobs);
@@ -163,14 +163,14 @@ public sealed class ClusterJobTests(ClusterServices services, ITestOutputHelper 
         Assert.True(job.GetProperty("state").GetString() == "completed", $"{job}\n{rig.Logs}");
         await WaitUntilAsync(() => seen.Any(IsFinal), "the final message");
 
-        // Score-CAM's masked forwards were reported while the worker ran them: part-way counts before the photo's message.
+        // Faster Score-CAM's masked forwards were reported while the worker ran them: part-way counts before the photo's message.
         List<JobProgress> messages = [.. seen];
         int photoMessage = messages.FindIndex(m => m.Photo == 0);
         Assert.True(photoMessage > 0, $"No photo message: {string.Join("; ", messages)}");
         List<JobProgress> forwards = [.. messages.Take(photoMessage).Where(m => m.DoneForwards is not null)];
         Assert.NotEmpty(forwards);
         long total = forwards[0].TotalForwards!.Value;
-        Assert.True(total > 1, $"Score-CAM needs a forward per channel, not {total}");
+        Assert.True(total > 1, $"Faster Score-CAM needs a forward per scored channel, not {total}");
         Assert.All(forwards, m => Assert.Equal(total, m.TotalForwards));
         Assert.Contains(forwards, m => m.DoneForwards > 0 && m.DoneForwards < total);
         Assert.Contains(messages[photoMessage].Worker, SharedCluster.WorkerNames);

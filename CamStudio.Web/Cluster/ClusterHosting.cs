@@ -62,20 +62,14 @@ public static class ClusterHosting
     /// <summary>An Orleans client of the cluster the settings name (the studio's; tests use it to call a worker directly).</summary>
     public static IClientBuilder ConfigureClient(IClientBuilder client, ClusterSettings settings)
     {
-        // No worker yet, or all gone: keep trying to connect (jobs wait with a clear reason meanwhile).
-        client.UseConnectionRetryFilter(async (_, cancellationToken) =>
-        {
-            await Task.Delay(TimeSpan.FromSeconds(2), cancellationToken);
-            return true;
-        });
-        if (string.Equals(settings.Mode, ClusterModes.Redis, StringComparison.OrdinalIgnoreCase))
-            client.UseRedisClustering(settings.Redis!);
-        else
-        {
+        bool postgres = !string.Equals(settings.Mode, ClusterModes.Redis, StringComparison.OrdinalIgnoreCase);
+        client.Services.AddSingleton<IClientConnectionRetryFilter>(sp => new ClusterConnectionRetry(
+            postgres ? new OrleansPostgresSchema(settings.Postgres!, sp.GetRequiredService<ILogger<OrleansPostgresSchema>>()) : null,
+            sp.GetRequiredService<ILogger<ClusterConnectionRetry>>()));
+        if (postgres)
             client.UseAdoNetClustering(o => { o.Invariant = "Npgsql"; o.ConnectionString = settings.Postgres; });
-            client.Services.AddSingleton<ILifecycleParticipant<IClusterClientLifecycle>>(sp =>
-                new OrleansPostgresSchema(settings.Postgres!, sp.GetRequiredService<ILogger<OrleansPostgresSchema>>()));
-        }
+        else
+            client.UseRedisClustering(settings.Redis!);
         client.Configure<ClusterOptions>(o => { o.ClusterId = settings.ClusterId; o.ServiceId = ServiceId; });
         // The studio's own liveness check notices a dead worker sooner; this is the last resort for a hung call.
         client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(Math.Max(10, settings.BatchTimeoutSeconds) + 30));

@@ -4,19 +4,17 @@ namespace CamStudio.Web.Cluster;
 
 /// <summary>
 /// Postgres mode: Orleans' ADO.NET membership reads and writes tables (and the queries it runs, in OrleansQuery) that
-/// the Microsoft.Orleans.Clustering.AdoNet package does not create. Before a worker's silo or the studio's client
-/// starts, this creates them from the scripts the Orleans project publishes for that (<c>Cluster/OrleansSql</c>, run
-/// unchanged), once per database: an advisory lock keeps members that start together from racing.
+/// the Microsoft.Orleans.Clustering.AdoNet package does not create. Before a worker's silo starts (and when the
+/// studio's client cannot read the gateway list), this creates them from the scripts the Orleans project publishes for
+/// that (<c>Cluster/OrleansSql</c>, run unchanged), once per database: an advisory lock keeps members that start
+/// together from racing.
 /// </summary>
-public sealed class OrleansPostgresSchema(string connectionString, ILogger<OrleansPostgresSchema> logger)
-    : ILifecycleParticipant<ISiloLifecycle>, ILifecycleParticipant<IClusterClientLifecycle>
+public sealed class OrleansPostgresSchema(string connectionString, ILogger<OrleansPostgresSchema> logger) : ILifecycleParticipant<ISiloLifecycle>
 {
     private const long LockKey = 715016;
     private static readonly TimeSpan RetryFor = TimeSpan.FromMinutes(2);
 
     public void Participate(ISiloLifecycle lifecycle) => lifecycle.Subscribe(nameof(OrleansPostgresSchema), ServiceLifecycleStage.First, EnsureAsync);
-
-    public void Participate(IClusterClientLifecycle lifecycle) => lifecycle.Subscribe(nameof(OrleansPostgresSchema), ServiceLifecycleStage.First, EnsureAsync);
 
     /// <summary>Creates the membership tables if missing; retries a database that is not up yet, then fails saying which.</summary>
     public async Task EnsureAsync(CancellationToken cancellationToken)
