@@ -116,7 +116,7 @@ public sealed partial class JobsPage : IDisposable
         {
             if (!_thumbs.TryGetValue(progress.JobId, out var list))
                 _thumbs[progress.JobId] = list = [];
-            list.Add((photo, $"{progress.File}: {progress.Top1Name} ({progress.Top1Prob:P0})"));
+            list.Add((photo, $"{progress.File}: {progress.Top1Name} ({progress.Top1Prob:P0}){(progress.Worker is { } worker ? $", by {worker}" : "")}"));
         }
         if (progress.State != "running" || _jobs.All(j => j.Id != progress.JobId))
             Reload();
