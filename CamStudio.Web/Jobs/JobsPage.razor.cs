@@ -47,7 +47,8 @@ public sealed partial class JobsPage : IDisposable
     private string? FieldError(string field) => _errorField == field ? _error : null;
 
     private static bool IsFormField(string field) =>
-        field is CamRequestFields.Model or CamRequestFields.Methods or CamRequestFields.Classes or CamRequestFields.Layer;
+        field is CamRequestFields.Model or CamRequestFields.Methods or CamRequestFields.Classes or CamRequestFields.Layer
+            or CamRequestFields.Metrics or CamRequestFields.Steps;
 
     protected override async Task OnInitializedAsync()
     {
@@ -172,7 +173,7 @@ public sealed partial class JobsPage : IDisposable
         _submitted = null;
         try
         {
-            JobSettings settings = JobSubmitter.ParseSettings(_model, _methods, _classes, _layer);
+            JobSettings settings = WithMetrics(JobSubmitter.ParseSettings(_model, _methods, _classes, _layer));
             CancellationToken token = _lifetime.Token;
             if (_archive is null && _photos.Count == 0 && !(_isLocal && !string.IsNullOrWhiteSpace(_folder)))
                 return;
