@@ -204,7 +204,7 @@ public sealed partial class CamEngine : IDisposable
                 long begun = Stopwatch.GetTimestamp();
                 Tensor batch = PhotoPreprocessor.ToBatch(inputs, spec, plan.Model.Device);
                 var pacing = new ForwardPacing(plan.ExtraForwardsPerPhoto * inputs.Length * plan.Features.PassesPerPhoto, progress,
-                    plan.IsLong ? () => _executor.RunQuickWorkOfOthers() : null);
+                    plan.IsLong ? _executor : null);
                 IReadOnlyList<PhotoExplanation> result = FeatureExplainer.Explain(plan.Model, batch, plan.Methods, plan.Features, plan.Classes,
                     pacing, token, out TimeSpan forwardTime);
                 return (plan, result, forwardTime, Stopwatch.GetElapsedTime(begun));
