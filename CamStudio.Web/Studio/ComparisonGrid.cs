@@ -20,6 +20,9 @@ public sealed class ComparisonGrid(StudioState state, StudioSession session, Stu
 
     public GridView? View { get; set; }
 
+    /// <summary>The metric shown under each map and the columns' order by it (the grid panel asks the engine).</summary>
+    public GridMetrics Metrics { get; } = new();
+
     /// <summary>Raised after the grid's overlays are drawn.</summary>
     public Action? Rendered { get; set; }
 
@@ -30,7 +33,11 @@ public sealed class ComparisonGrid(StudioState state, StudioSession session, Stu
             Classes.Add(option);
     }
 
-    public void Stop() => Cancellations.Cancel(ref _cts);
+    public void Stop()
+    {
+        Cancellations.Cancel(ref _cts);
+        Metrics.Stop();
+    }
 
     public async Task RefreshAsync(CancellationToken lifetime)
     {

@@ -20,6 +20,7 @@ public sealed partial class Home : IDisposable
     private StudioState _state = null!;
     private ExploreView _explore = null!;
     private ComparisonGrid _grid = null!;
+    private TrustView _trust = null!;
     private PresenterState? _presenterState;
     private bool _modelLoading;
     private bool _interactive;
@@ -53,6 +54,7 @@ public sealed partial class Home : IDisposable
         _state = new StudioState(Engine.Methods, Logger, Snackbar);
         _grid = new ComparisonGrid(_state, Session, Pictures, StateHasChanged) { Rendered = UpdatePresenterState };
         _explore = new ExploreView(_state, Session, Pictures, InvokeAsync, StateHasChanged) { ClassFound = _grid.Seed, Rendered = UpdatePresenterState };
+        _trust = new TrustView(_state, Session, Engine, InvokeAsync, StateHasChanged);
         _folder = ModelFolder.Of(Engine);
         _state.Model = _folder.DefaultModel ?? _folder.Models.FirstOrDefault()?.Name ?? "";
         _state.Method = DefaultMethod;
@@ -190,6 +192,7 @@ public sealed partial class Home : IDisposable
             photo ??= Session.Photos.LastOrDefault();
             _explore.Stop();
             _grid.Stop();
+            _trust.Stop();
             _state.Photo = photo;
             _state.Predictions = [];
             _explore.Overlay = null;
@@ -256,6 +259,7 @@ public sealed partial class Home : IDisposable
         if (ReferenceEquals(photo, _state.Photo))
             return;
         _state.Photo = photo;
+        _trust.ClearBox(); // a box marks an object on one photo
         _state.ClassOption = null; // each photo starts on its own top-1 class
         _state.Predictions = [];
         _explore.Overlay = null;
@@ -271,6 +275,7 @@ public sealed partial class Home : IDisposable
         {
             _explore.Stop();
             _grid.Stop();
+            _trust.Stop();
             _state.Photo = null;
             _explore.Overlay = null;
             _grid.View = null;
@@ -320,6 +325,16 @@ public sealed partial class Home : IDisposable
     {
         _state.Layer = layer;
         _state.Features = _state.Features with { FusedLayers = _state.Features.FusedLayers.Where(l => l != layer).ToList() };
+        SyncUrl();
+        await LoadMethodsAsync();
+        await RefreshAsync();
+    }
+
+    /// <summary>The Trust tab's "use it": the explorer switches to the ranked method and layer.</summary>
+    private async Task OnRecommendationAppliedAsync(CamStudio.Engine.Recommendation recommendation)
+    {
+        _state.Method = recommendation.Method;
+        _state.Layer = recommendation.Layer;
         SyncUrl();
         await LoadMethodsAsync();
         await RefreshAsync();
@@ -416,6 +431,7 @@ public sealed partial class Home : IDisposable
         _lifetime.Cancel();
         _explore?.Stop();
         _grid?.Stop();
+        _trust?.Stop();
         _lifetime.Dispose();
     }
 

@@ -47,7 +47,7 @@ public sealed record StudioLink(
         if (Opacity is { } o)
             parts.Add(("opacity", o.ToString("0.##", CultureInfo.InvariantCulture)));
         if (Tab != 0)
-            parts.Add(("tab", Tab switch { 1 => "grid", 2 => "concepts", _ => "explore" }));
+            parts.Add(("tab", Tab switch { 1 => "grid", 2 => "concepts", 3 => "trust", _ => "explore" }));
         if (GridClasses is { Count: > 0 } classes)
             parts.Add(("gc", string.Join(",", classes.Select(i => i.ToString(CultureInfo.InvariantCulture)))));
         if (GridMethods is { Count: > 0 } methods)
@@ -83,7 +83,7 @@ public sealed record StudioLink(
             Int(Get("class")),
             Get("cmap"),
             opacity,
-            Get("tab") switch { "grid" => 1, "concepts" => 2, _ => 0 },
+            Get("tab") switch { "grid" => 1, "concepts" => 2, "trust" => 3, _ => 0 },
             (Get("gc") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries).Select(Int).OfType<int>().Distinct().Take(MaxListItems).ToList(),
             (Get("gm") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries).Distinct().Take(MaxListItems).ToList(),
             Get("scale") == "method",

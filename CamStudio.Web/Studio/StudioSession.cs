@@ -39,6 +39,9 @@ public sealed class StudioSession : IDisposable
 
     public IReadOnlyList<StudioPhoto> Photos => _photos;
 
+    /// <summary>The session id the engine schedules this session's work under (views that call the engine directly use it too).</summary>
+    public string Owner => _owner();
+
     /// <summary>The explorer's last state (its URL query), so coming back to the studio's plain URL within the circuit restores it.</summary>
     public string? LastQuery { get; set; }
 

@@ -18,7 +18,7 @@ namespace CamStudio.Tests.Web.Support;
 /// that depend on method and class, predictions are fixed, and every call is recorded so tests can check
 /// what the page asked for (and what it did not ask for).
 /// </summary>
-public sealed class FakeStudioEngine : IStudioEngine
+public sealed partial class FakeStudioEngine : IStudioEngine
 {
     public static readonly IReadOnlyList<string> ClassNames =
         ["tench, Tinca tinca", "goldfish", "boxer", "bull mastiff", "Tibetan mastiff", "tabby, tabby cat", "tiger cat", "Egyptian cat"];
