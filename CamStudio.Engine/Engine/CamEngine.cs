@@ -111,6 +111,7 @@ public sealed partial class CamEngine : IDisposable
             m.Model.Preprocessing, m.Model.Capabilities, m.Sha256)
         {
             AutoLayerRule = m.Model.AutoLayerRule,
+            WhyNoGuided = WhyNoGuided(m),
         };
     }
 
@@ -138,6 +139,7 @@ public sealed partial class CamEngine : IDisposable
             return new MethodAvailability(method.Id, method.DisplayName, method.Paper, method.Requirements, reason is null, reason)
             {
                 Options = method.Options,
+                TakesEigenSmooth = method is IChannelTermsMethod,
             };
         }).ToList(), WorkPriority.Interactive, m.Name, WorkCost.Quick, cancellationToken).ConfigureAwait(false);
     }

@@ -401,7 +401,8 @@ public sealed class JobRunner : BackgroundService
         }
         var explained = (PhotoOutcome.Explained)outcome;
         long bytes = explained.ThumbnailPng.Length + explained.OverlayPngs.Sum(p => (long)p.Length)
-            + explained.Explanation.Maps.Sum(m => 256L + 4L * (m.Map.Map.Height * m.Map.Map.Width + (long)m.Map.InputHeight * m.Map.InputWidth));
+            + explained.Explanation.Maps.Sum(m => 256L + 4L * (m.Map.Map.Height * m.Map.Map.Width + (long)m.Map.InputHeight * m.Map.InputWidth))
+            + (explained.Scores?.Count ?? 0) * 2048L;
         _disk.EnsureRoom(bytes, $"the results of {fileName}");
         try
         {
@@ -437,6 +438,8 @@ public sealed class JobRunner : BackgroundService
         }
         string thumbnail = $"thumbs/{index:D4}.png";
         JobFiles.WriteAtomically(JobFiles.Inside(results, thumbnail), explained.ThumbnailPng);
+        if (explained.Scores is { } scores)
+            JobScoreFiles.Write(results, index, scores);
         JobPrediction? top1 = predictions.Count > 0 ? predictions[0] : null;
         await StoreRetry.RunAsync(() => { _store.SaveResult(jobId, index, run, PhotoState.Done, null, top1, predictions, maps, thumbnail, DateTimeOffset.UtcNow, WorkerOf(explained)); return true; },
             _logger, $"photo {index} of job {jobId}");
