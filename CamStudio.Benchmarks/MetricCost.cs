@@ -49,6 +49,9 @@ public static class MetricCost
         [
             ("plain forward (no grad)", () => { using var _ = torch.no_grad(); using ModelRun run = model.Run(input, "layer4", false); }),
             ("deletion + insertion, 20 steps (39 passes)", () => DeletionInsertion.Compute(scorer, input, baseline, gradcam, 0, 0.5, 20)),
+            // Side by side: the ranking deletion/insertion start with, as it is and as it was (a comparison-delegate sort).
+            ("ranking a 224² map (sort on 64-bit keys, now)", () => MapRanking.Ranks(gradcam)),
+            ("ranking a 224² map (comparison-delegate sort, before)", () => ComparerRanks(gradcam)),
             ("Average Drop + Increase (1 pass)", () => ConfidenceChange.Compute(scorer, input, gradcam, 0, 0.5)),
             ("ROAD MoRF + LeRF, 9 percentiles (18 passes + imputation)", () => Road.Compute(scorer, input, gradcam, 0, 0.5, 7)),
             ("sanity: 5 randomisation stages + random class (6 Grad-CAMs)", () =>
@@ -99,6 +102,21 @@ public static class MetricCost
         Console.WriteLine(text);
         File.WriteAllText(Path.Combine(outDirectory, "metric-cost.md"), text);
         return 0;
+    }
+
+    /// <summary>The ranking as it was before the key sort (kept here only to measure the difference).</summary>
+    private static int[] ComparerRanks(float[] keys)
+    {
+        int[] order = Enumerable.Range(0, keys.Length).ToArray();
+        Array.Sort(order, (a, b) =>
+        {
+            int c = keys[b].CompareTo(keys[a]);
+            return c != 0 ? c : a.CompareTo(b);
+        });
+        int[] ranks = new int[keys.Length];
+        for (int r = 0; r < order.Length; r++)
+            ranks[order[r]] = r;
+        return ranks;
     }
 
     private static double Median(List<double> values)

@@ -120,7 +120,7 @@ public sealed partial class CamEngine
             return await _executor.RunAsync(token =>
             {
                 ICamModel model = m.Model;
-                var pacing = new ForwardPacing(forwards, progress, () => _executor.RunQuickWorkOfOthers());
+                var pacing = new ForwardPacing(forwards, progress, _executor);
                 string anyLayer = model.AutoLayer;
                 var scorer = new ProbabilityScorer(model, anyLayer, pacing, token);
                 var result = new List<PhotoEvaluation>();

@@ -133,6 +133,9 @@ public sealed record JobPhoto(
 {
     /// <summary>Id of the result row (assigned once, when the photo finished).</summary>
     public long? ResultId { get; init; }
+
+    /// <summary>The worker that computed the result (a cluster's worker, or this machine's name); null before it was recorded.</summary>
+    public string? Worker { get; init; }
 }
 
 public sealed record JobPrediction(int ClassIndex, string ClassName, float Probability);

@@ -1,5 +1,6 @@
 using CamStudio.Engine;
 using CamStudio.Web.Access;
+using CamStudio.Web.Studio;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.StaticFiles;
 using Microsoft.Extensions.Options;
@@ -116,7 +117,7 @@ public static class JobsApi
         }
         catch (CamRequestException ex)
         {
-            return JobRequestProblems.Of(ex);
+            return ApiProblems.Of(ex).Result;
         }
         catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {

@@ -20,6 +20,9 @@ public sealed class ComparisonGrid(StudioState state, StudioSession session, Stu
 
     public GridView? View { get; set; }
 
+    /// <summary>The metric shown under each map and the columns' order by it (the grid panel asks the engine).</summary>
+    public GridMetrics Metrics { get; } = new();
+
     /// <summary>Raised after the grid's overlays are drawn.</summary>
     public Action? Rendered { get; set; }
 
@@ -30,7 +33,11 @@ public sealed class ComparisonGrid(StudioState state, StudioSession session, Stu
             Classes.Add(option);
     }
 
-    public void Stop() => Cancellations.Cancel(ref _cts);
+    public void Stop()
+    {
+        Cancellations.Cancel(ref _cts);
+        Metrics.Stop();
+    }
 
     public async Task RefreshAsync(CancellationToken lifetime)
     {
@@ -48,7 +55,7 @@ public sealed class ComparisonGrid(StudioState state, StudioSession session, Stu
         {
             // All classes × methods in one call: one forward pass for the whole grid.
             SessionExplanation result = await session.ExplainAsync(photo, state.Model, state.Layer, methods, classes.Select(c => c.Index).ToList(), token,
-                options: state.MethodOptions);
+                options: state.MethodOptions, features: state.FeaturesFor(methods, guided: false));
             token.ThrowIfCancellationRequested();
             var methodInfos = methods.Select(id => state.Methods.FirstOrDefault(m => m.Id == id) ?? new CamMethodInfo(id, id, false, _ => 0)).ToList();
             var cells = classes

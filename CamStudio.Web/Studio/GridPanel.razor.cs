@@ -18,6 +18,10 @@ public sealed partial class GridPanel : IDisposable
 
     [Inject] private IJSRuntime JS { get; set; } = null!;
 
+    [Inject] private IStudioEngine Engine { get; set; } = null!;
+
+    [Inject] private StudioSession Session { get; set; } = null!;
+
     [Parameter, EditorRequired] public StudioState State { get; set; } = null!;
 
     [Parameter, EditorRequired] public ComparisonGrid Grid { get; set; } = null!;
@@ -27,6 +31,19 @@ public sealed partial class GridPanel : IDisposable
 
     /// <summary>The page's lifetime: the grid's work outlives this tab.</summary>
     [Parameter] public CancellationToken Lifetime { get; set; }
+
+    /// <summary>A chosen metric follows the grid: each new set of maps is scored once.</summary>
+    protected override Task OnParametersSetAsync() => Grid.Metrics.EnsureCurrentAsync(Engine, Session, State, Grid.View, StateHasChanged, Lifetime);
+
+    private Task OnMetricChangedAsync(string? metric)
+    {
+        Grid.Metrics.Metric = string.IsNullOrEmpty(metric) ? null : metric;
+        if (Grid.Metrics.Metric is null)
+            Grid.Metrics.SortByMetric = false;
+        return Grid.Metrics.EnsureCurrentAsync(Engine, Session, State, Grid.View, StateHasChanged, Lifetime);
+    }
+
+    private void OnSortChanged(bool sort) => Grid.Metrics.SortByMetric = sort;
 
     private Task<IEnumerable<Home.ClassOption>> SearchClassesAsync(string? text, CancellationToken cancellationToken) =>
         Task.FromResult(ClassSearch.Find(State.Details?.Labels ?? [], text, State.Predictions.Select(p => p.ClassIndex).ToList()));

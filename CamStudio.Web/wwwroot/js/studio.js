@@ -84,6 +84,53 @@ window.camStudio = (() => {
             }
         },
 
+        // The Trust tab's pointing-game box: the rubber band is drawn here (no round trip per move); the box goes to
+        // the server once, on release, as fractions of the image so the server turns it into photo pixels.
+        attachBoxDrawing(frame, dotnet) {
+            if (!frame || frame._camStudioBox) return;
+            frame._camStudioBox = true;
+            let start = null, draft = null;
+            const relative = event => {
+                const box = frame.querySelector('img').getBoundingClientRect();
+                return {
+                    x: Math.min(Math.max((event.clientX - box.left) / box.width, 0), 1),
+                    y: Math.min(Math.max((event.clientY - box.top) / box.height, 0), 1),
+                };
+            };
+            const place = (a, b) => {
+                draft.style.left = `${Math.min(a.x, b.x) * 100}%`;
+                draft.style.top = `${Math.min(a.y, b.y) * 100}%`;
+                draft.style.width = `${Math.abs(b.x - a.x) * 100}%`;
+                draft.style.height = `${Math.abs(b.y - a.y) * 100}%`;
+            };
+            frame.addEventListener('pointerdown', event => {
+                if (event.button !== 0 || !frame.querySelector('img')) return;
+                event.preventDefault();
+                start = relative(event);
+                draft = document.createElement('div');
+                draft.className = 'trust-box trust-box-draft';
+                frame.appendChild(draft);
+                place(start, start);
+                frame.setPointerCapture(event.pointerId);
+            });
+            frame.addEventListener('pointermove', event => {
+                if (start) place(start, relative(event));
+            });
+            const finish = event => {
+                if (!start) return;
+                const end = relative(event), from = start;
+                start = null;
+                draft.remove();
+                draft = null;
+                // A click, not a drag: no box.
+                const img = frame.querySelector('img').getBoundingClientRect();
+                if (Math.abs(end.x - from.x) * img.width < 4 || Math.abs(end.y - from.y) * img.height < 4) return;
+                dotnet.invokeMethodAsync('OnBoxDrawnAsync', from.x, from.y, end.x, end.y);
+            };
+            frame.addEventListener('pointerup', finish);
+            frame.addEventListener('pointercancel', () => { start = null; if (draft) { draft.remove(); draft = null; } });
+        },
+
         async download(fileName, contentType, streamReference) {
             const buffer = await streamReference.arrayBuffer();
             const url = URL.createObjectURL(new Blob([buffer], { type: contentType }));
