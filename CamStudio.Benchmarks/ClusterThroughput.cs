@@ -19,7 +19,7 @@ namespace CamStudio.Benchmarks;
 /// </summary>
 public static class ClusterThroughput
 {
-    private sealed record Run(double Seconds, List<double> WorkerToFollowerMs, List<double> PublishToFollowerMs);
+    private sealed record JobRun(double Seconds, List<double> WorkerToFollowerMs, List<double> PublishToFollowerMs);
 
     public static int Run(string[] args)
     {
@@ -43,7 +43,7 @@ public static class ClusterThroughput
             ("cluster, 1 worker", oneRig.Studio),
             ("cluster, 2 workers", twoRig.Studio),
         };
-        var runs = targets.ToDictionary(t => t.Name, _ => new List<Run>());
+        var runs = targets.ToDictionary(t => t.Name, _ => new List<JobRun>());
         // A short job on each first: models loaded, code jitted, connections open.
         foreach (var (_, address) in targets)
             await RunJobAsync(address, Math.Min(8, photos));
@@ -51,7 +51,7 @@ public static class ClusterThroughput
         {
             foreach (var (name, address) in targets)
             {
-                Run run = await RunJobAsync(address, photos);
+                JobRun run = await RunJobAsync(address, photos);
                 runs[name].Add(run);
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"round {round}, {name}: {photos} photos in {run.Seconds:0.0} s = {photos / run.Seconds:0.00} photos/s (load {File.ReadAllText("/proc/loadavg").Split(' ')[0]})"));
@@ -111,7 +111,7 @@ public static class ClusterThroughput
     /// Submits a Grad-CAM job, follows it, and returns the seconds from its start to its end as the job store recorded
     /// them, with each photo message's latency from the worker's answer and from the runner's publish.
     /// </summary>
-    private static async Task<Run> RunJobAsync(Uri studio, int photos)
+    private static async Task<JobRun> RunJobAsync(Uri studio, int photos)
     {
         using var client = new HttpClient { BaseAddress = studio, Timeout = TimeSpan.FromMinutes(5) };
         var fromWorker = new ConcurrentQueue<double>();
@@ -138,6 +138,6 @@ public static class ClusterThroughput
             && started.ValueKind == JsonValueKind.String && finished.ValueKind == JsonValueKind.String
             ? (finished.GetDateTimeOffset() - started.GetDateTimeOffset()).TotalSeconds
             : clock.Elapsed.TotalSeconds;
-        return new Run(seconds, [.. fromWorker], [.. fromPublish]);
+        return new JobRun(seconds, [.. fromWorker], [.. fromPublish]);
     }
 }
