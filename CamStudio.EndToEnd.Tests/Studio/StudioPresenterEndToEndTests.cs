@@ -55,6 +55,10 @@ public sealed class StudioPresenterEndToEndTests : StudioBrowserTest
                     await room.Locator("[data-present-page][data-interactive=true]").WaitForAsync();
                     await CamStudio.Tests.Jobs.PageShots.UseThemeAsync(room, dark);
                     await FollowerShowsAsync(room, "tiger cat", tigerCat);
+                    // The room's overlay is as large as the screen allows, not the PNG's own ~224 px.
+                    LocatorBoundingBoxResult map = await room.Locator("[data-present-overlay] .present-room-map img").BoundingBoxAsync()
+                        ?? throw new InvalidOperationException("The room's overlay has no box.");
+                    Assert.True(phone ? map.Width >= 330 : map.Height >= 600, $"{size}: the room's overlay is only {map.Width:0}×{map.Height:0} px");
                     await CamStudio.Tests.Jobs.PageShots.ShootAsync(room, $"present-{size}-{theme}", fullPage: false);
                     await room.Context.CloseAsync();
                 }

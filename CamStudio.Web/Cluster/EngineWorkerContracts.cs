@@ -97,7 +97,8 @@ public sealed record WorkerPhotoResult(
     [property: Id(2)] IReadOnlyList<WorkerMap> Maps,
     [property: Id(3)] double[] Placement,
     [property: Id(4)] IReadOnlyList<byte[]> OverlayPngs,
-    [property: Id(5)] byte[] ThumbnailPng);
+    [property: Id(5)] byte[] ThumbnailPng,
+    [property: Id(6)] string? ScoresJson = null);
 
 [GenerateSerializer, Immutable]
 public sealed record WorkerPrediction([property: Id(0)] int ClassIndex, [property: Id(1)] string ClassName, [property: Id(2)] float Probability);

@@ -18,7 +18,8 @@ internal static class WorkerResults
             [.. e.Explanation.TopPredictions.Select(p => new WorkerPrediction(p.ClassIndex, p.ClassName, p.Probability))],
             [.. e.Explanation.Maps.Select(m => new WorkerMap(m.Method, m.ClassIndex, m.ClassName, m.Layer, m.Map.Map.Width, m.Map.Map.Height,
                 m.Map.Map.Raw, Placement(m.Map.Placement), m.Map.InputWidth, m.Map.InputHeight))],
-            Placement(e.Explanation.Placement), e.OverlayPngs, e.ThumbnailPng),
+            Placement(e.Explanation.Placement), e.OverlayPngs, e.ThumbnailPng,
+            e.Scores is null ? null : System.Text.Json.JsonSerializer.Serialize(e.Scores, ScoreJsonOptions)),
         _ => throw new ArgumentOutOfRangeException(nameof(outcome)),
     };
 
@@ -30,8 +31,17 @@ internal static class WorkerResults
             new PlacedMap(new CamMap(m.Width, m.Height, m.Raw), Placement(m.Placement), m.InputWidth, m.InputHeight))).ToList();
         var explanation = new PhotoMaps([.. result.Predictions.Select(p => new Prediction(p.ClassIndex, p.ClassName, p.Probability))], maps,
             Placement(result.Placement));
-        return new PhotoOutcome.Explained(explanation, result.OverlayPngs, result.ThumbnailPng);
+        return new PhotoOutcome.Explained(explanation, result.OverlayPngs, result.ThumbnailPng)
+        {
+            // A job's metrics, computed by the worker's engine (the same numbers a single process writes).
+            Scores = result.ScoresJson is null ? null : System.Text.Json.JsonSerializer.Deserialize<JobMapScore[]>(result.ScoresJson, ScoreJsonOptions),
+        };
     }
+
+    private static readonly System.Text.Json.JsonSerializerOptions ScoreJsonOptions = new(System.Text.Json.JsonSerializerDefaults.Web)
+    {
+        NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
 
     private static double[] Placement(MapPlacement p) => [p.Left, p.Top, p.Width, p.Height];
 
