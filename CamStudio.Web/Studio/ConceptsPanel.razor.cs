@@ -71,9 +71,9 @@ public sealed partial class ConceptsPanel : IDisposable
         catch (Exception ex) when (ex is CamRequestException or NotSupportedException)
         {
             // The engine's reason (e.g. K above the layer's channels) stays in the tab; the choice can be changed.
+            // The key stays: a re-render of the page must not ask the engine the refused question again.
             _error = ex.Message;
             _shown = null;
-            _key = null;
         }
         catch (Exception ex)
         {
