@@ -1,4 +1,5 @@
 using CamStudio.Engine.Cam;
+using CamStudio.Engine.Cam.Features;
 using CamStudio.Engine.Imaging;
 using CamStudio.Engine.Models;
 using CamStudio.Engine.Runtime;
@@ -56,6 +57,12 @@ public sealed class CamCostWorkload : IDisposable
             ("smoothgradcam++ (4 noisy copies)", () => Explain(["smoothgradcam++"], ClassSelection.Top1)),
             ("gradcam, top-3 classes", () => Explain(["gradcam"], new ClassSelection.TopK(3))),
             ("5 gradient methods + eigencam, top-3 classes", () => Explain([.. GradientMethods, "eigencam"], new ClassSelection.TopK(3))),
+            // The request features (issue 12), each on Grad-CAM: what they add to one explanation.
+            ("gradcam + aug_smooth (6 copies, one batch)", () => ExplainWith("gradcam", f => f with { AugSmooth = true })),
+            ("gradcam + eigen_smooth", () => ExplainWith("gradcam", f => f with { EigenSmooth = true })),
+            .. FusedLayers() is { } layers ? [($"gradcam fused {string.Join("+", layers)} (mean)", (Func<int>)(() => ExplainWith("gradcam", f => f with { Layers = layers })))] : Array.Empty<(string, Func<int>)>(),
+            ("gradcam + guided backprop", () => ExplainWith("gradcam", f => f with { Guided = true })),
+            ("dff K=5", Concepts),
         ];
     }
 
@@ -83,6 +90,28 @@ public sealed class CamCostWorkload : IDisposable
         _trainable.zero_grad();
         return (int)logits.detach().argmax().item<long>();
     }
+
+    /// <summary>Grad-CAM with the request features <paramref name="features"/> makes of the plain ones (as the engine's plan resolves them).</summary>
+    public int ExplainWith(string method, Func<ExplainFeatures, ExplainFeatures> features)
+    {
+        using var scope = torch.NewDisposeScope();
+        ExplainFeatures f = features(ExplainFeatures.Plain(_model.AutoLayer));
+        ICamMethod m = CamMethods.Get(method);
+        if (f.EigenSmooth)
+            m = new EigenSmoothed((IChannelTermsMethod)m);
+        return FeatureExplainer.Explain(_model, _input, [m], f, ClassSelection.Top1, null, CancellationToken.None, out _).Sum(e => e.Maps.Count);
+    }
+
+    /// <summary>Deep Feature Factorization at the auto layer: a forward without gradients and the NMF.</summary>
+    public int Concepts()
+    {
+        using var scope = torch.NewDisposeScope();
+        using ModelRun run = _model.Run(_input, _model.AutoLayer, trackGradients: false);
+        return DeepFeatureFactorization.Explain(run.Activation, 5, _model.HeadAfter(_model.AutoLayer), _model.Labels, 2).Length;
+    }
+
+    /// <summary>resnet's layer3 and the auto layer (layer4), as the anchors' fusion is measured; null for other architectures.</summary>
+    private string[]? FusedLayers() => _model.Layers.Any(l => l.Name == "layer3") ? ["layer3", _model.AutoLayer] : null;
 
     public int Explain(string[] methods, ClassSelection classes) =>
         CamExplainer.Explain(_model, _input, new ExplainRequest(methods, classes)).Sum(e => e.Maps.Count);

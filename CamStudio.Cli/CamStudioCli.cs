@@ -106,7 +106,7 @@ public static class CamStudioCli
 
     private static Command ExplainCommandLine(CliContext context)
     {
-        var images = new Argument<string[]>("IMAGE") { Arity = ArgumentArity.OneOrMore, Description = "Photos to explain (PNG, JPEG, BMP, GIF, WebP, TIFF)." };
+        var images = new Argument<string[]>("IMAGE") { Arity = ArgumentArity.OneOrMore, Description = "Photos to explain (PNG, JPEG, BMP, GIF, WebP, TIFF), or folders of them (the photos directly inside)." };
         var model = ModelOption();
         var weights = WeightsOption();
         var method = new Option<string>("--method")
@@ -153,7 +153,7 @@ public static class CamStudioCli
             fuse, augSmooth, eigenSmooth, guided,
         };
         command.SetAction(parse => ExplainCommand.Run(new ExplainSettings(
-            parse.GetValue(images) ?? [],
+            PhotoArguments.Expand(parse.GetValue(images)),
             parse.GetValue(model),
             parse.GetValue(weights),
             parse.GetValue(method)!,

@@ -8,7 +8,7 @@ internal static class EvaluateCommandLines
 {
     public static Command Evaluate(CliContext context)
     {
-        var images = new Argument<string[]>("IMAGE") { Arity = ArgumentArity.OneOrMore, Description = "Photos to evaluate." };
+        var images = new Argument<string[]>("IMAGE") { Arity = ArgumentArity.OneOrMore, Description = "Photos to evaluate, or folders of them." };
         var model = CamStudioCli.ModelOption();
         var weights = CamStudioCli.WeightsOption();
         var method = new Option<string>("--method") { Description = "CAM methods, comma-separated.", DefaultValueFactory = _ => "gradcam" };
@@ -29,7 +29,7 @@ internal static class EvaluateCommandLines
         {
             images, model, weights, method, classes, layer, metrics, baselines, box, steps, baseline, output, modelsDir, options,
         };
-        command.SetAction(parse => EvaluateCommand.Run(new EvaluateSettings(parse.GetValue(images) ?? [], parse.GetValue(model), parse.GetValue(weights),
+        command.SetAction(parse => EvaluateCommand.Run(new EvaluateSettings(PhotoArguments.Expand(parse.GetValue(images)), parse.GetValue(model), parse.GetValue(weights),
             parse.GetValue(method)!, parse.GetValue(classes)!, parse.GetValue(layer), parse.GetValue(metrics), parse.GetValue(baselines),
             parse.GetValue(box), parse.GetValue(steps), parse.GetValue(baseline), parse.GetValue(output)!, parse.GetValue(modelsDir), parse.GetValue(options)), context));
         return command;
@@ -42,7 +42,7 @@ internal static class EvaluateCommandLines
 
     public static Command Recommend(CliContext context)
     {
-        var images = new Argument<string[]>("IMAGE") { Arity = ArgumentArity.OneOrMore, Description = "Photos to score the sweep on." };
+        var images = new Argument<string[]>("IMAGE") { Arity = ArgumentArity.OneOrMore, Description = "Photos to score the sweep on, or folders of them." };
         var model = CamStudioCli.ModelOption();
         var weights = CamStudioCli.WeightsOption();
         var method = new Option<string?>("--method") { Description = "Methods to add to the fast ones (slow ones such as scorecam included), comma-separated." };
@@ -59,7 +59,7 @@ internal static class EvaluateCommandLines
         {
             images, model, weights, method, classes, layer, lastLayers, score, steps, baseline, output, modelsDir, options,
         };
-        command.SetAction(parse => EvaluateCommand.Run(new RecommendSettings(parse.GetValue(images) ?? [], parse.GetValue(model), parse.GetValue(weights),
+        command.SetAction(parse => EvaluateCommand.Run(new RecommendSettings(PhotoArguments.Expand(parse.GetValue(images)), parse.GetValue(model), parse.GetValue(weights),
             parse.GetValue(method), parse.GetValue(classes)!, parse.GetValue(layer) ?? [], parse.GetValue(lastLayers), parse.GetValue(score)!,
             parse.GetValue(steps), parse.GetValue(baseline), parse.GetValue(output)!, parse.GetValue(modelsDir), parse.GetValue(options)), context));
         return command;

@@ -17,6 +17,7 @@ builder.Services.AddCamStudioJobs(builder.Configuration);
 builder.Services.AddCamStudioModels(builder.Configuration);
 builder.Services.AddCamStudioPresenter();
 builder.Services.AddCamStudioAccess(builder.Configuration);
+builder.Services.AddOpenApi(); // GET /openapi/v1.json: every HTTP endpoint, summaries from the handlers' XML docs
 try
 {
     builder.AddCamStudioCluster(); // CamStudio:Cluster:Mode single (default): nothing but the Workers panel's one worker
@@ -43,6 +44,7 @@ app.MapCamStudioJobs();
 app.MapCamStudioModels();
 app.MapCamStudioPresenter();
 app.MapCamStudioCluster();
+app.MapOpenApi();
 app.Run();
 return 0;
 

@@ -6,6 +6,8 @@ Run with Debian's Python and PyTorch (see ../shared/anchors/README.md), from the
     PYTHONPATH=../shared/anchors/pytorch-grad-cam:../shared/anchors/torch-cam:../shared/anchors/ttach \
         /usr/bin/python3 scripts/anchor-references.py            # writes CamStudio.Tests/References/
     ... scripts/anchor-references.py --bench                      # prints each method's cost / a plain forward
+    ... scripts/anchor-references.py --features                   # only the request features' references (below)
+    ... scripts/anchor-references.py --paired --rounds 5          # cost / a plain forward, interleaved rounds (medians)
 
 The model is torchvision's resnet18 (1000 classes) with weights from a counter-based generator, not torch's RNG, so
 the C# test (CamStudio.Tests/Support/SeededResNet18.cs) builds bit-identical weights without a 45 MB file: element i
@@ -15,6 +17,15 @@ normalised, so both sides feed the same tensor. Maps are written raw at the laye
 computes before resizing to the photo), float16, one file per method: photos × h × w (Score-CAM and Ablation-CAM,
 512 forwards each, on the first photo only). FullGrad's map is at the input's resolution and is stored 4×4
 mean-pooled (56×56).
+
+The request features (--features, manifest key "features"; written beside the methods' without recomputing them):
+aug_smooth and eigen_smooth of Grad-CAM and Grad-CAM++ (pytorch-grad-cam with ttach), layer3+layer4 fused by mean
+(pytorch-grad-cam's aggregation, at 14×14) and by max (TorchCAM's fuse_cams), guided backpropagation and Guided
+Grad-CAM (pytorch-grad-cam's GuidedBackpropReLUModel and its README's deprocess_image(cam × gradient)), 4×4
+mean-pooled to 3×56×56, and Deep Feature Factorization (pytorch-grad-cam's dff, K = 5, one photo at a time).
+eigen_smooth is stored as the signed first-component projection (captured from pytorch-grad-cam's own
+get_2d_projection call, before its ReLU): SVD leaves that sign arbitrary and pytorch-grad-cam keeps LAPACK's, so the
+test compares ours with the ReLU of either sign. DFF concepts come in NMF's arbitrary order and scale.
 """
 import argparse
 import json
@@ -35,6 +46,7 @@ SIZE = 224
 LAYER = "layer4"
 SMOOTH_SEED = 20190801          # SmoothGradCamPlusPlus.NoiseSeed
 SLOW = ("scorecam", "ablationcam")
+DFF_CONCEPTS = 5
 MEAN = np.array([0.485, 0.456, 0.406], dtype=np.float32)
 STD = np.array([0.229, 0.224, 0.225], dtype=np.float32)
 MASK64 = (1 << 64) - 1
@@ -205,6 +217,94 @@ def write_references(model, batch, classes):
             stream.write("\n")
 
 
+def feature_references(model, batch, classes):
+    """name -> (maps, library, note) for the request features (see the module's docstring)."""
+    import pytorch_grad_cam as g
+    import pytorch_grad_cam.base_cam as base_cam
+    from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget
+    from pytorch_grad_cam.utils.image import deprocess_image
+    from pytorch_grad_cam.feature_factorization.deep_feature_factorization import dff
+    import torchcam.methods as t
+    targets = [ClassifierOutputTarget(c) for c in classes]
+    out = {}
+
+    def at(cam, size):
+        cam.get_target_width_height = lambda _input: size
+        return cam
+
+    for name, cls in (("gradcam", g.GradCAM), ("gradcam++", g.GradCAMPlusPlus)):
+        cam = at(cls(model=model, target_layers=[model.layer4]), (7, 7))
+        out[f"aug-{name}"] = (cam(input_tensor=batch, targets=targets, aug_smooth=True), "pytorch-grad-cam + ttach", "aug_smooth")
+        captured = []
+        original = base_cam.get_2d_projection
+        base_cam.get_2d_projection = lambda x: captured.append(original(x)) or captured[-1]
+        try:
+            cam(input_tensor=batch, targets=targets, eigen_smooth=True)
+        finally:
+            base_cam.get_2d_projection = original
+        out[f"eigen-{name}"] = (captured[0], "pytorch-grad-cam", "eigen_smooth, signed projection before the ReLU")
+
+    fused = at(g.GradCAM(model=model, target_layers=[model.layer3, model.layer4]), (14, 14))
+    out["fuse-mean-gradcam"] = (fused(input_tensor=batch, targets=targets), "pytorch-grad-cam", "layer3+layer4, mean")
+    maps = []
+    with t.GradCAM(model, ["layer3", "layer4"]) as cam:
+        for photo, c in zip(batch, classes):
+            cams = cam(c, model(photo.unsqueeze(0)))
+            maps.append(t.GradCAM.fuse_cams(cams)[0].detach().numpy())
+    out["fuse-max-gradcam"] = (np.stack(maps), "TorchCAM", "layer3+layer4, fuse_cams (max)")
+
+    # Guided backpropagation swaps the model's ReLUs: on a model of its own, one photo per call as the library does.
+    guided_model = g.GuidedBackpropReLUModel(model=seeded_resnet18(), device="cpu")
+    plain = g.GradCAM(model=model, target_layers=[model.layer4])
+    gradients, products = [], []
+    for photo, c in zip(batch, classes):
+        gb = guided_model(photo.unsqueeze(0).clone(), target_category=c)                      # H × W × 3
+        mask = plain(input_tensor=photo.unsqueeze(0), targets=[ClassifierOutputTarget(c)])[0]  # H × W, at the input's size
+        product = deprocess_image(np.stack([mask] * 3, axis=-1) * gb).astype(np.float32)
+        gradients.append(gb.transpose(2, 0, 1))
+        products.append(product.transpose(2, 0, 1))
+    pool = lambda a: a.reshape(len(classes), 3, SIZE // 4, 4, SIZE // 4, 4).mean(axis=(3, 5))
+    out["guided"] = (pool(np.stack(gradients)), "pytorch-grad-cam", "guided backprop, 4x4 mean-pooled")
+    out["guided-gradcam"] = (pool(np.stack(products)), "pytorch-grad-cam", "deprocess_image(gradcam x guided), 0-255, 4x4 mean-pooled")
+
+    activations = []
+    handle = model.layer4.register_forward_hook(lambda _m, _i, o: activations.append(o.detach().numpy()))
+    with torch.no_grad():
+        model(batch)
+    handle.remove()
+    concepts, tops, shapes = [], [], []
+    for photo in activations[0]:
+        profiles, maps = dff(photo[None].copy(), n_components=DFF_CONCEPTS)          # C × K (offset added back), 1 × K × h × w
+        with torch.no_grad():
+            scores = model.fc(torch.from_numpy(np.float32(profiles).T)).softmax(1)
+        tops.append(scores.argmax(1).tolist())
+        concepts.append(maps[0])
+        shapes.append(np.float32(profiles).T)
+    out["dff"] = (np.stack(concepts), "pytorch-grad-cam", f"dff K={DFF_CONCEPTS}, raw NMF maps; topClasses: each concept's best class by fc")
+    out["dff-profiles"] = (np.stack(shapes), "pytorch-grad-cam", "dff concept profiles (W + offset), photos x K x C")
+    return out, tops
+
+
+def write_feature_references(model, batch, classes):
+    path = os.path.join(OUT, "references.json")
+    with open(path) as stream:
+        manifest = json.load(stream)
+    manifest["features"] = {}
+    refs, tops = feature_references(model, batch, classes)
+    for name, (maps, library, note) in refs.items():
+        maps = np.asarray(maps, dtype=np.float32)
+        file = f"feature-{name}.f16"
+        maps.astype("<f2").tofile(os.path.join(OUT, file))
+        entry = {"file": file, "library": library, "shape": list(maps.shape), "note": note}
+        if name == "dff":
+            entry["topClasses"] = tops
+        manifest["features"][name] = entry
+        print(f"{name:22s} {library:26s} {maps.shape}", flush=True)
+    with open(path, "w") as stream:
+        json.dump(manifest, stream, indent=1)
+        stream.write("\n")
+
+
 def bench(model, batch, classes, repeats):
     one, cls = batch[:1], classes[:1]
     def timed(run):
@@ -224,9 +324,59 @@ def bench(model, batch, classes, repeats):
         print(f"{name:22s} {seconds * 1000:9.1f} ms  {seconds / forward:7.1f}x forward", flush=True)
 
 
+def paired_bench(model, batch, classes, rounds):
+    """Each round runs a plain forward and every operation once, shuffled; a ratio is taken within its round (load
+    that comes and goes hits both sides alike); prints the median ratio per operation over the rounds."""
+    import random
+    import pytorch_grad_cam as g
+    from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget
+    from pytorch_grad_cam.feature_factorization.deep_feature_factorization import DeepFeatureFactorization
+    one, target = batch[:1], [ClassifierOutputTarget(classes[0])]
+    methods = grad_cam_methods(model)
+    gradcam = g.GradCAM(model=model, target_layers=[model.layer4])
+    fused = g.GradCAM(model=model, target_layers=[model.layer3, model.layer4])
+    guided_model = g.GuidedBackpropReLUModel(model=seeded_resnet18(), device="cpu")
+    dff = DeepFeatureFactorization(model=model, target_layer=model.layer4, computation_on_concepts=model.fc)
+
+    def plain():
+        with torch.no_grad():
+            model(one)
+    operations = {"plain forward": plain}
+    for name in ("gradcam", "gradcam-elementwise", "eigengradcam", "shapleycam", "fullgrad", "kpcacam", "fem"):
+        cam = methods[name]()
+        operations[name] = (lambda cam: lambda: cam(one, classes[:1]))(cam)
+    smooth = torch_cam_methods(model)
+    for name in ("smoothgradcam++", "finercam"):
+        run = smooth[name]()
+        operations[name + " (TorchCAM)"] = (lambda run: lambda: run(one, classes[:1]))(run)
+    operations["gradcam + aug_smooth"] = lambda: gradcam(input_tensor=one, targets=target, aug_smooth=True)
+    operations["gradcam + eigen_smooth"] = lambda: gradcam(input_tensor=one, targets=target, eigen_smooth=True)
+    operations["gradcam layer3+layer4 (mean)"] = lambda: fused(input_tensor=one, targets=target)
+    operations["guided backprop"] = lambda: guided_model(one.clone(), target_category=classes[0])
+    operations["dff K=5"] = lambda: dff(one, 5)
+    times = {name: [] for name in operations}
+    order = list(operations)
+    shuffle = random.Random(17)
+    for r in range(-1, rounds):
+        shuffle.shuffle(order)
+        for name in order:
+            started = time.perf_counter()
+            operations[name]()
+            if r >= 0:
+                times[name].append(time.perf_counter() - started)
+    base = times["plain forward"]
+    print(f"load average: {os.getloadavg()}; torch threads: {torch.get_num_threads()}; {rounds} rounds")
+    for name, values in times.items():
+        ratios = sorted(t / p for t, p in zip(values, base))
+        print(f"RATIO {name:32s} {np.median(ratios):8.2f}  median ms {np.median(values) * 1000:9.1f}  range {ratios[0]:.2f}-{ratios[-1]:.2f}", flush=True)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--bench", action="store_true", help="time each method against a plain forward instead")
+    parser.add_argument("--features", action="store_true", help="write only the request features' references")
+    parser.add_argument("--paired", action="store_true", help="interleaved rounds of the new methods and features against a plain forward")
+    parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
     torch.set_num_threads(2)
@@ -236,6 +386,10 @@ def main():
         classes = model(batch).argmax(1).tolist()
     if args.bench:
         bench(model, batch, classes, args.repeats)
+    elif args.paired:
+        paired_bench(model, batch, classes, args.rounds)
+    elif args.features:
+        write_feature_references(model, batch, classes)
     else:
         write_references(model, batch, classes)
     return 0

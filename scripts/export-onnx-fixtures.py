@@ -1,10 +1,12 @@
 #!/usr/bin/python3
 """Exports tiny, seeded torchvision transformer and modern-CNN configurations to ONNX for CamStudio's operator tests.
 
-Run once with Debian's PyTorch (apt-get install python3-torch python3-torchvision; no onnx module is needed):
-    /usr/bin/python3 scripts/export-onnx-fixtures.py CamStudio.Tests/Onnx/Fixtures
+Run with Debian's PyTorch (apt-get install python3-torch python3-torchvision; no onnx module is needed); scripts/test.sh
+does it through scripts/make-test-models.sh, since model files are generated, never committed:
+    /usr/bin/python3 scripts/export-onnx-fixtures.py artifacts/test-models
 Each file is a few hundred KB; the tests compare CamStudio's logits with ONNX Runtime's on them, so the weights only
-need to be deterministic, not trained. With --full DIR [NAME...] it instead exports the full-size architectures the issue names
+need to be deterministic, not trained: seeded, the same PyTorch writes the same bytes, and the committed reference maps
+(CamStudio.Tests/Onnx/Fixtures/*.json) stay valid. With --full DIR [NAME...] it instead exports the full-size architectures the issue names
 (random weights, hundreds of MB in all) for a one-off operator-coverage check; those are never committed.
 """
 import os
@@ -68,7 +70,7 @@ def main():
             if not only or name in only:
                 export(name, build, size, sys.argv[2], 17)
         return
-    folder = sys.argv[1] if len(sys.argv) > 1 else "CamStudio.Tests/Onnx/Fixtures"
+    folder = sys.argv[1] if len(sys.argv) > 1 else "artifacts/test-models"
     os.makedirs(folder, exist_ok=True)
     for name, (build, size) in tiny_models().items():
         export(name, build, size, folder, 17)

@@ -2,6 +2,7 @@
 """Writes the reference maps CamStudio's Score-CAM family is compared with (CamStudio.Tests/Cam/AnchorAgreementTests.cs).
 
     /usr/bin/python3 scripts/make-anchor-references.py CamStudio.Tests/Cam/Fixtures
+    /usr/bin/python3 scripts/make-anchor-references.py --weights-only artifacts/test-models   (the model only; the tests read it there)
 
 A small seeded CNN (conv 3→8, ReLU, conv 8→16 stride 2, ReLU, global average pooling, linear 16→10; torchvision-style
 parameter names, saved as a PyTorch state dict), a smooth synthetic 3×32×32 input, and for class 3 each anchor's raw
@@ -22,11 +23,6 @@ shared = os.environ.get("CAMSTUDIO_SHARED") or os.path.join(here, "..", "..", "s
 if not os.path.isdir(os.path.join(shared, "anchors")):
     shared = os.path.join(here, "..", "..", "..", "shared")
 sys.path[:0] = [os.path.join(shared, "anchors", p) for p in ("pytorch-grad-cam", "torch-cam", "ttach")]
-
-import pytorch_grad_cam.base_cam as pgc_base  # noqa: E402
-from pytorch_grad_cam import AblationCAM, ScoreCAM  # noqa: E402
-from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget  # noqa: E402
-import torchcam.methods as tc  # noqa: E402
 
 CLASS = 3
 
@@ -78,12 +74,21 @@ def torchcam_map(kind, model, x, **kw):
 
 
 def main():
-    out = sys.argv[1]
+    # --weights-only DIR writes just the model (scripts/make-test-models.sh: model files are generated, never committed).
+    weights_only = sys.argv[1] == "--weights-only"
+    out = sys.argv[2] if weights_only else sys.argv[1]
     os.makedirs(out, exist_ok=True)
     torch.set_num_threads(1)
     model = tiny()
+    if weights_only:
+        torch.save(model.state_dict(), os.path.join(out, "anchor-tiny.pt"))
+        return
+    global pgc_base, AblationCAM, ScoreCAM, ClassifierOutputTarget, tc
+    import pytorch_grad_cam.base_cam as pgc_base
+    from pytorch_grad_cam import AblationCAM, ScoreCAM
+    from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget
+    import torchcam.methods as tc
     x = synthetic_input()
-    torch.save(model.state_dict(), os.path.join(out, "anchor-tiny.pt"))
     np.save(os.path.join(out, "anchor-input.npy"), x[0].numpy())
     torch.manual_seed(0)
     maps = {

@@ -21,6 +21,9 @@ need_apt=()
 command -v curl >/dev/null || need_apt+=(curl)
 command -v unzip >/dev/null || need_apt+=(unzip)
 [ -e /usr/lib/x86_64-linux-gnu/libgomp.so.1 ] || need_apt+=(libgomp1)
+# Debian's PyTorch writes the tiny test models (scripts/make-test-models.sh): model files are not committed.
+dpkg -s python3-torch >/dev/null 2>&1 || need_apt+=(python3-torch)
+dpkg -s python3-torchvision >/dev/null 2>&1 || need_apt+=(python3-torchvision)
 if [ "$with_browser" = 1 ] && [ ! -x /usr/bin/chromium ]; then
   need_apt+=(chromium fonts-dejavu-core)
 fi

@@ -11,6 +11,9 @@ rm -rf artifacts/packages
 dotnet pack CamStudio.Engine/CamStudio.Engine.csproj -c Release --no-build -nologo -v q -o artifacts/packages
 # Tests keep their models folder and data away from the user's.
 export CAMSTUDIO_MODELS="$results/models"
+# The tiny seeded models the engine tests load are generated here, not committed (skipped when up to date).
+scripts/make-test-models.sh artifacts/test-models
+export CAMSTUDIO_TEST_MODELS="$(pwd)/artifacts/test-models"
 status=0
 # One test project per part of the source, so an engine change can be tested without the browser:
 # dotnet test CamStudio.Tests (engine), CamStudio.Cli.Tests, CamStudio.Web.Tests, CamStudio.EndToEnd.Tests (Chromium, and one

@@ -87,7 +87,7 @@ public abstract class JobStoreContractTests
         int run = Store.StartRun(id, "mobilenet", "abc", 0, T0);
         var top1 = new JobPrediction(281, "tabby", 0.75f);
         var map = new JobMapFile("gradcam", 281, "tabby", 0.75f, "features.18", "maps/0001.gradcam.281.npy", "overlays/0001.gradcam.281.png") { RawNpyFile = "maps/r.npy" };
-        Store.SaveResult(id, 1, run, PhotoState.Done, null, top1, [top1, new JobPrediction(282, "tiger cat", 0.25f)], [map], "thumbs/0001.png", T0.AddSeconds(3));
+        Store.SaveResult(id, 1, run, PhotoState.Done, null, top1, [top1, new JobPrediction(282, "tiger cat", 0.25f)], [map], "thumbs/0001.png", T0.AddSeconds(3), worker: "gpu-box:30000");
         Store.SaveResult(id, 2, run, PhotoState.Failed, "p2.png: not a photo", null, [], [], null, T0.AddSeconds(4));
 
         Assert.Throws<InvalidOperationException>(() =>
@@ -103,6 +103,7 @@ public abstract class JobStoreContractTests
         Assert.Equal("maps/r.npy", done.Maps[0].RawNpyFile);
         Assert.NotNull(done.ResultId);
         Assert.Equal("p2.png: not a photo", photos[2].Error);
+        Assert.Equal(("gpu-box:30000", null), (done.Worker, photos[2].Worker));
         Assert.Null(photos[0].ResultId);
         Assert.Equal([(0, "p0.png", "0000.png")], Store.PendingPhotos(id));
         JobInfo job = Store.GetJob(id)!;

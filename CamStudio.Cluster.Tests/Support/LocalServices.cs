@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using CamStudio.Tests.Jobs.Support;
 
 namespace CamStudio.Cluster.Tests.Support;
 
@@ -15,12 +16,7 @@ internal static class LocalServices
 
     public static bool IsRoot => Environment.UserName == "root";
 
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    public static int FreePort() => AppProcess.FreePort();
 
     /// <summary>The newest PostgreSQL bin folder of the Debian layout (/usr/lib/postgresql/N/bin).</summary>
     public static string PostgresBin()

@@ -43,6 +43,22 @@ public sealed class StudioPresenterEndToEndTests : StudioBrowserTest
             Assert.NotEqual(bullMastiffSrc, tigerCatSrc);
             await E2eBrowser.ScreenshotAsync(presenter, "presenter-2-tiger-cat");
             await E2eBrowser.ScreenshotAsync(follower, "follower-2-tiger-cat");
+
+            // The room's view in every size and theme, for people to look at (issue 14: desktop and phone, light and dark).
+            foreach (var (size, phone) in CamStudio.Tests.Jobs.PageShots.Sizes)
+            {
+                foreach (bool dark in new[] { false, true })
+                {
+                    string theme = dark ? "dark" : "light";
+                    IPage room = await Browser.NewPageAsync($"present-{size}-{theme}", ComputeTimeout, CamStudio.Tests.Jobs.PageShots.Context(phone, dark));
+                    await room.GotoAsync($"{BaseUrl}/present");
+                    await room.Locator("[data-present-page][data-interactive=true]").WaitForAsync();
+                    await CamStudio.Tests.Jobs.PageShots.UseThemeAsync(room, dark);
+                    await FollowerShowsAsync(room, "tiger cat", tigerCat);
+                    await CamStudio.Tests.Jobs.PageShots.ShootAsync(room, $"present-{size}-{theme}", fullPage: false);
+                    await room.Context.CloseAsync();
+                }
+            }
         }
         catch
         {

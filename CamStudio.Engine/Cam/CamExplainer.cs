@@ -71,6 +71,7 @@ public static class CamExplainer
         bool trackGradients = methods.Any(m => m.NeedsGradients);
         bool hessian = methods.Any(m => m.Requirements.HasFlag(MethodRequirements.HessianVectorProduct));
         bool fromInput = methods.Any(m => m.Requirements.HasFlag(MethodRequirements.BiasGradients));
+        bool attention = methods.Any(m => m.Requirements.HasFlag(MethodRequirements.AttentionGradients));
 
         cancellationToken.ThrowIfCancellationRequested();
         using DisposeScope scope = torch.NewDisposeScope();
@@ -81,6 +82,10 @@ public static class CamExplainer
             ? (model as IBiasGradientModel ?? throw new ArgumentException($"Model '{model.Name}' cannot record from its input.")).RunFromInput(batch, layer)
             : model.Run(batch, layer, trackGradients);
         forwardTime = System.Diagnostics.Stopwatch.GetElapsedTime(forwardStarted);
+        // LeGrad's blocks need autograd from every attention softmax on: a run of their own.
+        using AttentionBlocksRun? attentionRun = attention
+            ? (model as IAttentionBlocksModel ?? throw new ArgumentException($"Model '{model.Name}' has no attention blocks to score.")).RunAttentionBlocks(batch)
+            : null;
         using ExtraForwards? forwards = methods.Any(m => m.NeedsExtraForwards)
             ? new ExtraForwards(model, batch, layer, cancellationToken, pacing)
             : null;
@@ -123,7 +128,8 @@ public static class CamExplainer
             FullGradients? fullGradients = null;
             if (trackGradients)
                 (gradients, hessianVectorProduct, fullGradients) = ClassGradients.Of(run, classIndices, hessian, fromInput, retainGraph: rank < ranks - 1);
-            var inputs = new CamInputs(activationValues, gradients, classIndices, head, forwards, hessianVectorProduct, fullGradients);
+            AttentionGradients? attentionGradients = attentionRun is null ? null : AttentionGradients.Of(attentionRun, classIndices, retainGraph: rank < ranks - 1);
+            var inputs = new CamInputs(activationValues, gradients, classIndices, head, forwards, hessianVectorProduct, fullGradients, attentionGradients);
 
             using IDisposable noGrad = torch.no_grad();
             foreach (ICamMethod method in methods)

@@ -27,6 +27,7 @@ public static class CamMethods
         new KpcaCam(),
         new Fem(),
         new FinerCam(),
+        new LeGrad(),
     ];
 
     public static IEnumerable<string> Ids => All.Select(m => m.Id);

@@ -56,8 +56,9 @@ public interface ICamMethod
 /// <param name="Forwards">Extra forward passes, when the method needs them.</param>
 /// <param name="HessianVectorProduct">N×C×h×w H·A, H = ∂²y_c/∂A², when a method needs it (<see cref="MethodRequirements.HessianVectorProduct"/>).</param>
 /// <param name="FullGradients">The gradients at the input and every biased layer, when a method needs them (<see cref="MethodRequirements.BiasGradients"/>).</param>
+/// <param name="Attention">Each attention block's score gradient at its attention probabilities, when a method needs them (<see cref="MethodRequirements.AttentionGradients"/>).</param>
 public sealed record CamInputs(Tensor Activations, Tensor? Gradients, Tensor ClassIndices, LinearHead? Head, ExtraForwards? Forwards = null,
-    Tensor? HessianVectorProduct = null, FullGradients? FullGradients = null)
+    Tensor? HessianVectorProduct = null, FullGradients? FullGradients = null, AttentionGradients? Attention = null)
 {
     /// <summary>H·A, or an error naming <paramref name="method"/>.</summary>
     public Tensor RequireHessianVectorProduct(string method) =>

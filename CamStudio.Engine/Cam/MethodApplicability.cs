@@ -27,6 +27,13 @@ public static class MethodApplicability
             return $"Method {method.Id} needs second derivatives (a Hessian-vector product), which model '{name}' cannot compute; use gradcam instead (the same map without the Hessian term).";
         if (needs.HasFlag(MethodRequirements.BiasGradients) && !model.Capabilities.HasFlag(ModelCapabilities.BiasGradients))
             return $"Method {method.Id} needs the gradient at the input and at every layer with a bias, with those biases, which model '{name}' does not expose (only TorchSharp/TorchVision models do); use hirescam or layercam instead.";
+        if (needs.HasFlag(MethodRequirements.AttentionGradients))
+        {
+            if (model is IAttentionBlocksModel { AttentionBlocksUnavailable: { } why })
+                return $"Method {method.Id} needs a vision transformer's attention blocks scored by its own head, and model '{name}' cannot give them: {why} Use gradcam instead.";
+            if (model is not IAttentionBlocksModel || !model.Capabilities.HasFlag(ModelCapabilities.AttentionBlocks))
+                return $"Method {method.Id} needs a vision transformer's attention blocks, which model '{name}' does not have (only imported ONNX transformers do); use gradcam instead.";
+        }
         if (needs.HasFlag(MethodRequirements.LinearHead) && model.HeadAfter(layer) is null)
             return $"Method {method.Id} needs global average pooling followed by one linear layer after layer '{layer}', and model '{name}' has something else there; use gradcam (or another gradient method) instead.";
         return null;

@@ -31,4 +31,10 @@ public enum MethodRequirements
     /// FullGrad): the shared backward runs through to the input.
     /// </summary>
     BiasGradients = 32,
+
+    /// <summary>
+    /// The gradient of each attention block's own class score with respect to its attention probabilities
+    /// (<see cref="CamInputs.Attention"/>, LeGrad): a vision transformer whose final norm and head can score every block.
+    /// </summary>
+    AttentionGradients = 64,
 }

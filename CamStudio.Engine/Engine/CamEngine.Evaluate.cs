@@ -32,13 +32,9 @@ public sealed partial class CamEngine
         MetricOptions options = CheckMetrics(request, plan.Model);
         PreprocessingSpec spec = plan.Model.Model.Preprocessing;
         InputBox?[] boxes = photos.Select(p => InputBoxOf(request.Box, p.Width, p.Height, spec)).ToArray();
-        int ranks = RankCount(plan.Classes);
-        int positions = spec.InputWidth * spec.InputHeight;
 
         IReadOnlyList<PhotoEvaluation> evaluated = await RunScoredAsync(plan.Model, spec, photos, progress, plan.Request,
-            forwards: photos.Count * (1 + ranks * (plan.Methods.Count * MapEvaluator.ForwardsPerMap(options, positions, false)
-                + (request.Baselines ? MetricNames.Baselines.Count * MapEvaluator.ForwardsPerMap(options, positions, true) : 0)))
-                + photos.Count * plan.Methods.Sum(m => m.ExtraForwardsPerPhoto(plan.Layer.Shape[1])) * ranks * (options.Has(MetricNames.Sanity) ? options.SanityStages + 2 : 1),
+            forwards: EvaluationForwards(plan, options, request.Baselines, photos.Count),
             (model, input, photo, probabilities, pacing, scorer, token) =>
             {
                 if (photo == 0)
@@ -124,7 +120,7 @@ public sealed partial class CamEngine
             return await _executor.RunAsync(token =>
             {
                 ICamModel model = m.Model;
-                var pacing = new ForwardPacing(forwards, progress, () => _executor.RunQuickWorkOfOthers());
+                var pacing = new ForwardPacing(forwards, progress, _executor);
                 string anyLayer = model.AutoLayer;
                 var scorer = new ProbabilityScorer(model, anyLayer, pacing, token);
                 var result = new List<PhotoEvaluation>();

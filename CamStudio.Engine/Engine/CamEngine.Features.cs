@@ -34,15 +34,18 @@ public sealed partial class CamEngine
             methods = methods.Select(x => x is IChannelTermsMethod terms ? new EigenSmoothed(terms) : x).ToList();
         }
 
-        if (request.Guided)
-        {
-            bool gradients = m.Model.Capabilities.HasFlag(ModelCapabilities.Gradients);
-            if (!gradients || m.Model is not IRectifierTaping { HasRectifiers: true })
-                throw new CamRequestException(CamRequestErrorKind.MethodNotApplicable, CamRequestFields.Guided,
-                    $"Guided backpropagation needs gradients to the input through ReLU/ReLU6 (ONNX Relu/Clip) layers; model '{m.Name}' " +
-                    (gradients ? "has no rectifier the engine can guide." : "gives no gradients."));
-        }
+        if (request.Guided && WhyNoGuided(m) is { } whyNot)
+            throw new CamRequestException(CamRequestErrorKind.MethodNotApplicable, CamRequestFields.Guided, whyNot);
 
         return (layers[0], new ExplainFeatures(layers.Select(l => l.Name).ToList(), fusion, request.AugSmooth, request.EigenSmooth, request.Guided));
+    }
+
+    /// <summary>Why <see cref="CamRequest.Guided"/> cannot run on model <paramref name="m"/>, or null when it can.</summary>
+    private static string? WhyNoGuided(ResolvedModel m)
+    {
+        bool gradients = m.Model.Capabilities.HasFlag(ModelCapabilities.Gradients);
+        return gradients && m.Model is IRectifierTaping { HasRectifiers: true } ? null
+            : $"Guided backpropagation needs gradients to the input through ReLU/ReLU6 (ONNX Relu/Clip) layers; model '{m.Name}' " +
+              (gradients ? "has no rectifier the engine can guide." : "gives no gradients.");
     }
 }

@@ -111,6 +111,7 @@ public sealed partial class CamEngine : IDisposable
             m.Model.Preprocessing, m.Model.Capabilities, m.Sha256)
         {
             AutoLayerRule = m.Model.AutoLayerRule,
+            WhyNoGuided = WhyNoGuided(m),
         };
     }
 
@@ -138,6 +139,7 @@ public sealed partial class CamEngine : IDisposable
             return new MethodAvailability(method.Id, method.DisplayName, method.Paper, method.Requirements, reason is null, reason)
             {
                 Options = method.Options,
+                TakesEigenSmooth = method is IChannelTermsMethod,
             };
         }).ToList(), WorkPriority.Interactive, m.Name, WorkCost.Quick, cancellationToken).ConfigureAwait(false);
     }
@@ -202,7 +204,7 @@ public sealed partial class CamEngine : IDisposable
                 long begun = Stopwatch.GetTimestamp();
                 Tensor batch = PhotoPreprocessor.ToBatch(inputs, spec, plan.Model.Device);
                 var pacing = new ForwardPacing(plan.ExtraForwardsPerPhoto * inputs.Length * plan.Features.PassesPerPhoto, progress,
-                    plan.IsLong ? () => _executor.RunQuickWorkOfOthers() : null);
+                    plan.IsLong ? _executor : null);
                 IReadOnlyList<PhotoExplanation> result = FeatureExplainer.Explain(plan.Model, batch, plan.Methods, plan.Features, plan.Classes,
                     pacing, token, out TimeSpan forwardTime);
                 return (plan, result, forwardTime, Stopwatch.GetElapsedTime(begun));

@@ -52,6 +52,9 @@ public sealed record MethodAvailability(string Id, string DisplayName, string Pa
     /// <summary>The numbers the method takes (<see cref="ICamMethod.Options"/>), for a front end to offer as fields.</summary>
     public IReadOnlyList<MethodOption> Options { get; init; } = [];
 
+    /// <summary>eigen_smooth applies (<see cref="CamRequest.EigenSmooth"/>): the method sums per-channel terms the engine can project instead.</summary>
+    public bool TakesEigenSmooth { get; init; }
+
     /// <summary>Runs extra forward passes: slow, reports progress.</summary>
     public bool IsSlow => Requirements.HasFlag(MethodRequirements.ExtraForwards);
 }
@@ -77,4 +80,7 @@ public sealed record EngineModelDetails(string Name, IReadOnlyList<string> Label
 {
     /// <summary>Why <see cref="AutoLayer"/> is the automatic choice (<see cref="Models.ICamModel.AutoLayerRule"/>), for captions.</summary>
     public string AutoLayerRule { get; init; } = "";
+
+    /// <summary>Why guided backpropagation (<see cref="CamRequest.Guided"/>) cannot run on this model, or null when it can.</summary>
+    public string? WhyNoGuided { get; init; }
 }

@@ -23,10 +23,28 @@ public static class MetricsTable
     public static IReadOnlyList<string> MetricCells(EvaluatedMap map)
     {
         ArgumentNullException.ThrowIfNull(map);
-        var s = map.Scores;
+        return MetricCells(map.Scores);
+    }
+
+    /// <summary>One map's <see cref="MetricColumns"/> cells from its scores alone (a job keeps the scores, not the map).</summary>
+    public static IReadOnlyList<string> MetricCells(Metrics.MapScores s)
+    {
+        ArgumentNullException.ThrowIfNull(s);
         return [Number(s.DeletionAuc), Number(s.InsertionAuc), Number(s.AverageDrop), Flag(s.Increase), Number(s.RoadMorf), Number(s.RoadLerf),
             Number(s.RoadCombined), Flag(s.PointingHit), Number(s.EnergyPointing), Number(s.Sanity?.Spearman), Number(s.Sanity?.Ssim)];
     }
+
+    /// <summary>A summary row's statistics named by <see cref="MetricColumns"/>, in that order (null where not computed).</summary>
+    public static IReadOnlyList<(string Column, Metrics.MetricStatistic? Statistic)> Statistics(Metrics.MethodSummary s)
+    {
+        ArgumentNullException.ThrowIfNull(s);
+        Metrics.MetricStatistic?[] values = [s.DeletionAuc, s.InsertionAuc, s.AverageDrop, s.Increase, s.RoadMorf, s.RoadLerf, s.RoadCombined,
+            s.PointingHit, s.EnergyPointing, s.SanitySpearman, s.SanitySsim];
+        return [.. MetricColumns.Select((c, i) => (c, values[i]))];
+    }
+
+    /// <summary>A number as the tables write it (invariant, up to six decimals; empty when absent or not finite).</summary>
+    public static string Cell(double? value) => Number(value);
 
     /// <summary>One metrics.csv row.</summary>
     public static IReadOnlyList<string> Row(string photo, EvaluatedMap map) =>

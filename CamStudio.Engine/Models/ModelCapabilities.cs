@@ -18,4 +18,7 @@ public enum ModelCapabilities
 
     /// <summary>Gradients through to the input and at every biased layer, with each layer's bias (<see cref="IBiasGradientModel"/>, FullGrad).</summary>
     BiasGradients = 8,
+
+    /// <summary>Attention blocks scored one by one through the model's own final norm and head (<see cref="IAttentionBlocksModel"/>, LeGrad).</summary>
+    AttentionBlocks = 16,
 }

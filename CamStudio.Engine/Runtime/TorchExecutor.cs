@@ -171,6 +171,22 @@ public sealed class TorchExecutor : IAsyncDisposable, IDisposable
         return taken.Count;
     }
 
+    /// <summary>
+    /// Whether <see cref="RunQuickWorkOfOthers"/> would run anything right now: long work asks before sizing its next
+    /// chunk, so the chunk that follows someone else's click is a short one.
+    /// </summary>
+    public bool HasQuickWorkOfOthers()
+    {
+        if (!IsTorchThread || _running is null || _inline)
+            return false;
+        WorkItem running = _running;
+        lock (_gate)
+            return !_disposed && (HasQuick(_interactive, running.Owner) || (running.Priority == WorkPriority.Batch && HasQuick(_batch, running.Owner)));
+    }
+
+    private static bool HasQuick(Queue<WorkItem> queue, string? owner) =>
+        queue.Any(item => item.Cost == WorkCost.Quick && !string.Equals(item.Owner, owner, StringComparison.Ordinal));
+
     private static void TakeQuick(Queue<WorkItem> queue, string? owner, List<WorkItem> taken)
     {
         int count = queue.Count;

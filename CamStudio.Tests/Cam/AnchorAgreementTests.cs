@@ -69,7 +69,7 @@ public sealed class AnchorAgreementTests(ITestOutputHelper output)
             ("pool", nn.AdaptiveAvgPool2d(1)),
             ("flatten", nn.Flatten()),
             ("fc", nn.Linear(16, 10)));
-        StateDictFile.LoadInto(network, Fixture("anchor-tiny.pt"), "the anchor references' tiny CNN");
+        StateDictFile.LoadInto(network, GeneratedModels.File("anchor-tiny.pt"), "the anchor references' tiny CNN");
         return new ModuleCamModel("anchor-tiny", network, PreprocessingSpec.ImageNet(32), CPU);
     }
 

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using CamStudio.Engine.Cam;
 using CamStudio.Engine.Cam.Methods;
 using CamStudio.Engine.Models;
@@ -30,7 +29,7 @@ public sealed class AnchorReferenceTests(AnchorReferenceTests.Model fixture) : I
     [Fact]
     public void EveryMethodBothLibrariesHaveHasAReference()
     {
-        Assert.All(SharedMethods, id => Assert.True(References.Manifest.Methods.ContainsKey(id),
+        Assert.All(SharedMethods, id => Assert.True(AnchorReferences.Manifest.Methods.ContainsKey(id),
             $"No reference map for {id} in CamStudio.Tests/References/references.json; run scripts/anchor-references.py."));
         Assert.All(SharedMethods, id => CamMethods.Get(id));
     }
@@ -42,27 +41,27 @@ public sealed class AnchorReferenceTests(AnchorReferenceTests.Model fixture) : I
         using var scope = torch.NewDisposeScope();
         float[] logits;
         using (torch.no_grad())
-            logits = fixture.Resnet.Module.call(SeededResNet18.Photo(References.Manifest.Photos[0]))[0][..8].data<float>().ToArray();
-        MapAssert.Close(References.Manifest.LogitsFirstValues, logits, 1e-4, "logits of the first photo");
+            logits = fixture.Resnet.Module.call(SeededResNet18.Photo(AnchorReferences.Manifest.Photos[0]))[0][..8].data<float>().ToArray();
+        MapAssert.Close(AnchorReferences.Manifest.LogitsFirstValues, logits, 1e-4, "logits of the first photo");
         float[] noise = SmoothGradCamPlusPlus.Noise(4, SeededResNet18.InputSize, SeededResNet18.InputSize, 1.0).flatten()[..8].data<float>().ToArray();
-        MapAssert.Close(References.Manifest.SmoothNoiseFirstValues, noise, 1e-6, "Smooth Grad-CAM++ noise");
+        MapAssert.Close(AnchorReferences.Manifest.SmoothNoiseFirstValues, noise, 1e-6, "Smooth Grad-CAM++ noise");
     }
 
     [Theory]
     [MemberData(nameof(Methods))]
     public void OurMapCorrelatesWithTheReferenceLibrarysOnEveryPhoto(string method)
     {
-        ReferenceManifest manifest = References.Manifest;
-        ReferenceMethod reference = manifest.Methods.TryGetValue(method, out ReferenceMethod? found) ? found
+        AnchorReferences.ReferenceManifest manifest = AnchorReferences.Manifest;
+        AnchorReferences.ReferenceMethod reference = manifest.Methods.TryGetValue(method, out AnchorReferences.ReferenceMethod? found) ? found
             : throw new InvalidOperationException($"No reference map for {method}; run scripts/anchor-references.py.");
-        float[] expected = References.Maps(reference.File);
+        float[] expected = AnchorReferences.Maps(reference.File);
         int size = reference.Shape[1] * reference.Shape[2];
         Assert.Equal(reference.Shape[0] * size, expected.Length);
 
         for (int i = 0; i < reference.Shape[0]; i++)   // the perturbation methods: the first photo only
         {
             float[] ours = Ours(method, manifest.Photos[i], manifest.Classes[i], reference.Shape[1], reference.Shape[2]);
-            double r = Pearson(expected.AsSpan(i * size, size).ToArray(), ours);
+            double r = AnchorReferences.Pearson(expected.AsSpan(i * size, size).ToArray(), ours);
             Assert.True(r >= MinimumPearson, $"{method} on {manifest.Photos[i]}: Pearson {r:F4} against {reference.Library} (need ≥ {MinimumPearson}).");
         }
     }
@@ -72,7 +71,7 @@ public sealed class AnchorReferenceTests(AnchorReferenceTests.Model fixture) : I
         using var scope = torch.NewDisposeScope();
         Tensor batch = SeededResNet18.Photo(photo);
         PhotoExplanation explanation = CamExplainer.Explain(fixture.Resnet, batch,
-            new ExplainRequest([method], new ClassSelection.Indices([classIndex]), References.Manifest.Layer)).Single();
+            new ExplainRequest([method], new ClassSelection.Indices([classIndex]), AnchorReferences.Manifest.Layer)).Single();
         var map = explanation.Maps.Single().Map;
         if (map.Height == height && map.Width == width)
             return map.Raw;
@@ -81,54 +80,11 @@ public sealed class AnchorReferenceTests(AnchorReferenceTests.Model fixture) : I
         return pooled.flatten().data<float>().ToArray();
     }
 
-    private static double Pearson(float[] a, float[] b)
-    {
-        Assert.Equal(a.Length, b.Length);
-        double meanA = a.Average(v => (double)v), meanB = b.Average(v => (double)v);
-        double covariance = 0, varianceA = 0, varianceB = 0;
-        for (int i = 0; i < a.Length; i++)
-        {
-            covariance += (a[i] - meanA) * (b[i] - meanB);
-            varianceA += (a[i] - meanA) * (a[i] - meanA);
-            varianceB += (b[i] - meanB) * (b[i] - meanB);
-        }
-        // Two flat maps agree; one flat map against a varying one does not.
-        if (varianceA == 0 || varianceB == 0)
-            return varianceA == varianceB ? 1 : 0;
-        return covariance / Math.Sqrt(varianceA * varianceB);
-    }
-
     /// <summary>The seeded resnet18, built once for the class.</summary>
     public sealed class Model : IDisposable
     {
         public ModuleCamModel Resnet { get; } = SeededResNet18.Create();
 
         public void Dispose() => Resnet.Dispose();
-    }
-
-    private sealed record ReferenceManifest(string Layer, string[] Photos, int[] Classes, float[] SmoothNoiseFirstValues, float[] LogitsFirstValues,
-        Dictionary<string, ReferenceMethod> Methods);
-
-    private sealed record ReferenceMethod(string File, string Library, int[] Shape);
-
-    /// <summary>The committed references; missing files fail loudly.</summary>
-    private static class References
-    {
-        private static readonly Lazy<ReferenceManifest> Loaded = new(() =>
-            JsonSerializer.Deserialize<ReferenceManifest>(File.ReadAllText(Repository.File("CamStudio.Tests/References/references.json")),
-                new JsonSerializerOptions { PropertyNameCaseInsensitive = true })
-            ?? throw new InvalidDataException("CamStudio.Tests/References/references.json is empty."));
-
-        public static ReferenceManifest Manifest => Loaded.Value;
-
-        /// <summary>Little-endian float16 values.</summary>
-        public static float[] Maps(string file)
-        {
-            byte[] bytes = File.ReadAllBytes(Repository.File($"CamStudio.Tests/References/{file}"));
-            var values = new float[bytes.Length / 2];
-            for (int i = 0; i < values.Length; i++)
-                values[i] = (float)BitConverter.ToHalf(bytes, 2 * i);
-            return values;
-        }
     }
 }

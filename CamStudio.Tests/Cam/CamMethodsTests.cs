@@ -228,7 +228,7 @@ public sealed class CamMethodsTests
     public void RegistryListsEveryMethodAndNamesTheValidIdsForAnUnknownOne()
     {
         Assert.Equal(["cam", "gradcam", "gradcam++", "xgradcam", "hirescam", "layercam", "eigencam", "scorecam", "scorecam-fast", "sscam", "iscam", "ablationcam",
-            "gradcam-elementwise", "eigengradcam", "smoothgradcam++", "shapleycam", "fullgrad", "kpcacam", "fem", "finercam"], CamMethods.Ids);
+            "gradcam-elementwise", "eigengradcam", "smoothgradcam++", "shapleycam", "fullgrad", "kpcacam", "fem", "finercam", "legrad"], CamMethods.Ids);
         Assert.Same(CamMethods.Get("gradcam"), CamMethods.Get("GradCAM"));
         Assert.All(CamMethods.All, m => Assert.Matches(@"\b(19|20)\d\d\b", m.Paper));
 

@@ -16,7 +16,7 @@ public sealed class CamEngineMethodsTests(EngineFixture fixture) : IClassFixture
     public static TheoryData<string, string> Cases()
     {
         var data = new TheoryData<string, string>();
-        foreach (string model in new[] { EngineFixture.Tiny, EngineFixture.TinyTwoHead, EngineFixture.TinyNoReplace, EngineFixture.FloatOnnx, EngineFixture.TorchVision, EngineFixture.Default })
+        foreach (string model in new[] { EngineFixture.Tiny, EngineFixture.TinyTwoHead, EngineFixture.TinyNoReplace, EngineFixture.FloatOnnx, EngineFixture.TorchVision, EngineFixture.VitTiny, EngineFixture.Default })
         {
             foreach (ICamMethod method in CamMethods.All)
                 data.Add(model, method.Id);
@@ -45,12 +45,13 @@ public sealed class CamEngineMethodsTests(EngineFixture fixture) : IClassFixture
         EngineExplanation result = await _engine.ExplainAsync(request, [photo]);
 
         EngineModelDetails details = await _engine.GetModelAsync(model);
-        long[] shape = details.Layers.Single(l => l.Name == result.Layer).Shape;
+        long[] shape = details.Layers.Single(l => l.Name == result.Layer).MapShape;
         PlacedClassMap map = Assert.Single(Assert.Single(result.Photos).Maps);
         Assert.Equal(method, map.Method);
         Assert.Equal(MapPlacement.WholePhoto, result.Photos[0].Placement);   // every model here stretches the photo
         Assert.Equal(result.Photos[0].TopPredictions[0].ClassIndex, map.ClassIndex);
-        // FullGrad sums gradients down to the input, so its map is at the input's resolution; every other map at the layer's.
+        // FullGrad sums gradients down to the input, so its map is at the input's resolution; every other map at the layer's
+        // (LeGrad's patch grid is the ViT's token grid, the auto layer's).
         bool atInput = _engine.Methods.Find(method)!.Requirements.HasFlag(MethodRequirements.BiasGradients);
         Assert.Equal(atInput ? details.Preprocessing.InputHeight : (int)shape[2], map.Map.Map.Height);
         Assert.Equal(atInput ? details.Preprocessing.InputWidth : (int)shape[3], map.Map.Map.Width);
@@ -67,12 +68,15 @@ public sealed class CamEngineMethodsTests(EngineFixture fixture) : IClassFixture
     {
         IReadOnlyList<MethodAvailability> methods = await _engine.MethodsForAsync(EngineFixture.Default, "auto");
         Assert.Equal(CamMethods.All.Select(m => m.Id), methods.Select(m => m.Id));
-        string[] moduleOnly = ["shapleycam", "fullgrad"];
-        Assert.All(methods.Where(m => !moduleOnly.Contains(m.Id)), m => Assert.True(m.IsAvailable, $"{m.Id}: {m.Reason}"));
+        // LeGrad needs a vision transformer's attention blocks (LeGradTests covers imported ViTs).
+        string[] moduleOnly = ["shapleycam", "fullgrad"], transformerOnly = ["legrad"];
+        Assert.All(methods.Where(m => !moduleOnly.Contains(m.Id) && !transformerOnly.Contains(m.Id)), m => Assert.True(m.IsAvailable, $"{m.Id}: {m.Reason}"));
         Assert.Contains("second derivatives", methods.Single(m => m.Id == "shapleycam").Reason);
         Assert.Contains("at every layer with a bias", methods.Single(m => m.Id == "fullgrad").Reason);
+        Assert.Contains("it has no attention softmax", methods.Single(m => m.Id == "legrad").Reason);
         IReadOnlyList<MethodAvailability> onTorchVision = await _engine.MethodsForAsync(EngineFixture.TorchVision, "auto");
-        Assert.All(onTorchVision, m => Assert.True(m.IsAvailable, $"{m.Id}: {m.Reason}"));
+        Assert.All(onTorchVision.Where(m => !transformerOnly.Contains(m.Id)), m => Assert.True(m.IsAvailable, $"{m.Id}: {m.Reason}"));
+        Assert.Contains("only imported ONNX transformers do", onTorchVision.Single(m => m.Id == "legrad").Reason);
     }
 
     [Fact]

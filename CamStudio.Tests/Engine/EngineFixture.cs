@@ -18,12 +18,12 @@ namespace CamStudio.Tests.Engine;
 /// <summary>
 /// One <see cref="CamEngine"/> over its own torch thread with a model of every kind: TorchSharp modules ("tiny": GAP +
 /// linear; "tiny-twohead": no CAM head; "tiny-noreplace": the same without layer-output replacement), a float ONNX
-/// graph ("float-onnx"), a TorchVision resnet18 at 64×64 ("resnet18-64") and the shared int8 MobileNetV2 from the catalog ("mobilenetv2").
+/// graph ("float-onnx"), a TorchVision resnet18 at 64×64 ("resnet18-64"), a tiny ViT export ("vit-tiny") and the shared int8 MobileNetV2 from the catalog ("mobilenetv2").
 /// </summary>
 public sealed class EngineFixture : IDisposable
 {
     public const string Tiny = "tiny", TinyTwoHead = "tiny-twohead", TinyNoReplace = "tiny-noreplace", FloatOnnx = "float-onnx",
-        TorchVision = "resnet18-64", Default = ModelCatalog.DefaultModelName;
+        TorchVision = "resnet18-64", VitTiny = "vit-tiny", Default = ModelCatalog.DefaultModelName;
 
     private readonly string _folder = Directory.CreateTempSubdirectory("camstudio-engine-").FullName;
 
@@ -43,6 +43,8 @@ public sealed class EngineFixture : IDisposable
             // A TorchVision architecture (random weights) at 64×64, small enough to run every method on it.
             manual_seed(12);
             Engine.AddModel(TorchVision, TorchVisionModels.CreateCamModel("resnet18", preprocessing: PreprocessingSpec.ImageNet(64), device: CPU, name: TorchVision));
+            // A tiny torchvision ViT exported to ONNX (scripts/make-test-models.sh): token grids and LeGrad's attention blocks.
+            Engine.AddModel(VitTiny, OnnxCamModel.Load(GeneratedModels.File("vit_tiny_opset17.onnx"), null, PreprocessingSpec.ImageNet(), CPU, name: VitTiny, sizeFromModel: true));
         }).GetAwaiter().GetResult();
     }
 

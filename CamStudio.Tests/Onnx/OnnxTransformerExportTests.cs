@@ -21,9 +21,7 @@ public sealed class OnnxTransformerExportTests
 
     private static byte[] Fixture(string name)
     {
-        string path = Path.Combine(AppContext.BaseDirectory, "Onnx", "Fixtures", name);
-        Assert.True(File.Exists(path), $"fixture {path} is missing (scripts/export-onnx-fixtures.py makes it)");
-        return File.ReadAllBytes(path);
+        return File.ReadAllBytes(GeneratedModels.File(name));
     }
 
     /// <summary>A smooth, irregular N×3×32×32 "image" (no RNG), different per batch item.</summary>

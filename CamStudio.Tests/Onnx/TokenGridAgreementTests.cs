@@ -43,7 +43,7 @@ public sealed class TokenGridAgreementTests
         float[] pytorchLogits = reference.GetProperty("logits").EnumerateArray().Select(v => v.GetSingle()).ToArray();
 
         using var scope = NewDisposeScope();
-        using OnnxCamModel model = OnnxCamModel.Load(Path.Combine(folder, file), labels: null, PreprocessingSpec.ImageNet(), CPU, sizeFromModel: true);
+        using OnnxCamModel model = OnnxCamModel.Load(GeneratedModels.File(file), labels: null, PreprocessingSpec.ImageNet(), CPU, sizeFromModel: true);
         Tensor i = torch.arange(3 * 32 * 32, dtype: ScalarType.Float32).reshape(1, 3, 32, 32);
         Tensor x = ((i * 0.0137f).sin() + (i * 0.00071f).cos() * 0.5f).mul(1.5f);
         PhotoExplanation explanation = CamExplainer.Explain(model, x, new ExplainRequest(["gradcam"], new ClassSelection.Indices([target]), layer)).Single();

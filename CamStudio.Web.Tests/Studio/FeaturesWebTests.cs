@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Text.Json;
 using CamStudio.Engine;
 using CamStudio.Tests.Support;
@@ -29,16 +28,8 @@ public sealed class FeaturesWebTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _factory.DisposeAsync();
 
-    private static MultipartFormDataContent Form(params (string Name, string Value)[] fields)
-    {
-        var form = new MultipartFormDataContent();
-        var file = new ByteArrayContent(File.ReadAllBytes(SharedResources.Image("cat.bmp")));
-        file.Headers.ContentType = new MediaTypeHeaderValue("image/bmp");
-        form.Add(file, "image", "cat.bmp");
-        foreach ((string name, string value) in fields)
-            form.Add(new StringContent(value), name);
-        return form;
-    }
+    private static MultipartFormDataContent Form(params (string Name, string Value)[] fields) =>
+        PhotoForms.Of(File.ReadAllBytes(SharedResources.Image("cat.bmp")), "cat.bmp", fields);
 
     private async Task<(HttpStatusCode Status, JsonElement Body)> PostAsync(string path, params (string Name, string Value)[] fields)
     {

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using CamStudio.Tests.Support;
@@ -47,16 +46,8 @@ public sealed class StudioApiRobustnessTests : IAsyncLifetime
         }
     }
 
-    private static MultipartFormDataContent Photo(params (string Name, string Value)[] fields)
-    {
-        var form = new MultipartFormDataContent();
-        var file = new ByteArrayContent(FakeStudioEngine.TinyPng(8, 8));
-        file.Headers.ContentType = new MediaTypeHeaderValue("image/png");
-        form.Add(file, "image", "tiny.png");
-        foreach ((string name, string value) in fields)
-            form.Add(new StringContent(value), name);
-        return form;
-    }
+    private static MultipartFormDataContent Photo(params (string Name, string Value)[] fields) =>
+        PhotoForms.Of(FakeStudioEngine.TinyPng(8, 8), "tiny.png", fields);
 
     private static async Task<JsonElement> ProblemAsync(HttpResponseMessage response, HttpStatusCode expected)
     {

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Text.Json;
 using CamStudio.Engine;
 using CamStudio.Engine.Cam;
@@ -55,16 +54,8 @@ public sealed class StudioEngineApiTests : IAsyncLifetime
         return stream.ToArray();
     }
 
-    private static MultipartFormDataContent Form(byte[] image, params (string Name, string Value)[] fields)
-    {
-        var form = new MultipartFormDataContent();
-        var file = new ByteArrayContent(image);
-        file.Headers.ContentType = new MediaTypeHeaderValue("image/png");
-        form.Add(file, "image", "wide.png");
-        foreach ((string name, string value) in fields)
-            form.Add(new StringContent(value), name);
-        return form;
-    }
+    private static MultipartFormDataContent Form(byte[] image, params (string Name, string Value)[] fields) =>
+        PhotoForms.Of(image, "wide.png", fields);
 
     private async Task<JsonElement> PostOkAsync(MultipartFormDataContent form)
     {

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Text.Json;
 using CamStudio.Engine;
 using CamStudio.Engine.Runtime;
@@ -38,13 +37,7 @@ public sealed class StudioMetricsApiTests : IAsyncLifetime
                 image[x, y] = new Rgb24((byte)(x * 4), (byte)(y * 5), (byte)((x * y) % 256));
         using var stream = new MemoryStream();
         image.Save(stream, new PngEncoder());
-        var form = new MultipartFormDataContent();
-        var file = new ByteArrayContent(stream.ToArray());
-        file.Headers.ContentType = new MediaTypeHeaderValue("image/png");
-        form.Add(file, "image", "ramp.png");
-        foreach ((string name, string value) in fields)
-            form.Add(new StringContent(value), name);
-        return form;
+        return PhotoForms.Of(stream.ToArray(), "ramp.png", fields);
     }
 
     private async Task<(HttpStatusCode Status, JsonElement Body)> PostAsync(string path, MultipartFormDataContent form)

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Text.Json;
 using CamStudio.Engine;
 using CamStudio.Engine.Cam;
+using CamStudio.Engine.Models.Catalog;
 using CamStudio.Web.Jobs;
 using Microsoft.Extensions.Options;
 using Orleans.Runtime.Placement;
@@ -15,7 +16,7 @@ namespace CamStudio.Web.Cluster;
 /// writes every result itself, and the job store takes each photo once.
 /// </summary>
 public sealed class ClusterBatchExplainer(IClusterClient client, ClusterWorkers workers, IOptions<ClusterSettings> settings,
-    ILogger<ClusterBatchExplainer> logger) : IPhotoBatchExplainer
+    ILogger<ClusterBatchExplainer> logger, ModelCatalog? catalog = null) : IPhotoBatchExplainer
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
     private static readonly TimeSpan WaitForWorkers = TimeSpan.FromSeconds(30);
@@ -25,8 +26,16 @@ public sealed class ClusterBatchExplainer(IClusterClient client, ClusterWorkers 
 
     public async Task<PreparedJob> PrepareAsync(JobSettings settingsOfJob, string owner, CancellationToken cancellationToken)
     {
-        WorkerStatus worker = await ChooseAsync(w => settingsOfJob.Model.Length == 0 || w.Models.Any(m => string.Equals(m.Name, settingsOfJob.Model.Trim(), StringComparison.OrdinalIgnoreCase)),
-            new HashSet<string>(), cancellationToken) ?? await ChooseAsync(_ => true, new HashSet<string>(), cancellationToken)
+        // The model the user picked in this studio (its catalog's SHA-256) is the one the job needs; a studio without
+        // the model takes the planning worker's.
+        (string Name, string Sha256)? wanted = StudioModel(settingsOfJob.Model);
+        WorkerStatus? worker = await ChooseAsync(w => wanted is { } m ? HasModel(w, m.Name, m.Sha256)
+                : settingsOfJob.Model.Length == 0 || w.Models.Any(m => string.Equals(m.Name, settingsOfJob.Model.Trim(), StringComparison.OrdinalIgnoreCase)),
+            new HashSet<string>(), cancellationToken);
+        if (worker is null && wanted is { } missing && workers.Snapshot.Count > 0)
+            throw new JobRefusedException(StatusCodes.Status503ServiceUnavailable, "No worker has the model", NoWorkerReason(missing.Name, missing.Sha256, []));
+        // The studio lacks the model: a worker plans it (and refuses it with the reason if it lacks it too).
+        worker ??= await ChooseAsync(_ => true, new HashSet<string>(), cancellationToken)
             ?? throw new JobRefusedException(StatusCodes.Status503ServiceUnavailable, "No engine workers",
                 "No engine worker is connected to the cluster: start CamStudio.Worker on a machine with the model (see the README).");
         WorkerPlan plan = await WithHint(worker, () => client.GetGrain<IEngineWorkerGrain>(Guid.NewGuid().ToString("N"))
@@ -41,16 +50,45 @@ public sealed class ClusterBatchExplainer(IClusterClient client, ClusterWorkers 
         };
     }
 
+    /// <summary>The job's model as this studio's catalog has it (name, SHA-256), or null when the studio lacks it.</summary>
+    private (string Name, string Sha256)? StudioModel(string model)
+    {
+        if (catalog is null)
+            return null;
+        string name = model.Trim().Length > 0 ? model.Trim() : catalog.ChosenDefault ?? ModelCatalog.DefaultModelName;
+        CatalogEntry? entry = catalog.Find(name);
+        return entry is { IsUsable: true, Manifest.Sha256: { Length: > 0 } sha } ? (entry.Name, sha) : null;
+    }
+
     public async Task<IReadOnlyList<PhotoOutcome>> ExplainBatchAsync(PreparedJob job, IReadOnlyList<string> photoPaths, IProgress<ExplainProgress>? progress,
         CancellationToken cancellationToken)
     {
         var photos = new List<WorkerPhoto>(photoPaths.Count);
         foreach (string path in photoPaths)
             photos.Add(new WorkerPhoto(Path.GetFileName(path), await File.ReadAllBytesAsync(path, cancellationToken)));
-        // The settings travel as JSON: the worker plans them exactly as this studio's engine would.
-        var batch = new WorkerBatch(Path.GetFileName(Path.GetDirectoryName(Path.GetDirectoryName(photoPaths[0]))) ?? "",
-            JsonSerializer.Serialize(job.Settings ?? throw new InvalidOperationException("A cluster job is planned by PrepareAsync (it keeps the settings)."), Json),
-            job.Owner ?? "", job.ModelName, job.ModelSha256, photos);
+        // The worker's forward passes come back through an observer of this batch, as the engine reports them.
+        var relay = progress is null ? null : new BatchProgressRelay(progress);
+        IBatchProgressObserver? observer = relay is null ? null : client.CreateObjectReference<IBatchProgressObserver>(relay);
+        try
+        {
+            // The settings travel as JSON: the worker plans them exactly as this studio's engine would.
+            var batch = new WorkerBatch(Path.GetFileName(Path.GetDirectoryName(Path.GetDirectoryName(photoPaths[0]))) ?? "",
+                JsonSerializer.Serialize(job.Settings ?? throw new InvalidOperationException("A cluster job is planned by PrepareAsync (it keeps the settings)."), Json),
+                job.Owner ?? "", job.ModelName, job.ModelSha256, photos, observer);
+            return await SendAsync(job, batch, photoPaths.Count, cancellationToken);
+        }
+        finally
+        {
+            if (observer is not null)
+                client.DeleteObjectReference<IBatchProgressObserver>(observer);
+            // Orleans holds the observer weakly: keep it alive until the batch is answered.
+            GC.KeepAlive(relay);
+        }
+    }
+
+    /// <summary>Sends the batch to a worker that has the model, and to another when one refuses, fails or leaves.</summary>
+    private async Task<IReadOnlyList<PhotoOutcome>> SendAsync(PreparedJob job, WorkerBatch batch, int photoCount, CancellationToken cancellationToken)
+    {
         var refused = new Dictionary<string, string>();
         var failed = new HashSet<string>();
         TimeSpan timeout = TimeSpan.FromSeconds(Math.Max(10, settings.Value.BatchTimeoutSeconds));
@@ -58,7 +96,7 @@ public sealed class ClusterBatchExplainer(IClusterClient client, ClusterWorkers 
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            WorkerStatus? worker = await ChooseAsync(w => HasModel(w, job) && !refused.ContainsKey(w.Silo), failed, cancellationToken);
+            WorkerStatus? worker = await ChooseAsync(w => HasModel(w, job.ModelName, job.ModelSha256) && !refused.ContainsKey(w.Silo), failed, cancellationToken);
             if (worker is null)
             {
                 if (DateTime.UtcNow < giveUp && failed.Count > 0)
@@ -68,7 +106,7 @@ public sealed class ClusterBatchExplainer(IClusterClient client, ClusterWorkers 
                     await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
                     continue;
                 }
-                throw new JobRefusedException(StatusCodes.Status503ServiceUnavailable, "No worker has the model", NoWorkerReason(job, refused));
+                throw new JobRefusedException(StatusCodes.Status503ServiceUnavailable, "No worker has the model", NoWorkerReason(job.ModelName, job.ModelSha256, refused));
             }
             _inFlight.AddOrUpdate(worker.Silo, 1, (_, n) => n + 1);
             try
@@ -79,8 +117,8 @@ public sealed class ClusterBatchExplainer(IClusterClient client, ClusterWorkers 
                     refused[worker.Silo] = refusal;
                     continue;
                 }
-                if (result.Photos.Count != photoPaths.Count)
-                    throw new InvalidDataException($"Worker {result.Worker} answered {result.Photos.Count} outcomes for {photoPaths.Count} photos.");
+                if (result.Photos.Count != photoCount)
+                    throw new InvalidDataException($"Worker {result.Worker} answered {result.Photos.Count} outcomes for {photoCount} photos.");
                 return [.. result.Photos.Select(p => WorkerResults.FromWire(p) with { Worker = result.Worker, ComputedUnixMs = result.FinishedUnixMs })];
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
@@ -95,19 +133,23 @@ public sealed class ClusterBatchExplainer(IClusterClient client, ClusterWorkers 
         }
     }
 
-    private static bool HasModel(WorkerStatus worker, PreparedJob job) =>
-        worker.Models.Any(m => string.Equals(m.Name, job.ModelName, StringComparison.OrdinalIgnoreCase)
-            && (job.ModelSha256.Length == 0 || string.Equals(m.Sha256, job.ModelSha256, StringComparison.OrdinalIgnoreCase)));
+    private static bool HasModel(WorkerStatus worker, string name, string sha256) =>
+        worker.Models.Any(m => string.Equals(m.Name, name, StringComparison.OrdinalIgnoreCase)
+            && (sha256.Length == 0 || string.Equals(m.Sha256, sha256, StringComparison.OrdinalIgnoreCase)));
 
-    private string NoWorkerReason(PreparedJob job, Dictionary<string, string> refused)
+    /// <summary>Why no worker can run the job: each worker's refusal, or which models (and SHA-256 of a same-named one) it has.</summary>
+    private string NoWorkerReason(string model, string sha256, Dictionary<string, string> refused)
     {
         IReadOnlyList<WorkerStatus> all = workers.Snapshot;
-        string sha = job.ModelSha256.Length > 12 ? job.ModelSha256[..12] + "…" : job.ModelSha256;
         string which = all.Count == 0 ? "no worker is connected"
             : string.Join("; ", all.Select(w => refused.TryGetValue(w.Silo, out string? r) ? r
-                : $"{w.Name} has {(w.Models.Count == 0 ? "no models" : string.Join(", ", w.Models.Select(m => m.Name)))}"));
-        return $"No worker can run this job: it needs model '{job.ModelName}' (SHA-256 {sha}), and {which}. Copy the model to a worker's models folder (camstudio models add).";
+                : $"{w.Name} has {(w.Models.Count == 0 ? "no models" : string.Join(", ", w.Models.Select(m =>
+                    string.Equals(m.Name, model, StringComparison.OrdinalIgnoreCase) ? $"{m.Name} with SHA-256 {Short(m.Sha256 ?? "")}" : m.Name)))}"));
+        return $"No worker can run this job: it needs model '{model}' (SHA-256 {Short(sha256)}), and {which}. "
+            + "Copy the model to a worker's models folder (camstudio models add).";
     }
+
+    private static string Short(string sha) => sha.Length > 12 ? sha[..12] + "…" : (sha.Length == 0 ? "(none)" : sha);
 
     /// <summary>The live worker with the fewest batches in flight (this studio's count, then its own reported queue).</summary>
     private async Task<WorkerStatus?> ChooseAsync(Func<WorkerStatus, bool> suitable, IReadOnlySet<string> exclude, CancellationToken cancellationToken)

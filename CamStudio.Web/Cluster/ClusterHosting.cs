@@ -55,29 +55,31 @@ public static class ClusterHosting
             o.ServicesStartConcurrently = true;
             o.ServicesStopConcurrently = true;
         });
-        builder.UseOrleansClient(client =>
-        {
-            // No worker yet, or all gone: keep trying to connect (jobs wait with a clear reason meanwhile).
-            client.UseConnectionRetryFilter(async (_, cancellationToken) =>
-            {
-                await Task.Delay(TimeSpan.FromSeconds(2), cancellationToken);
-                return true;
-            });
-            if (string.Equals(settings.Mode, ClusterModes.Redis, StringComparison.OrdinalIgnoreCase))
-                client.UseRedisClustering(settings.Redis!);
-            else
-                client.UseAdoNetClustering(o => { o.Invariant = "Npgsql"; o.ConnectionString = settings.Postgres; });
-            client.Configure<ClusterOptions>(o => { o.ClusterId = settings.ClusterId; o.ServiceId = ServiceId; });
-            // The studio's own liveness check notices a dead worker sooner; this is the last resort for a hung call.
-            client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(Math.Max(10, settings.BatchTimeoutSeconds) + 30));
-            client.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(5));
-            client.Services.AddSingleton<IConfigureOptions<ClientConnectionOptions>>(sp => new ConfigureOptions<ClientConnectionOptions>(o =>
-            {
-                var handshake = new SharedSecretHandshake(settings.Secret!, sp.GetRequiredService<ILoggerFactory>().CreateLogger<SharedSecretHandshake>());
-                o.ConfigureConnection(c => c.Use(handshake.Wrap));
-            }));
-        });
+        builder.UseOrleansClient(client => ConfigureClient(client, settings));
         return builder;
+    }
+
+    /// <summary>An Orleans client of the cluster the settings name (the studio's; tests use it to call a worker directly).</summary>
+    public static IClientBuilder ConfigureClient(IClientBuilder client, ClusterSettings settings)
+    {
+        bool postgres = !string.Equals(settings.Mode, ClusterModes.Redis, StringComparison.OrdinalIgnoreCase);
+        client.Services.AddSingleton<IClientConnectionRetryFilter>(sp => new ClusterConnectionRetry(
+            postgres ? new OrleansPostgresSchema(settings.Postgres!, sp.GetRequiredService<ILogger<OrleansPostgresSchema>>()) : null,
+            sp.GetRequiredService<ILogger<ClusterConnectionRetry>>()));
+        if (postgres)
+            client.UseAdoNetClustering(o => { o.Invariant = "Npgsql"; o.ConnectionString = settings.Postgres; });
+        else
+            client.UseRedisClustering(settings.Redis!);
+        client.Configure<ClusterOptions>(o => { o.ClusterId = settings.ClusterId; o.ServiceId = ServiceId; });
+        // The studio's own liveness check notices a dead worker sooner; this is the last resort for a hung call.
+        client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(Math.Max(10, settings.BatchTimeoutSeconds) + 30));
+        client.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(5));
+        client.Services.AddSingleton<IConfigureOptions<ClientConnectionOptions>>(sp => new ConfigureOptions<ClientConnectionOptions>(o =>
+        {
+            var handshake = new SharedSecretHandshake(settings.Secret!, sp.GetRequiredService<ILoggerFactory>().CreateLogger<SharedSecretHandshake>());
+            o.ConfigureConnection(c => c.Use(handshake.Wrap));
+        }));
+        return client;
     }
 
     /// <summary><c>GET /api/workers</c>: the workers, their device, queue, photos per second, models and health (one in single mode).</summary>
@@ -120,14 +122,19 @@ public static class ClusterHosting
             if (string.Equals(settings.Mode, ClusterModes.Redis, StringComparison.OrdinalIgnoreCase))
                 silo.UseRedisClustering(settings.Redis!);
             else
+            {
                 silo.UseAdoNetClustering(o => { o.Invariant = "Npgsql"; o.ConnectionString = settings.Postgres; });
+                silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp =>
+                    new OrleansPostgresSchema(settings.Postgres!, sp.GetRequiredService<ILogger<OrleansPostgresSchema>>()));
+            }
             silo.Configure<ClusterOptions>(o => { o.ClusterId = settings.ClusterId; o.ServiceId = ServiceId; });
             silo.ConfigureEndpoints(advertised, settings.SiloPort, settings.GatewayPort, listenOnAnyHostAddress: true);
-            // A killed worker is declared dead in seconds (not the default minute), so its batches move on quickly.
+            // A killed worker is declared dead in about 15 s (not the default minute), so its batches move on quickly;
+            // not faster: a worker loading its engine on a busy machine answers probes late, and must not be voted out.
             silo.Configure<ClusterMembershipOptions>(o =>
             {
-                o.ProbeTimeout = TimeSpan.FromSeconds(2);
-                o.NumMissedProbesLimit = 2;
+                o.ProbeTimeout = TimeSpan.FromSeconds(Math.Max(1, settings.ProbeTimeoutSeconds));
+                o.NumMissedProbesLimit = Math.Max(1, settings.MissedProbesLimit);
                 o.NumVotesForDeathDeclaration = 1;
                 o.IAmAliveTablePublishTimeout = TimeSpan.FromSeconds(30);
             });

@@ -42,6 +42,12 @@ public sealed class ClusterSettings
     /// <summary>Most seconds one batch may take on a worker before it is retried on another.</summary>
     public int BatchTimeoutSeconds { get; set; } = 600;
 
+    /// <summary>Workers: seconds between (and timeout of) the probes silos send each other.</summary>
+    public int ProbeTimeoutSeconds { get; set; } = 5;
+
+    /// <summary>Workers: probes a silo may miss in a row before it is declared dead (its batches then go to another worker).</summary>
+    public int MissedProbesLimit { get; set; } = 3;
+
     /// <summary>Most batches of one job in flight at once (0: two per live worker).</summary>
     public int MaxBatchesInFlight { get; set; }
 

@@ -68,8 +68,18 @@ public sealed class ClusterWorkers(IServiceProvider services, ClusterSettingsVie
     private async Task<HashSet<string>> MembersAsync(CancellationToken cancellationToken)
     {
         IGatewayListProvider gateways = services.GetRequiredService<IGatewayListProvider>();
-        IList<Uri> uris = await gateways.GetGateways().WaitAsync(TimeSpan.FromSeconds(5), cancellationToken);
-        return [.. uris.Select(u => $"{u.Host}:{u.Port}")];
+        try
+        {
+            IList<Uri> uris = await gateways.GetGateways().WaitAsync(TimeSpan.FromSeconds(5), cancellationToken);
+            return [.. uris.Select(u => $"{u.Host}:{u.Port}")];
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            // Before the client first connects (postgres mode: its provider reads the table only once initialised) or
+            // while the membership store is down: no worker counts as a member.
+            logger.LogDebug("The cluster's gateways could not be listed ({Message})", ex.Message);
+            return [];
+        }
     }
 
     private WorkerStatus Local()

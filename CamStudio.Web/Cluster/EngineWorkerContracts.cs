@@ -1,3 +1,5 @@
+using Orleans.Concurrency;
+
 namespace CamStudio.Web.Cluster;
 
 /// <summary>
@@ -52,7 +54,10 @@ public sealed record WorkerPlan(
     [property: Id(8)] string? ErrorField,
     [property: Id(9)] string? ErrorMessage);
 
-/// <summary>One batch: the job's settings, the model it must be computed with, and the photos' bytes.</summary>
+/// <summary>
+/// One batch: the job's settings, the model it must be computed with, the photos' bytes, and where the worker reports
+/// the batch's forward passes as they happen (slow methods; null: no one follows them).
+/// </summary>
 [GenerateSerializer, Immutable]
 public sealed record WorkerBatch(
     [property: Id(0)] string JobId,
@@ -60,7 +65,18 @@ public sealed record WorkerBatch(
     [property: Id(2)] string Owner,
     [property: Id(3)] string ModelName,
     [property: Id(4)] string ModelSha256,
-    [property: Id(5)] IReadOnlyList<WorkerPhoto> Photos);
+    [property: Id(5)] IReadOnlyList<WorkerPhoto> Photos,
+    [property: Id(6)] IBatchProgressObserver? Progress = null);
+
+/// <summary>
+/// The studio's end of a batch's progress (an Orleans observer it creates for the batch): the worker reports the
+/// engine's forward passes to it, one way, so a slow batch never waits for the studio.
+/// </summary>
+public interface IBatchProgressObserver : IGrainObserver
+{
+    [OneWay]
+    Task ForwardsAsync(long doneForwards, long totalForwards, long elapsedMs);
+}
 
 [GenerateSerializer, Immutable]
 public sealed record WorkerPhoto([property: Id(0)] string FileName, [property: Id(1)] byte[] Bytes);

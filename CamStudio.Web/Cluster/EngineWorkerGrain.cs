@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
 using CamStudio.Engine;
+using CamStudio.Engine.Cam;
 using CamStudio.Web.Jobs;
 
 namespace CamStudio.Web.Cluster;
@@ -61,7 +62,8 @@ public sealed class EngineWorkerGrain(EnginePhotoBatchExplainer explainer, Worke
                 await File.WriteAllBytesAsync(path, batch.Photos[i].Bytes);
                 paths.Add(path);
             }
-            IReadOnlyList<PhotoOutcome> outcomes = await explainer.ExplainBatchAsync(job, paths, null, CancellationToken.None);
+            IProgress<ExplainProgress>? progress = batch.Progress is { } observer ? new BatchProgressReporter(observer) : null;
+            IReadOnlyList<PhotoOutcome> outcomes = await explainer.ExplainBatchAsync(job, paths, progress, CancellationToken.None);
             explained = outcomes.Count;
             // Reasons name the photo as the user knows it, not this worker's temp file.
             var results = outcomes.Select((o, i) => WorkerResults.ToWire(o is PhotoOutcome.Failed f

@@ -50,8 +50,25 @@ public sealed class EnginePhotoBatchExplainer : IPhotoBatchExplainer
         Owner = owner,
     };
 
-    public async Task<PreparedJob> PrepareAsync(JobSettings settings, string owner, CancellationToken cancellationToken) =>
-        new(await _engine.PlanAsync(RequestOf(settings, owner), cancellationToken));
+    /// <summary>The engine's evaluation for a job's metrics, or null when the job asks for none.</summary>
+    public static EvaluateRequest? EvaluationOf(JobSettings settings, string owner) => settings.Metrics is not { } metrics ? null : new EvaluateRequest
+    {
+        Request = RequestOf(settings, owner),
+        Metrics = metrics.Names,
+        Steps = metrics.Steps,
+        Baselines = metrics.Baselines,
+        Baseline = metrics.Baseline,
+    };
+
+    /// <summary>The job planned by the engine; with metrics, also checked by the engine's evaluation checks, and their forwards counted.</summary>
+    public async Task<PreparedJob> PrepareAsync(JobSettings settings, string owner, CancellationToken cancellationToken)
+    {
+        var job = new PreparedJob(await _engine.PlanAsync(RequestOf(settings, owner), cancellationToken));
+        if (EvaluationOf(settings, owner) is not { } evaluation)
+            return job;
+        EvaluationPlan scored = await _engine.PlanEvaluationAsync(evaluation, cancellationToken);
+        return job with { ForwardsPerPhoto = job.ForwardsPerPhoto + scored.ForwardsPerPhoto, Evaluation = evaluation };
+    }
 
     public async Task<IReadOnlyList<PhotoOutcome>> ExplainBatchAsync(PreparedJob job, IReadOnlyList<string> photoPaths,
         IProgress<ExplainProgress>? progress, CancellationToken cancellationToken)
@@ -79,13 +96,24 @@ public sealed class EnginePhotoBatchExplainer : IPhotoBatchExplainer
 
             var good = Enumerable.Range(0, photos.Length).Where(i => photos[i] is not null).ToList();
             // The engine takes at most MaxPhotosPerRequest photos per call; a job's batch may be larger.
+            long forwardsBefore = 0;
             foreach (int[] chunk in good.Chunk(CamEngine.MaxPhotosPerRequest))
             {
-                EngineExplanation explained = await _engine.ExplainAsync(plan, [.. chunk.Select(i => photos[i]!)], progress, cancellationToken);
+                Image<Rgb24>[] images = [.. chunk.Select(i => photos[i]!)];
+                EngineExplanation explained = await _engine.ExplainAsync(plan, images, Offset(progress, forwardsBefore), cancellationToken);
+                forwardsBefore += plan.ExtraForwardsPerPhoto * images.Length;
+                // The metrics score the same maps (the engine recomputes them: a few passes beside the perturbation stacks).
+                EngineEvaluation? scored = job.Evaluation is { } evaluation
+                    ? await _engine.EvaluateAsync(evaluation, images, Offset(progress, forwardsBefore), cancellationToken)
+                    : null;
+                forwardsBefore += scored is null ? 0 : (job.ForwardsPerPhoto - plan.ExtraForwardsPerPhoto) * images.Length;
                 await Task.Run(() =>
                 {
                     for (int g = 0; g < chunk.Length; g++)
-                        outcomes[chunk[g]] = Render(photos[chunk[g]]!, explained.Photos[g]);
+                    {
+                        var outcome = Render(photos[chunk[g]]!, explained.Photos[g]);
+                        outcomes[chunk[g]] = scored is null ? outcome : outcome with { Scores = ScoresOf(scored.Photos[g]) };
+                    }
                 }, CancellationToken.None);
             }
             return [.. outcomes.Select(o => o!)];
@@ -97,7 +125,20 @@ public sealed class EnginePhotoBatchExplainer : IPhotoBatchExplainer
         }
     }
 
-    private PhotoOutcome Render(Image<Rgb24> photo, PhotoMaps explanation)
+    /// <summary>One photo's scored maps as the job stores them.</summary>
+    private static IReadOnlyList<JobMapScore> ScoresOf(PhotoEvaluation photo) =>
+        [.. photo.Maps.Select(m => new JobMapScore(m.Method, m.ClassIndex, m.ClassName, m.Layer, m.IsBaseline, m.Probability, m.Scores))];
+
+    /// <summary>Progress of one engine call shifted by the forwards this batch's earlier calls did.</summary>
+    private static IProgress<ExplainProgress>? Offset(IProgress<ExplainProgress>? progress, long before) =>
+        progress is null || before == 0 ? progress : new Progress(progress, before);
+
+    private sealed class Progress(IProgress<ExplainProgress> inner, long before) : IProgress<ExplainProgress>
+    {
+        public void Report(ExplainProgress value) => inner.Report(value with { DoneForwards = value.DoneForwards + before, TotalForwards = value.TotalForwards + before });
+    }
+
+    private PhotoOutcome.Explained Render(Image<Rgb24> photo, PhotoMaps explanation)
     {
         using Image<Rgb24> shown = photo.Width > OverlayMaxSide || photo.Height > OverlayMaxSide
             ? photo.Clone(c => c.Resize(new ResizeOptions { Size = new Size(OverlayMaxSide, OverlayMaxSide), Mode = ImageResizeMode.Max }))

@@ -56,8 +56,9 @@ public interface IJobStore
     /// Records a finished photo; its files must already be in place (the row is what makes them count). A photo
     /// already finished throws <see cref="InvalidOperationException"/> and nothing changes.
     /// </summary>
+    /// <param name="worker">The worker that computed it (shown with the photo's result).</param>
     void SaveResult(string id, int photo, int run, PhotoState state, string? error, JobPrediction? top1,
-        IReadOnlyList<JobPrediction> predictions, IReadOnlyList<JobMapFile> maps, string? thumbnailFile, DateTimeOffset computedUtc);
+        IReadOnlyList<JobPrediction> predictions, IReadOnlyList<JobMapFile> maps, string? thumbnailFile, DateTimeOffset computedUtc, string? worker = null);
 
     /// <summary>Every photo of a job with its result (if finished), in order.</summary>
     IReadOnlyList<JobPhoto> ListPhotos(string id);

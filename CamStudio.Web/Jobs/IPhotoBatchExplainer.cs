@@ -53,6 +53,9 @@ public sealed record PreparedJob(string ModelName, string ModelSha256, string La
     public JobSettings? Settings { get; init; }
 
     public string? Owner { get; init; }
+
+    /// <summary>The evaluation every batch is scored with (<see cref="JobSettings.Metrics"/>); null: no metrics.</summary>
+    public EvaluateRequest? Evaluation { get; init; }
 }
 
 /// <summary>The result of one photo: explained (with its rendered overlays and thumbnail) or failed with a reason.</summary>
@@ -68,7 +71,11 @@ public abstract record PhotoOutcome
 
     /// <param name="OverlayPngs">One PNG per entry of <c>Explanation.Maps</c>, in the same order.</param>
     /// <param name="ThumbnailPng">A small overlay of the first map, for galleries and progress.</param>
-    public sealed record Explained(PhotoMaps Explanation, IReadOnlyList<byte[]> OverlayPngs, byte[] ThumbnailPng) : PhotoOutcome;
+    public sealed record Explained(PhotoMaps Explanation, IReadOnlyList<byte[]> OverlayPngs, byte[] ThumbnailPng) : PhotoOutcome
+    {
+        /// <summary>The photo's map scores (methods', then baselines') when the job asked for metrics; else null.</summary>
+        public IReadOnlyList<JobMapScore>? Scores { get; init; }
+    }
 
     public sealed record Failed(string Reason) : PhotoOutcome;
 }

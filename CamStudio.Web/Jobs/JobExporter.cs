@@ -3,6 +3,8 @@ using System.IO.Compression;
 using System.Reflection;
 using System.Text;
 using System.Text.Json;
+using CamStudio.Engine;
+using CamStudio.Engine.Metrics;
 
 namespace CamStudio.Web.Jobs;
 
@@ -46,15 +48,23 @@ public sealed class JobExporter(IJobStore store, JobFiles files)
                     zip.CreateEntryFromFile(JobFiles.Inside(results, map.RawNpyFile), map.RawNpyFile, CompressionLevel.Fastest);
             }
         }
+        IReadOnlyDictionary<int, IReadOnlyList<JobMapScore>>? scores = job.Settings.Metrics is null ? null : JobScoreFiles.ReadAll(results, photos);
+        IReadOnlyList<MethodSummary>? summary = scores is null ? null : JobScoreFiles.Summary(scores.Values);
         var csv = zip.CreateEntry("results.csv", CompressionLevel.Fastest);
         using (var writer = new StreamWriter(csv.Open(), new UTF8Encoding(false)))
-            writer.Write(ResultsCsv(photos));
+            writer.Write(ResultsCsv(photos, scores));
+        if (summary is not null)
+        {
+            var summaryCsv = zip.CreateEntry("metrics-summary.csv", CompressionLevel.Fastest);
+            using var writer = new StreamWriter(summaryCsv.Open(), new UTF8Encoding(false));
+            writer.Write(SummaryCsv(summary));
+        }
         var manifest = zip.CreateEntry("manifest.json", CompressionLevel.Fastest);
         using (var stream = manifest.Open())
-            JsonSerializer.Serialize(stream, Manifest(job, photos), ManifestJson);
+            JsonSerializer.Serialize(stream, Manifest(job, photos, summary), ManifestJson);
     }
 
-    public static object Manifest(JobInfo job, IReadOnlyList<JobPhoto> photos) => new
+    public static object Manifest(JobInfo job, IReadOnlyList<JobPhoto> photos, IReadOnlyList<MethodSummary>? summary = null) => new
     {
         jobId = job.Id,
         state = job.State.ToText(),
@@ -73,6 +83,22 @@ public sealed class JobExporter(IJobStore store, JobFiles files)
         explained = job.Done,
         failed = job.Failed,
         skippedEntries = job.Skipped,
+        metrics = job.Settings.Metrics is not { } metrics ? null : new
+        {
+            names = metrics.Names,
+            steps = metrics.Steps,
+            baselines = metrics.Baselines,
+            baseline = metrics.Baseline ?? "zeros",
+            perPhoto = "results.csv: one row per photo × class × method (and baseline), columns " + string.Join(",", MetricsTable.MetricColumns),
+            summary = (summary ?? []).Select(row => new
+            {
+                method = row.Method,
+                layer = row.Layer,
+                maps = row.Maps,
+                metrics = MetricsTable.Statistics(row).Where(c => c.Statistic is not null)
+                    .ToDictionary(c => c.Column, c => new { mean = Finite(c.Statistic!.Mean), sd = Finite(c.Statistic.StandardDeviation), count = c.Statistic.Count }),
+            }),
+        },
         npy = new { normalised = "<stem>.<method>.<class>.npy: float32, model input size, normalised to [0, 1]", raw = "<stem>.<method>.<class>.raw.npy: float32, layer size, the method's raw values" },
         maps = photos.Where(p => p.State == PhotoState.Done).SelectMany(p => p.Maps.Select(m => new
         {
@@ -87,31 +113,61 @@ public sealed class JobExporter(IJobStore store, JobFiles files)
         })),
     };
 
-    /// <summary>RFC 4180 CSV: a header, then one row per photo × class × method.</summary>
-    public static string ResultsCsv(IReadOnlyList<JobPhoto> photos)
+    /// <summary>
+    /// RFC 4180 CSV: a header, then one row per photo × class × method. With <paramref name="scores"/> (a job with
+    /// metrics) the CLI's metrics.csv columns follow (<see cref="MetricsTable.MetricColumns"/>, empty where not
+    /// computed), and each photo's baselines get rows of their own (method <c>baseline-…</c>, no files).
+    /// </summary>
+    public static string ResultsCsv(IReadOnlyList<JobPhoto> photos, IReadOnlyDictionary<int, IReadOnlyList<JobMapScore>>? scores = null)
     {
         var csv = new StringBuilder();
-        AppendRow(csv, "file", "status", "class_index", "class_name", "probability", "method", "layer", "map_file", "raw_map_file", "overlay_file", "error");
+        string[] noScores = scores is null ? [] : [.. MetricsTable.MetricColumns.Select(_ => "")];
+        AppendRow(csv, ["file", "status", "class_index", "class_name", "probability", "method", "layer", "map_file", "raw_map_file", "overlay_file", "error",
+            .. scores is null ? [] : MetricsTable.MetricColumns]);
         foreach (JobPhoto photo in photos)
         {
             if (photo.State != PhotoState.Done)
             {
-                AppendRow(csv, photo.FileName, photo.State.ToString().ToLowerInvariant(), "", "", "", "", "", "", "", "", photo.Error ?? "");
+                AppendRow(csv, [photo.FileName, photo.State.ToString().ToLowerInvariant(), "", "", "", "", "", "", "", "", photo.Error ?? "", .. noScores]);
                 continue;
             }
+            IReadOnlyList<JobMapScore> photoScores = scores?.GetValueOrDefault(photo.Index) ?? [];
             foreach (JobMapFile map in photo.Maps)
             {
-                AppendRow(csv, photo.FileName, "done", map.ClassIndex.ToString(CultureInfo.InvariantCulture), map.ClassName,
+                JobMapScore? score = photoScores.FirstOrDefault(s => !s.IsBaseline && s.ClassIndex == map.ClassIndex
+                    && string.Equals(s.Method, map.Method, StringComparison.OrdinalIgnoreCase));
+                AppendRow(csv, [photo.FileName, "done", map.ClassIndex.ToString(CultureInfo.InvariantCulture), map.ClassName,
                     float.IsNaN(map.Probability) ? "" : map.Probability.ToString("R", CultureInfo.InvariantCulture),
-                    map.Method, map.Layer, map.NpyFile, map.RawNpyFile ?? "", map.OverlayFile, "");
+                    map.Method, map.Layer, map.NpyFile, map.RawNpyFile ?? "", map.OverlayFile, "",
+                    .. scores is null ? [] : score is null ? noScores : MetricsTable.MetricCells(score.Scores)]);
+            }
+            foreach (JobMapScore baseline in photoScores.Where(s => s.IsBaseline))
+            {
+                AppendRow(csv, [photo.FileName, "done", baseline.ClassIndex.ToString(CultureInfo.InvariantCulture), baseline.ClassName,
+                    MetricsTable.Cell(baseline.Probability), baseline.Method, "", "", "", "", "", .. MetricsTable.MetricCells(baseline.Scores)]);
             }
         }
         return csv.ToString();
     }
 
-    private static void AppendRow(StringBuilder csv, params string[] fields)
+    /// <summary>metrics-summary.csv: per method and layer (baselines too), the maps scored and each metric's mean and sd.</summary>
+    public static string SummaryCsv(IReadOnlyList<MethodSummary> summary)
     {
-        for (int i = 0; i < fields.Length; i++)
+        var csv = new StringBuilder();
+        AppendRow(csv, ["method", "layer", "maps", .. MetricsTable.MetricColumns.SelectMany(c => new[] { c + "_mean", c + "_sd" })]);
+        foreach (MethodSummary row in summary)
+        {
+            AppendRow(csv, [row.Method, row.Layer, row.Maps.ToString(CultureInfo.InvariantCulture),
+                .. MetricsTable.Statistics(row).SelectMany(c => new[] { MetricsTable.Cell(c.Statistic?.Mean), MetricsTable.Cell(c.Statistic?.StandardDeviation) })]);
+        }
+        return csv.ToString();
+    }
+
+    private static double? Finite(double value) => double.IsFinite(value) ? value : null;
+
+    private static void AppendRow(StringBuilder csv, params IReadOnlyList<string> fields)
+    {
+        for (int i = 0; i < fields.Count; i++)
         {
             if (i > 0)
                 csv.Append(',');

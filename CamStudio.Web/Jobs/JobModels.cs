@@ -43,7 +43,33 @@ public sealed record JobSettings(string Model, IReadOnlyList<string> Methods, st
 
     /// <summary>eigen_smooth (<see cref="CamStudio.Engine.CamRequest.EigenSmooth"/>).</summary>
     public bool EigenSmooth { get; init; }
+
+    /// <summary>Faithfulness metrics computed for every photo (issue 10); null: none (kept in the settings JSON).</summary>
+    public JobMetricSettings? Metrics { get; init; }
 }
+
+/// <summary>
+/// Which faithfulness metrics a job scores its maps with, as <see cref="CamStudio.Engine.EvaluateRequest"/> takes them
+/// (the engine checks them when the job is submitted).
+/// </summary>
+/// <param name="Names">Metric ids (deletion, insertion, drop, increase, road, sanity); empty: the engine's default set.</param>
+public sealed record JobMetricSettings(IReadOnlyList<string> Names)
+{
+    public const int DefaultSteps = 20;
+
+    /// <summary>Deletion/insertion intervals.</summary>
+    public int Steps { get; init; } = DefaultSteps;
+
+    /// <summary>Also score the three baseline maps (random, centre, Sobel) for comparison.</summary>
+    public bool Baselines { get; init; }
+
+    /// <summary>What deleted positions become: zeros (null), blur or mean.</summary>
+    public string? Baseline { get; init; }
+}
+
+/// <summary>The scores of one map of a photo (or of a baseline), as stored in the job's <c>metrics/&lt;photo&gt;.json</c>.</summary>
+public sealed record JobMapScore(string Method, int ClassIndex, string ClassName, string Layer, bool IsBaseline, double Probability,
+    CamStudio.Engine.Metrics.MapScores Scores);
 
 /// <summary>A job as stored.</summary>
 public sealed record JobInfo(
@@ -107,6 +133,9 @@ public sealed record JobPhoto(
 {
     /// <summary>Id of the result row (assigned once, when the photo finished).</summary>
     public long? ResultId { get; init; }
+
+    /// <summary>The worker that computed the result (a cluster's worker, or this machine's name); null before it was recorded.</summary>
+    public string? Worker { get; init; }
 }
 
 public sealed record JobPrediction(int ClassIndex, string ClassName, float Probability);

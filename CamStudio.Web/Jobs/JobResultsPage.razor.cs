@@ -24,6 +24,11 @@ public sealed partial class JobResultsPage : IDisposable
     [Inject] private JobProgressPublisher Publisher { get; set; } = default!;
     [Inject] private JobRunner Runner { get; set; } = default!;
     [Inject] private CircuitCaller Caller { get; set; } = default!;
+    [Inject] private JobFiles Files { get; set; } = default!;
+
+    /// <summary>Scores of the explained photos read so far (a finished photo's file never changes), and their summary.</summary>
+    private readonly Dictionary<int, IReadOnlyList<JobMapScore>> _scores = [];
+    private IReadOnlyList<CamStudio.Engine.Metrics.MethodSummary> _summary = [];
 
     /// <summary>
     /// The explorer link for a photo of this job with the request of one of its maps: <c>job</c> and <c>photo</c> (the
@@ -106,6 +111,12 @@ public sealed partial class JobResultsPage : IDisposable
         _job = JobFiles.IsValidId(JobId) && Store.GetJob(JobId) is { } job && Caller.Value.CanAccess(job.Owner) ? job : null;
         _photos = _job is null ? [] : Store.ListPhotos(JobId);
         _classNames = [.. _photos.Where(p => p.Top1Name is not null).Select(p => p.Top1Name!).Distinct().Order()];
+        if (_job?.Settings.Metrics is null)
+            return;
+        string results = Files.ResultsDirectory(JobId);
+        foreach (JobPhoto photo in _photos.Where(p => p.State == PhotoState.Done && !_scores.ContainsKey(p.Index)))
+            _scores[photo.Index] = JobScoreFiles.Read(results, photo.Index);
+        _summary = JobScoreFiles.Summary(_scores.Values);
     }
 
     private async Task DeleteAsync()

@@ -337,7 +337,7 @@ public sealed class JobRunner : BackgroundService
                     (outcome as PhotoOutcome.Failed)?.Reason,
                     DateTimeOffset.UtcNow.ToUnixTimeMilliseconds())
                 {
-                    Worker = outcome.Worker ?? Environment.MachineName,
+                    Worker = WorkerOf(outcome),
                     ComputedAtUnixMs = outcome.ComputedUnixMs,
                 });
             }
@@ -384,6 +384,9 @@ public sealed class JobRunner : BackgroundService
         }
     }
 
+    /// <summary>Who computed a photo: the cluster's worker, else this machine (as the Workers panel names it).</summary>
+    private static string WorkerOf(PhotoOutcome outcome) => outcome.Worker ?? Environment.MachineName;
+
     /// <summary>
     /// Writes a photo's files, then commits its row (retried). Returns its top-1 prediction. A full disk (the reserve
     /// reached, or a write failing with ENOSPC) throws <see cref="DiskFullException"/>: the job fails with "disk full".
@@ -392,13 +395,14 @@ public sealed class JobRunner : BackgroundService
     {
         if (outcome is PhotoOutcome.Failed failure)
         {
-            await StoreRetry.RunAsync(() => { _store.SaveResult(jobId, index, run, PhotoState.Failed, failure.Reason, null, [], [], null, DateTimeOffset.UtcNow); return true; },
+            await StoreRetry.RunAsync(() => { _store.SaveResult(jobId, index, run, PhotoState.Failed, failure.Reason, null, [], [], null, DateTimeOffset.UtcNow, WorkerOf(outcome)); return true; },
                 _logger, $"photo {index} of job {jobId}");
             return null;
         }
         var explained = (PhotoOutcome.Explained)outcome;
         long bytes = explained.ThumbnailPng.Length + explained.OverlayPngs.Sum(p => (long)p.Length)
-            + explained.Explanation.Maps.Sum(m => 256L + 4L * (m.Map.Map.Height * m.Map.Map.Width + (long)m.Map.InputHeight * m.Map.InputWidth));
+            + explained.Explanation.Maps.Sum(m => 256L + 4L * (m.Map.Map.Height * m.Map.Map.Width + (long)m.Map.InputHeight * m.Map.InputWidth))
+            + (explained.Scores?.Count ?? 0) * 2048L;
         _disk.EnsureRoom(bytes, $"the results of {fileName}");
         try
         {
@@ -434,8 +438,10 @@ public sealed class JobRunner : BackgroundService
         }
         string thumbnail = $"thumbs/{index:D4}.png";
         JobFiles.WriteAtomically(JobFiles.Inside(results, thumbnail), explained.ThumbnailPng);
+        if (explained.Scores is { } scores)
+            JobScoreFiles.Write(results, index, scores);
         JobPrediction? top1 = predictions.Count > 0 ? predictions[0] : null;
-        await StoreRetry.RunAsync(() => { _store.SaveResult(jobId, index, run, PhotoState.Done, null, top1, predictions, maps, thumbnail, DateTimeOffset.UtcNow); return true; },
+        await StoreRetry.RunAsync(() => { _store.SaveResult(jobId, index, run, PhotoState.Done, null, top1, predictions, maps, thumbnail, DateTimeOffset.UtcNow, WorkerOf(explained)); return true; },
             _logger, $"photo {index} of job {jobId}");
         return top1;
     }

@@ -105,5 +105,30 @@ public sealed class JobSubmitter(IJobStore store, JobFiles files, PhotoIntake in
         EigenSmooth = IsOn(eigenSmooth),
     };
 
+    /// <summary>
+    /// The metrics from form fields: <c>metrics</c> (comma-separated ids; absent or empty: none, "default": the engine's
+    /// default set), <c>steps</c>, <c>baselines</c> (a switch) and <c>baseline</c> (zeros, blur, mean). The engine checks
+    /// the values when the job is planned; only a <c>steps</c> that is not a number is refused here.
+    /// </summary>
+    public static JobSettings WithMetrics(JobSettings settings, IEnumerable<string?> metrics, string? steps, string? baselines, string? baseline)
+    {
+        var names = metrics.SelectMany(m => (m ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList();
+        if (names.Count == 0)
+            return settings;
+        int stepCount = JobMetricSettings.DefaultSteps;
+        if (!string.IsNullOrWhiteSpace(steps) && !int.TryParse(steps.Trim(), System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out stepCount))
+            throw new CamRequestException(CamRequestErrorKind.InvalidValue, CamRequestFields.Steps, $"Steps must be a whole number, got '{steps}'.");
+        bool defaults = names.Count == 1 && names[0].Equals("default", StringComparison.OrdinalIgnoreCase);
+        return settings with
+        {
+            Metrics = new JobMetricSettings(defaults ? [] : names)
+            {
+                Steps = stepCount,
+                Baselines = IsOn(baselines),
+                Baseline = string.IsNullOrWhiteSpace(baseline) ? null : baseline.Trim(),
+            },
+        };
+    }
+
     private static bool IsOn(string? value) => value?.Trim().ToLowerInvariant() is "true" or "1" or "on";
 }

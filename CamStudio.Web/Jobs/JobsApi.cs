@@ -1,5 +1,6 @@
 using CamStudio.Engine;
 using CamStudio.Web.Access;
+using CamStudio.Web.Studio;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.StaticFiles;
 using Microsoft.Extensions.Options;
@@ -103,9 +104,10 @@ public static class JobsApi
                         statusCode: StatusCodes.Status403Forbidden);
                 await intake.Writer.AddFolderAsync(folder.Trim(), cancellationToken);
             }
-            JobSettings settings = JobSubmitter.WithFeatures(
+            JobSettings settings = JobSubmitter.WithMetrics(JobSubmitter.WithFeatures(
                 JobSubmitter.ParseSettings(form.Field("model"), form.Values("methods"), form.Field("classes"), form.Field("layer"), form.Values("options")),
-                form.Field("fuse"), form.Field("aug_smooth"), form.Field("eigen_smooth"));
+                form.Field("fuse"), form.Field("aug_smooth"), form.Field("eigen_smooth")),
+                form.Values("metrics"), form.Field("steps"), form.Field("baselines"), form.Field("baseline"));
             JobInfo job = await submitter.CommitAsync(intake, settings, cancellationToken);
             return Results.Accepted($"/api/jobs/{job.Id}", new { jobId = job.Id, total = job.Total, skippedCount = job.SkippedCount, skipped = job.Skipped });
         }
@@ -115,7 +117,7 @@ public static class JobsApi
         }
         catch (CamRequestException ex)
         {
-            return JobRequestProblems.Of(ex);
+            return ApiProblems.Of(ex).Result;
         }
         catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {

@@ -27,6 +27,7 @@ public sealed partial class JobsPage : IDisposable
     private string? _folder, _model, _classes, _layer, _error, _errorField, _chosen;
     private IReadOnlyList<MethodAvailability> _available = [];
     private bool _submitting, _interactive, _isLocal;
+    private readonly JobFeatureChoice _features = new();
     private int _page = 1, _totalJobs;
     private string? _notice;
     private IDisposable? _subscription;
@@ -47,7 +48,8 @@ public sealed partial class JobsPage : IDisposable
     private string? FieldError(string field) => _errorField == field ? _error : null;
 
     private static bool IsFormField(string field) =>
-        field is CamRequestFields.Model or CamRequestFields.Methods or CamRequestFields.Classes or CamRequestFields.Layer;
+        field is CamRequestFields.Model or CamRequestFields.Methods or CamRequestFields.Classes or CamRequestFields.Layer
+            or CamRequestFields.Metrics or CamRequestFields.Steps or CamRequestFields.Layers or CamRequestFields.Fuse;
 
     protected override async Task OnInitializedAsync()
     {
@@ -116,7 +118,7 @@ public sealed partial class JobsPage : IDisposable
         {
             if (!_thumbs.TryGetValue(progress.JobId, out var list))
                 _thumbs[progress.JobId] = list = [];
-            list.Add((photo, $"{progress.File}: {progress.Top1Name} ({progress.Top1Prob:P0})"));
+            list.Add((photo, $"{progress.File}: {progress.Top1Name} ({progress.Top1Prob:P0}){(progress.Worker is { } worker ? $", by {worker}" : "")}"));
         }
         if (progress.State != "running" || _jobs.All(j => j.Id != progress.JobId))
             Reload();
@@ -172,7 +174,7 @@ public sealed partial class JobsPage : IDisposable
         _submitted = null;
         try
         {
-            JobSettings settings = JobSubmitter.ParseSettings(_model, _methods, _classes, _layer);
+            JobSettings settings = WithMetrics(_features.ApplyTo(JobSubmitter.ParseSettings(_model, _methods, _classes, _layer)));
             CancellationToken token = _lifetime.Token;
             if (_archive is null && _photos.Count == 0 && !(_isLocal && !string.IsNullOrWhiteSpace(_folder)))
                 return;

@@ -107,6 +107,7 @@ public sealed class PostgresJobStore : IJobStore, IDisposable
                     computed_utc TIMESTAMPTZ NOT NULL,
                     run INTEGER NOT NULL,
                     UNIQUE (job_id, photo_idx));
+                ALTER TABLE results ADD COLUMN IF NOT EXISTS worker TEXT;
                 CREATE TABLE IF NOT EXISTS job_runs (
                     job_id TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
                     run INTEGER NOT NULL,
@@ -148,9 +149,6 @@ public sealed class PostgresJobStore : IJobStore, IDisposable
 
     private static DateTime Time(DateTimeOffset time) => time.UtcDateTime;
 
-    private static DateTimeOffset? ReadTime(NpgsqlDataReader reader, int ordinal) =>
-        reader.IsDBNull(ordinal) ? null : new DateTimeOffset(DateTime.SpecifyKind(reader.GetDateTime(ordinal), DateTimeKind.Utc));
-
     public void CreateJob(string id, JobSettings settings, IReadOnlyList<(string FileName, string InputFile)> photos, IReadOnlyList<IntakeIssue> skipped,
         DateTimeOffset createdUtc, string? owner = null, int? skippedCount = null)
     {
@@ -190,38 +188,12 @@ public sealed class PostgresJobStore : IJobStore, IDisposable
         j.owner, j.settings
         """;
 
-    private static JobInfo ReadJob(NpgsqlDataReader r)
-    {
-        IntakeIssue[] skipped = JsonSerializer.Deserialize<IntakeIssue[]>(r.GetString(14), Json) ?? [];
-        return new JobInfo(
-            Id: r.GetString(0),
-            State: JobStates.Parse(r.GetString(1)),
-            // The whole settings as JSON (method options and whatever is added later); the columns are for reading by hand.
-            Settings: (r.IsDBNull(19) ? null : JsonSerializer.Deserialize<JobSettings>(r.GetString(19), Json))
-                      ?? new JobSettings(r.GetString(2), JsonSerializer.Deserialize<string[]>(r.GetString(3), Json) ?? [], r.GetString(4), r.GetString(5)),
-            ModelName: r.IsDBNull(6) ? null : r.GetString(6),
-            ModelSha256: r.IsDBNull(7) ? null : r.GetString(7),
-            Total: r.GetInt32(8),
-            Done: r.GetInt32(16),
-            Failed: r.GetInt32(17),
-            CreatedUtc: ReadTime(r, 9)!.Value,
-            StartedUtc: ReadTime(r, 10),
-            FinishedUtc: ReadTime(r, 11),
-            Error: r.IsDBNull(12) ? null : r.GetString(12),
-            Runs: r.GetInt32(13),
-            Skipped: skipped)
-        {
-            SkippedCount = Math.Max(r.GetInt32(15), skipped.Length),
-            Owner = r.IsDBNull(18) ? CamStudio.Web.Access.StudioCaller.HostSessionId : r.GetString(18),
-        };
-    }
-
     public JobInfo? GetJob(string id)
     {
         using var connection = Open();
         using var command = Command(connection, $"SELECT {JobColumns} FROM jobs j WHERE j.id = @id", ("id", id));
         using var reader = command.ExecuteReader();
-        return reader.Read() ? ReadJob(reader) : null;
+        return reader.Read() ? JobRows.ReadJob(reader) : null;
     }
 
     public IReadOnlyList<JobInfo> ListJobs(int limit = 200, string? ownedBy = null, int offset = 0)
@@ -235,7 +207,7 @@ public sealed class PostgresJobStore : IJobStore, IDisposable
         using var reader = command.ExecuteReader();
         var jobs = new List<JobInfo>();
         while (reader.Read())
-            jobs.Add(ReadJob(reader));
+            jobs.Add(JobRows.ReadJob(reader));
         return jobs;
     }
 
@@ -318,7 +290,7 @@ public sealed class PostgresJobStore : IJobStore, IDisposable
         using var reader = command.ExecuteReader();
         var runs = new List<JobRun>();
         while (reader.Read())
-            runs.Add(new JobRun(reader.GetInt32(0), ReadTime(reader, 1)!.Value, reader.IsDBNull(2) ? null : reader.GetInt32(2), reader.GetBoolean(3)));
+            runs.Add(JobRows.ReadRun(reader));
         return runs;
     }
 
@@ -341,7 +313,7 @@ public sealed class PostgresJobStore : IJobStore, IDisposable
     }
 
     public void SaveResult(string id, int photo, int run, PhotoState state, string? error, JobPrediction? top1,
-        IReadOnlyList<JobPrediction> predictions, IReadOnlyList<JobMapFile> maps, string? thumbnailFile, DateTimeOffset computedUtc)
+        IReadOnlyList<JobPrediction> predictions, IReadOnlyList<JobMapFile> maps, string? thumbnailFile, DateTimeOffset computedUtc, string? worker = null)
     {
         using var connection = Open();
         using var transaction = connection.BeginTransaction();
@@ -353,12 +325,12 @@ public sealed class PostgresJobStore : IJobStore, IDisposable
                 throw new InvalidOperationException($"Photo {photo} of job {id} is already finished.");
         }
         using (var insert = Command(connection, transaction, """
-            INSERT INTO results (job_id, photo_idx, top1_index, top1_name, top1_prob, predictions, maps, thumbnail_file, computed_utc, run)
-            VALUES (@id, @idx, @t1i, @t1n, @t1p, @preds, @maps, @thumb, @time, @run)
+            INSERT INTO results (job_id, photo_idx, top1_index, top1_name, top1_prob, predictions, maps, thumbnail_file, computed_utc, run, worker)
+            VALUES (@id, @idx, @t1i, @t1n, @t1p, @preds, @maps, @thumb, @time, @run, @worker)
             """,
             ("id", id), ("idx", photo), ("t1i", top1?.ClassIndex), ("t1n", top1?.ClassName), ("t1p", top1?.Probability),
             ("preds", JsonSerializer.Serialize(predictions, Json)), ("maps", JsonSerializer.Serialize(maps, Json)),
-            ("thumb", thumbnailFile), ("time", Time(computedUtc)), ("run", run)))
+            ("thumb", thumbnailFile), ("time", Time(computedUtc)), ("run", run), ("worker", worker)))
         {
             insert.ExecuteNonQuery();
         }
@@ -368,31 +340,15 @@ public sealed class PostgresJobStore : IJobStore, IDisposable
     public IReadOnlyList<JobPhoto> ListPhotos(string id)
     {
         using var connection = Open();
-        using var command = Command(connection, """
-            SELECT p.idx, p.file_name, p.state, p.error, r.top1_index, r.top1_name, r.top1_prob, r.predictions, r.maps,
-                   r.thumbnail_file, r.computed_utc, r.run, r.id
+        using var command = Command(connection, $"""
+            SELECT {JobRows.PhotoColumns}
             FROM photos p LEFT JOIN results r ON r.job_id = p.job_id AND r.photo_idx = p.idx
             WHERE p.job_id = @id ORDER BY p.idx
             """, ("id", id));
         using var reader = command.ExecuteReader();
         var photos = new List<JobPhoto>();
         while (reader.Read())
-        {
-            photos.Add(new JobPhoto(
-                Index: reader.GetInt32(0),
-                FileName: reader.GetString(1),
-                State: Enum.Parse<PhotoState>(reader.GetString(2), ignoreCase: true),
-                Error: reader.IsDBNull(3) ? null : reader.GetString(3),
-                Top1Index: reader.IsDBNull(4) ? null : reader.GetInt32(4),
-                Top1Name: reader.IsDBNull(5) ? null : reader.GetString(5),
-                Top1Probability: reader.IsDBNull(6) ? null : reader.GetFloat(6),
-                Predictions: reader.IsDBNull(7) ? [] : JsonSerializer.Deserialize<JobPrediction[]>(reader.GetString(7), Json) ?? [],
-                Maps: reader.IsDBNull(8) ? [] : JsonSerializer.Deserialize<JobMapFile[]>(reader.GetString(8), Json) ?? [],
-                ThumbnailFile: reader.IsDBNull(9) ? null : reader.GetString(9),
-                ComputedUtc: ReadTime(reader, 10),
-                ComputedInRun: reader.IsDBNull(11) ? null : reader.GetInt32(11))
-            { ResultId = reader.IsDBNull(12) ? null : reader.GetInt64(12) });
-        }
+            photos.Add(JobRows.ReadPhoto(reader));
         return photos;
     }
 

@@ -13,11 +13,13 @@ public sealed record ProblemBody(int Status, string Title, string Detail, IDicti
 public static class ApiProblems
 {
     /// <summary>
-    /// <paramref name="refused"/> as a validation problem keyed by its field. <paramref name="routeField"/>: the field
-    /// that names the route's resource (<c>/api/models/{name}</c>), whose absence is a 404 rather than a bad value.
+    /// <paramref name="refused"/> as a validation problem keyed by its field, with the field and the refusal's kind
+    /// also at the top level (<c>field</c>, <c>kind</c>) for clients that branch on them. <paramref name="routeField"/>:
+    /// the field that names the route's resource (<c>/api/models/{name}</c>), whose absence is a 404 rather than a bad value.
     /// </summary>
     public static ApiProblem Of(CamRequestException refused, string? routeField = null) =>
-        Validation(refused.Field, TitleOf(refused.Kind, refused.Field), refused.Message, StatusOf(refused.Kind, refused.Field == routeField));
+        Validation(refused.Field, TitleOf(refused.Kind, refused.Field), refused.Message, StatusOf(refused.Kind, refused.Field == routeField),
+            new Dictionary<string, object?> { ["field"] = refused.Field, ["kind"] = refused.Kind.ToString() });
 
     /// <summary>
     /// The status of a refusal, the same for every endpoint (explain, jobs, evaluate): 404 only for the route's own
@@ -58,10 +60,10 @@ public static class ApiProblems
         _ => Validation(CamRequestFields.Image, "Unreadable photo", bad.Message, StatusCodes.Status422UnprocessableEntity),
     };
 
-    public static ApiProblem Validation(string field, string title, string detail, int status)
+    public static ApiProblem Validation(string field, string title, string detail, int status, IDictionary<string, object?>? extensions = null)
     {
         var errors = new Dictionary<string, string[]> { [field] = [detail] };
-        return new ApiProblem(Results.ValidationProblem(errors, detail: detail, title: title, statusCode: status),
+        return new ApiProblem(Results.ValidationProblem(errors, detail: detail, title: title, statusCode: status, extensions: extensions),
             new ProblemBody(status, title, detail, errors));
     }
 }

@@ -32,6 +32,9 @@ public sealed class CamEngineStudioEngine(CamEngine engine, ModelCatalog catalog
         CancellationToken cancellationToken) =>
         engine.EvaluateAsync(request, photos, progress, cancellationToken);
 
+    public Task<ConceptExplanation> ConceptsAsync(ConceptRequest request, Image<Rgb24> photo, CancellationToken cancellationToken) =>
+        engine.ConceptsAsync(request, photo, cancellationToken);
+
     public Task<EngineRecommendation> RecommendAsync(RecommendRequest request, IReadOnlyList<Image<Rgb24>> photos, IProgress<ExplainProgress>? progress,
         CancellationToken cancellationToken) =>
         engine.RecommendAsync(request, photos, progress, cancellationToken);

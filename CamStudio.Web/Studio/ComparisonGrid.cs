@@ -55,7 +55,7 @@ public sealed class ComparisonGrid(StudioState state, StudioSession session, Stu
         {
             // All classes × methods in one call: one forward pass for the whole grid.
             SessionExplanation result = await session.ExplainAsync(photo, state.Model, state.Layer, methods, classes.Select(c => c.Index).ToList(), token,
-                options: state.MethodOptions);
+                options: state.MethodOptions, features: state.FeaturesFor(methods, guided: false));
             token.ThrowIfCancellationRequested();
             var methodInfos = methods.Select(id => state.Methods.FirstOrDefault(m => m.Id == id) ?? new CamMethodInfo(id, id, false, _ => 0)).ToList();
             var cells = classes

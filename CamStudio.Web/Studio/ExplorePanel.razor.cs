@@ -24,7 +24,8 @@ public sealed partial class ExplorePanel : IDisposable
         : null;
 
     private string Caption(PlacedClassMap map) =>
-        $"{State.MethodName(map.Method)} · {map.ClassName} · layer {map.Layer} ({map.Map.Map.Width}×{map.Map.Map.Height})";
+        $"{State.MethodName(map.Method)} · {map.ClassName} · layer {map.Layer} ({map.Map.Map.Width}×{map.Map.Map.Height})"
+        + (map.Making.IsPlain ? "" : $" · {map.Making.Describe()}");
 
     private async Task DownloadOverlayAsync()
     {

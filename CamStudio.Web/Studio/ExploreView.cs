@@ -16,6 +16,9 @@ public sealed class ExploreView(StudioState state, StudioSession session, Studio
 
     public RenderedOverlay? Overlay { get; set; }
 
+    /// <summary>The guided backpropagation and Guided Grad-CAM of the overlay's class, when the user turned guided on.</summary>
+    public GuidedImages? Guided { get; set; }
+
     /// <summary>The last overlay stays in view, marked stale, until the new one is drawn.</summary>
     public bool Stale { get; private set; }
 
@@ -51,13 +54,15 @@ public sealed class ExploreView(StudioState state, StudioSession session, Studio
                 Progress = p;
                 changed();
             }));
-            SessionExplanation result = await session.ExplainAsync(photo, state.Model, state.Layer, [state.Method], classes, token, progress, state.MethodOptions);
+            SessionExplanation result = await session.ExplainAsync(photo, state.Model, state.Layer, [state.Method], classes, token, progress, state.MethodOptions,
+                state.FeaturesFor([state.Method]));
             token.ThrowIfCancellationRequested();
             state.Predictions = result.TopPredictions.Take(5).ToList();
             PlacedClassMap map = result.Maps[0];
             state.ClassOption ??= new Home.ClassOption(map.ClassIndex, map.ClassName);
             ClassFound?.Invoke(state.ClassOption);
             state.ClearErrors();
+            Guided = result.Guided.FirstOrDefault(g => g.ClassIndex == map.ClassIndex) is { } guided ? GuidedImages.Render(guided, map) : null;
             await RenderAsync(photo, map, token);
             Stale = false;
         }

@@ -109,7 +109,13 @@ public sealed partial class Home : IDisposable
         _state.Tab,
         _grid.Classes.Select(option => option.Index).ToList(),
         _grid.Methods.Count == 1 && _grid.Methods.First() == _state.Method ? [] : _grid.Methods.ToList(),
-        _grid.SharedScale);
+        _grid.SharedScale,
+        _state.Features.FusedLayers,
+        _state.Features.FusedLayers.Count > 0 && _state.Features.Fuse != StudioFeatures.Fusions[0] ? _state.Features.Fuse : null,
+        _state.Features.AugSmooth,
+        _state.Features.EigenSmooth,
+        _state.Features.Guided,
+        _state.ConceptCount != StudioState.DefaultConceptCount ? _state.ConceptCount : null);
 
     /// <summary>Writes the state to the URL: a new history entry per choice (back undoes it), replaced for a slider's drag.</summary>
     private void SyncUrl(bool replace = false)
@@ -164,6 +170,8 @@ public sealed partial class Home : IDisposable
             _state.Opacity = link.Opacity ?? 0.5;
             _state.Tab = link.Tab;
             _grid.SharedScale = link.SharedScale;
+            _state.Features = link.Features();
+            _state.ConceptCount = link.Concepts ?? StudioState.DefaultConceptCount;
             List<string> gridMethods = (link.GridMethods ?? Array.Empty<string>()).Where(gm => Engine.Methods.Any(x => x.Id == gm)).Take(MaxGridItems).ToList();
             _grid.Methods = gridMethods.Count > 0 ? gridMethods : [_state.Method];
             if (_state.Model.Length > 0 && reload)
@@ -171,6 +179,7 @@ public sealed partial class Home : IDisposable
             else if (layerChanged)
                 await LoadMethodsAsync();
             int labels = _state.Details?.Labels.Count ?? 0;
+            _state.Features = _state.Features with { FusedLayers = _state.Features.FusedLayers.Where(l => _state.Details?.Layers.Any(x => x.Name == l) == true).ToList() };
             _state.ClassOption = link.Class is { } c && c < labels ? new ClassOption(c, _state.LabelOf(c)) : null;
             _grid.Classes.Clear();
             foreach (int gridClass in (link.GridClasses ?? Array.Empty<int>()).Where(gc => gc < labels).Take(MaxGridItems))
@@ -287,6 +296,7 @@ public sealed partial class Home : IDisposable
             return;
         _state.Model = model;
         _state.Layer = AutoLayer;
+        _state.Features = _state.Features with { FusedLayers = [] }; // another model's layers
         _state.ClassOption = null;
         _grid.Classes.Clear();
         _explore.Overlay = null;
@@ -305,9 +315,16 @@ public sealed partial class Home : IDisposable
 
     private Task OnOptionsChangedAsync() => RefreshAsync();
 
+    private Task OnFeaturesChangedAsync()
+    {
+        SyncUrl();
+        return RefreshAsync();
+    }
+
     private async Task OnLayerChangedAsync(string layer)
     {
         _state.Layer = layer;
+        _state.Features = _state.Features with { FusedLayers = _state.Features.FusedLayers.Where(l => l != layer).ToList() };
         SyncUrl();
         await LoadMethodsAsync();
         await RefreshAsync();

@@ -39,6 +39,10 @@ public interface IStudioEngine
     Task<EngineEvaluation> EvaluateAsync(EvaluateRequest request, IReadOnlyList<Image<Rgb24>> photos, IProgress<ExplainProgress>? progress,
         CancellationToken cancellationToken) => throw new NotSupportedException("This engine does not evaluate maps.");
 
+    /// <summary><see cref="CamEngine.ConceptsAsync"/> (scripted engines that do not factorise need not implement it).</summary>
+    Task<ConceptExplanation> ConceptsAsync(ConceptRequest request, Image<Rgb24> photo, CancellationToken cancellationToken) =>
+        throw new NotSupportedException("This engine does not factorise concepts.");
+
     /// <summary><see cref="CamEngine.RecommendAsync"/>.</summary>
     Task<EngineRecommendation> RecommendAsync(RecommendRequest request, IReadOnlyList<Image<Rgb24>> photos, IProgress<ExplainProgress>? progress,
         CancellationToken cancellationToken) => throw new NotSupportedException("This engine does not recommend.");

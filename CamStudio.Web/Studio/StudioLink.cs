@@ -20,9 +20,17 @@ public sealed record StudioLink(
     int Tab = 0,
     IReadOnlyList<int>? GridClasses = null,
     IReadOnlyList<string>? GridMethods = null,
-    bool SharedScale = false)
+    bool SharedScale = false,
+    IReadOnlyList<string>? FusedLayers = null,
+    string? Fuse = null,
+    bool AugSmooth = false,
+    bool EigenSmooth = false,
+    bool Guided = false,
+    int? Concepts = null)
 {
     private const int MaxListItems = 16;
+    private const int MaxFusedLayers = 7;
+    private const int MaxConcepts = 16;
 
     /// <summary>The query string, starting with '?' (empty for the default state).</summary>
     public string ToQuery()
@@ -39,13 +47,24 @@ public sealed record StudioLink(
         if (Opacity is { } o)
             parts.Add(("opacity", o.ToString("0.##", CultureInfo.InvariantCulture)));
         if (Tab != 0)
-            parts.Add(("tab", Tab == 1 ? "grid" : "explore"));
+            parts.Add(("tab", Tab switch { 1 => "grid", 2 => "concepts", 3 => "trust", _ => "explore" }));
         if (GridClasses is { Count: > 0 } classes)
             parts.Add(("gc", string.Join(",", classes.Select(i => i.ToString(CultureInfo.InvariantCulture)))));
         if (GridMethods is { Count: > 0 } methods)
             parts.Add(("gm", string.Join(",", methods)));
         if (SharedScale)
             parts.Add(("scale", "method"));
+        if (FusedLayers is { Count: > 0 } fused)
+            parts.Add(("fl", string.Join(",", fused)));
+        Add(parts, "fuse", Fuse);
+        if (AugSmooth)
+            parts.Add(("aug", "1"));
+        if (EigenSmooth)
+            parts.Add(("eigen", "1"));
+        if (Guided)
+            parts.Add(("guided", "1"));
+        if (Concepts is { } k)
+            parts.Add(("k", k.ToString(CultureInfo.InvariantCulture)));
         return parts.Count == 0 ? "" : "?" + string.Join("&", parts.Select(p => $"{p.Key}={Uri.EscapeDataString(p.Value)}"));
     }
 
@@ -64,11 +83,27 @@ public sealed record StudioLink(
             Int(Get("class")),
             Get("cmap"),
             opacity,
-            Get("tab") == "grid" ? 1 : 0,
+            Get("tab") switch { "grid" => 1, "concepts" => 2, "trust" => 3, _ => 0 },
             (Get("gc") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries).Select(Int).OfType<int>().Distinct().Take(MaxListItems).ToList(),
             (Get("gm") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries).Distinct().Take(MaxListItems).ToList(),
-            Get("scale") == "method");
+            Get("scale") == "method",
+            (Get("fl") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Distinct().Take(MaxFusedLayers).ToList(),
+            Get("fuse") is { } fuse && StudioFeatures.Fusions.Contains(fuse) ? fuse : null,
+            Get("aug") == "1",
+            Get("eigen") == "1",
+            Get("guided") == "1",
+            Int(Get("k")) is { } k and >= 1 and <= MaxConcepts ? k : null);
     }
+
+    /// <summary>The link's request features (layers not checked here: the page and the engine check them).</summary>
+    public StudioFeatures Features() => new()
+    {
+        FusedLayers = FusedLayers ?? [],
+        Fuse = Fuse ?? StudioFeatures.Fusions[0],
+        AugSmooth = AugSmooth,
+        EigenSmooth = EigenSmooth,
+        Guided = Guided,
+    };
 
     private static void Add(List<(string, string)> parts, string key, string? value)
     {

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using CamStudio.Engine;
 using CamStudio.Engine.Cam;
+using CamStudio.Engine.Maps;
 using CamStudio.Engine.Runtime;
 
 namespace CamStudio.Web.Studio;
@@ -22,6 +23,8 @@ public sealed class StudioSession : IDisposable
     private readonly SemaphoreSlim _oneJobAtATime = new(1, 1);
     private readonly ConcurrentDictionary<MapKey, PlacedClassMap> _maps = new();
     private readonly ConcurrentDictionary<(Guid Photo, string Model), IReadOnlyList<Prediction>> _predictions = new();
+    private readonly ConcurrentDictionary<(Guid Photo, string Model, int ClassIndex), GuidedGradient> _guided = new();
+    private readonly ConcurrentDictionary<(Guid Photo, string Model, string Layer, int K), ConceptExplanation> _concepts = new();
 
     /// <param name="owner">The session id the engine schedules this session's work under (read when a request is sent).</param>
     /// <param name="store">Where uploads are kept for the browser session beyond this circuit (reloads, new tabs); none: not kept.</param>
@@ -98,6 +101,10 @@ public sealed class StudioSession : IDisposable
             _maps.TryRemove(key, out _);
         foreach (var key in _predictions.Keys.Where(k => k.Photo == photo.Id).ToList())
             _predictions.TryRemove(key, out _);
+        foreach (var key in _guided.Keys.Where(k => k.Photo == photo.Id).ToList())
+            _guided.TryRemove(key, out _);
+        foreach (var key in _concepts.Keys.Where(k => k.Photo == photo.Id).ToList())
+            _concepts.TryRemove(key, out _);
         photo.Dispose();
     }
 
@@ -107,19 +114,21 @@ public sealed class StudioSession : IDisposable
     /// </summary>
     public async Task<SessionExplanation> ExplainAsync(
         StudioPhoto photo, string model, string layer, IReadOnlyList<string> methods, IReadOnlyList<int>? classes,
-        CancellationToken cancellationToken, IProgress<ExplainProgress>? progress = null, IReadOnlyDictionary<string, string>? options = null)
+        CancellationToken cancellationToken, IProgress<ExplainProgress>? progress = null, IReadOnlyDictionary<string, string>? options = null,
+        FeatureRequest? features = null)
     {
         // The user's options are scoped by method ("sscam.samples"): only those of the methods asked for go to the engine.
         options = ForMethods(options, methods);
-        if (classes is not null && TryFromCache(photo, model, layer, methods, classes, options) is { } cached)
+        features ??= FeatureRequest.None;
+        if (classes is not null && TryFromCache(photo, model, layer, methods, classes, options, features) is { } cached)
             return cached;
 
         await _oneJobAtATime.WaitAsync(cancellationToken);
         try
         {
-            if (classes is not null && TryFromCache(photo, model, layer, methods, classes, options) is { } cachedMeanwhile)
+            if (classes is not null && TryFromCache(photo, model, layer, methods, classes, options, features) is { } cachedMeanwhile)
                 return cachedMeanwhile;
-            var request = new CamRequest
+            CamRequest request = features.ApplyTo(new CamRequest
             {
                 Model = model,
                 Methods = methods,
@@ -128,15 +137,37 @@ public sealed class StudioSession : IDisposable
                 ClassSelection = classes is null ? ClassSelection.Top1 : new ClassSelection.Indices(classes),
                 Priority = WorkPriority.Interactive,
                 Owner = _owner(),
-            };
+            });
             EngineExplanation result = await _engine.ExplainAsync(request, [photo.Pixels], progress, cancellationToken);
             PhotoMaps maps = result.Photos[0];
             if (!methods.Any(id => _engine.Methods.FirstOrDefault(m => m.Id == id)?.IsSlow == true))
                 LastQuickTimings = result.Timings;
             _predictions[(photo.Id, model)] = maps.TopPredictions;
             foreach (PlacedClassMap map in maps.Maps)
-                _maps[new MapKey(photo.Id, model, layer, map.Method, OptionsText(options, map.Method), map.ClassIndex)] = map;
-            return new SessionExplanation(maps.TopPredictions, maps.Maps);
+                _maps[new MapKey(photo.Id, model, layer, map.Method, OptionsText(options, map.Method), features.KeyOf(map.Method), map.ClassIndex)] = map;
+            foreach (GuidedGradient guided in maps.Guided)
+                _guided[(photo.Id, model, guided.ClassIndex)] = guided;
+            return new SessionExplanation(maps.TopPredictions, maps.Maps) { Guided = maps.Guided };
+        }
+        finally
+        {
+            _oneJobAtATime.Release();
+        }
+    }
+
+    /// <summary>The photo's <paramref name="k"/> concepts at a layer (Deep Feature Factorization by the engine), cached.</summary>
+    public async Task<ConceptExplanation> ConceptsAsync(StudioPhoto photo, string model, string layer, int k, CancellationToken cancellationToken)
+    {
+        var key = (photo.Id, model, layer, k);
+        if (_concepts.TryGetValue(key, out ConceptExplanation? cached))
+            return cached;
+        await _oneJobAtATime.WaitAsync(cancellationToken);
+        try
+        {
+            if (_concepts.TryGetValue(key, out cached))
+                return cached;
+            var request = new ConceptRequest { Model = model, Layer = layer, Concepts = k, Priority = WorkPriority.Interactive, Owner = _owner() };
+            return _concepts[key] = await _engine.ConceptsAsync(request, photo.Pixels, cancellationToken);
         }
         finally
         {
@@ -146,11 +177,12 @@ public sealed class StudioSession : IDisposable
 
     /// <summary>A cached map, or null when it was never computed.</summary>
     public PlacedClassMap? CachedMap(StudioPhoto photo, string model, string layer, string method, int classIndex,
-        IReadOnlyDictionary<string, string>? options = null) =>
-        _maps.TryGetValue(new MapKey(photo.Id, model, layer, method, OptionsText(options, method), classIndex), out PlacedClassMap? map) ? map : null;
+        IReadOnlyDictionary<string, string>? options = null, FeatureRequest? features = null) =>
+        _maps.TryGetValue(new MapKey(photo.Id, model, layer, method, OptionsText(options, method), (features ?? FeatureRequest.None).KeyOf(method), classIndex),
+            out PlacedClassMap? map) ? map : null;
 
     private SessionExplanation? TryFromCache(StudioPhoto photo, string model, string layer, IReadOnlyList<string> methods, IReadOnlyList<int> classes,
-        IReadOnlyDictionary<string, string> options)
+        IReadOnlyDictionary<string, string> options, FeatureRequest features)
     {
         if (!_predictions.TryGetValue((photo.Id, model), out var predictions))
             return null;
@@ -159,12 +191,23 @@ public sealed class StudioSession : IDisposable
         {
             foreach (string method in methods)
             {
-                if (CachedMap(photo, model, layer, method, classIndex, options) is not { } map)
+                if (CachedMap(photo, model, layer, method, classIndex, options, features) is not { } map)
                     return null;
                 maps.Add(map);
             }
         }
-        return new SessionExplanation(predictions, maps);
+        // Guided backpropagation depends on the photo, model and class only: kept once per class.
+        var guided = new List<GuidedGradient>();
+        if (features.Guided)
+        {
+            foreach (int classIndex in classes)
+            {
+                if (!_guided.TryGetValue((photo.Id, model, classIndex), out GuidedGradient? g))
+                    return null;
+                guided.Add(g);
+            }
+        }
+        return new SessionExplanation(predictions, maps) { Guided = guided };
     }
 
     public void Dispose()
@@ -173,6 +216,8 @@ public sealed class StudioSession : IDisposable
             photo.Dispose();
         _photos.Clear();
         _maps.Clear();
+        _guided.Clear();
+        _concepts.Clear();
         _oneJobAtATime.Dispose();
     }
 
@@ -185,12 +230,15 @@ public sealed class StudioSession : IDisposable
     private static string OptionsText(IReadOnlyDictionary<string, string>? options, string method) =>
         MethodOptionText.Format(ForMethods(options, [method]));
 
-    private readonly record struct MapKey(Guid Photo, string Model, string Layer, string Method, string Options, int ClassIndex);
+    private readonly record struct MapKey(Guid Photo, string Model, string Layer, string Method, string Options, string Features, int ClassIndex);
 }
 
 /// <summary>A photo's predictions and the maps a view asked for.</summary>
 public sealed record SessionExplanation(IReadOnlyList<Prediction> TopPredictions, IReadOnlyList<PlacedClassMap> Maps)
 {
+    /// <summary>Guided backpropagation images per explained class, when the request asked for them.</summary>
+    public IReadOnlyList<GuidedGradient> Guided { get; init; } = [];
+
     public PlacedClassMap? Find(string method, int classIndex) =>
         Maps.FirstOrDefault(m => m.Method == method && m.ClassIndex == classIndex);
 }

@@ -25,6 +25,14 @@ public sealed class StudioState(IReadOnlyList<CamMethodInfo> methods, ILogger lo
 
     public string Layer { get; set; } = Home.AutoLayer;
 
+    /// <summary>Several layers, smoothing, guided backpropagation: what the user turned on (<see cref="FeaturesFor"/> makes a request's).</summary>
+    public StudioFeatures Features { get; set; } = StudioFeatures.None;
+
+    /// <summary>How many concepts the Concepts tab factorises the photo into (K).</summary>
+    public int ConceptCount { get; set; } = DefaultConceptCount;
+
+    public const int DefaultConceptCount = 5;
+
     public Home.ClassOption? ClassOption { get; set; }
 
     public IReadOnlyList<Prediction> Predictions { get; set; } = [];
@@ -37,7 +45,7 @@ public sealed class StudioState(IReadOnlyList<CamMethodInfo> methods, ILogger lo
 
     public string Colormap { get; set; } = "";
 
-    /// <summary>0 = explore, 1 = side by side.</summary>
+    /// <summary>0 = explore, 1 = side by side, 2 = concepts.</summary>
     public int Tab { get; set; }
 
     public string? Error { get; set; }
@@ -65,6 +73,26 @@ public sealed class StudioState(IReadOnlyList<CamMethodInfo> methods, ILogger lo
     /// <summary>Why a method does not apply to the model at the chosen layer (the engine's reason), or null when it does or is not known yet.</summary>
     public string? WhyNot(string methodId) => Availability.FirstOrDefault(m => m.Id == methodId) is { IsAvailable: false } m ? m.Reason ?? "Not applicable here." : null;
 
+    /// <summary>The layer a request of <see cref="Layer"/> explains ("auto" resolved by the model's details), or null before they load.</summary>
+    public string? ResolvedLayer => Layer != Home.AutoLayer ? Layer
+        : Details is { } d ? (d.DefaultLayer == Home.AutoLayer ? d.AutoLayer : d.DefaultLayer) : null;
+
+    /// <summary>Whether eigen_smooth applies to a method (the engine's <see cref="MethodAvailability.TakesEigenSmooth"/>).</summary>
+    public bool TakesEigenSmooth(string methodId) => Availability.FirstOrDefault(m => m.Id == methodId)?.TakesEigenSmooth == true;
+
+    /// <summary>
+    /// <see cref="Features"/> for a request of <paramref name="methods"/>: fused layers only when two or more differ,
+    /// eigen_smooth for the methods that take it, guided only where the model allows it and <paramref name="guided"/>.
+    /// </summary>
+    public FeatureRequest FeaturesFor(IReadOnlyList<string> methods, bool guided = true)
+    {
+        StudioFeatures f = Features;
+        List<string> layers = f.FusedLayers.Count > 0 && ResolvedLayer is { } layer ? f.FusedLayers.Prepend(layer).Distinct().ToList() : [];
+        return new FeatureRequest(layers.Count > 1 ? layers : [], f.Fuse, f.AugSmooth,
+            f.EigenSmooth ? methods.Where(TakesEigenSmooth).ToHashSet() : new HashSet<string>(),
+            guided && f.Guided && Details is { WhyNoGuided: null });
+    }
+
     public void ShowError(string what, Exception ex)
     {
         if (ex is CamRequestException refused)
@@ -73,7 +101,8 @@ public sealed class StudioState(IReadOnlyList<CamMethodInfo> methods, ILogger lo
             logger.LogInformation("{What}: {Kind} on {Field}: {Message}", what, refused.Kind, refused.Field, refused.Message);
             switch (refused.Field)
             {
-                case CamRequestFields.Model or CamRequestFields.Methods or CamRequestFields.Layer or CamRequestFields.Classes:
+                case CamRequestFields.Model or CamRequestFields.Methods or CamRequestFields.Layer or CamRequestFields.Classes
+                    or CamRequestFields.Layers or CamRequestFields.Fuse or CamRequestFields.EigenSmooth or CamRequestFields.Guided:
                     FieldErrors[refused.Field] = refused.Message;
                     return;
                 default:

@@ -6,8 +6,8 @@ namespace CamStudio.Engine.Cam.Features;
 /// <summary>
 /// eigen_smooth as pytorch-grad-cam computes it (<c>get_2d_projection</c>): the per-channel terms of a method, as an
 /// hw × C matrix centred per channel, projected on their first right singular vector; then the method's ReLU.
-/// The singular vector's sign is arbitrary (pytorch-grad-cam keeps LAPACK's), so here it is chosen to make the
-/// projection correlate positively with the unsmoothed sum Σ_k T_k: the smoothed map agrees with the method's own.
+/// The singular vector's sign is arbitrary (pytorch-grad-cam keeps LAPACK's); <see cref="PrincipalProjection"/> chooses
+/// it so the projection correlates positively with the unsmoothed sum Σ_k T_k: the smoothed map agrees with the method's own.
 /// </summary>
 public static class EigenSmoothing
 {
@@ -15,25 +15,7 @@ public static class EigenSmoothing
     public static Tensor Project(Tensor terms)
     {
         using var scope = torch.NewDisposeScope();
-        long n = terms.shape[0], channels = terms.shape[1], height = terms.shape[2], width = terms.shape[3];
-        Tensor x = terms.flatten(2).transpose(1, 2).to(ScalarType.Float64);   // N × hw × C
-        x = x - x.mean([1], keepdim: true);
-        Tensor projection;
-        if (height * width <= channels)
-        {
-            // σ₁u₁ from the smaller Gram matrix XXᵀ: the same projection X·v₁ without a C × C eigenproblem.
-            (Tensor values, Tensor vectors) = torch.linalg.eigh(torch.bmm(x, x.transpose(1, 2)));
-            projection = vectors[.., .., -1] * values[.., -1].clamp_min(0).sqrt().unsqueeze(1);
-        }
-        else
-        {
-            (_, Tensor vectors) = torch.linalg.eigh(torch.bmm(x.transpose(1, 2), x));
-            projection = torch.bmm(x, vectors[.., .., -1].unsqueeze(2)).squeeze(2);
-        }
-        Tensor sum = terms.sum(1).flatten(1).to(ScalarType.Float64);
-        Tensor agreement = (projection * sum).sum(1, keepdim: true);
-        projection = torch.where(agreement < 0, -projection, projection);
-        return projection.relu().to(terms.dtype).reshape(n, height, width).MoveToOuterDisposeScope();
+        return PrincipalProjection.FirstComponent(terms).relu().MoveToOuterDisposeScope();
     }
 }
 

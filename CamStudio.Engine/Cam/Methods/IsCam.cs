@@ -32,21 +32,7 @@ public sealed class IsCam : ICamMethod
 
     public long ExtraForwardsPerPhoto(long channels) => Steps * channels;
 
-    public Tensor Compute(CamInputs inputs)
-    {
-        using var scope = torch.NewDisposeScope();
-        ExtraForwards forwards = inputs.RequireForwards(DisplayName);
-        Tensor a = inputs.Activations;
-        long photos = a.shape[0], channels = a.shape[1];
-        var weights = new Tensor[photos];
-        for (long i = 0; i < photos; i++)
-        {
-            long photo = i;
-            Tensor logits = forwards.Cached($"{Id}/{Steps}/{photo}", () => IntegratedLogits(forwards, a[photo], forwards.Input[photo]));
-            weights[i] = logits.index_select(1, inputs.ClassIndices[photo].reshape(1)).reshape(channels).softmax(0);
-        }
-        return ChannelWeighting.WeightedSum(torch.stack(weights), a).relu().MoveToOuterDisposeScope();
-    }
+    public Tensor Compute(CamInputs inputs) => ScoreWeighting.Map(inputs, DisplayName, $"{Id}/{Steps}", IntegratedLogits);
 
     private Tensor IntegratedLogits(ExtraForwards forwards, Tensor activation, Tensor photo)
     {

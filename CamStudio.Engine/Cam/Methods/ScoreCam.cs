@@ -1,4 +1,3 @@
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace CamStudio.Engine.Cam.Methods;
@@ -24,22 +23,7 @@ public sealed class ScoreCam : ICamMethod
     /// <summary>One pass per channel (fewer run: duplicates are counted, not run).</summary>
     public long ExtraForwardsPerPhoto(long channels) => channels;
 
-    public Tensor Compute(CamInputs inputs)
-    {
-        using var scope = torch.NewDisposeScope();
-        ExtraForwards forwards = inputs.RequireForwards(DisplayName);
-        Tensor a = inputs.Activations;
-        long photos = a.shape[0], channels = a.shape[1];
-        var weights = new Tensor[photos];
-        for (long i = 0; i < photos; i++)
-        {
-            long photo = i;
-            // Logits of every masked copy of the photo (C × classes), computed once for all its classes.
-            Tensor logits = forwards.Cached($"{Id}/{photo}", () => MaskedLogits(forwards, a[photo], forwards.Input[photo]));
-            weights[i] = logits.index_select(1, inputs.ClassIndices[photo].reshape(1)).reshape(channels).softmax(0);
-        }
-        return ChannelWeighting.WeightedSum(torch.stack(weights), a).relu().MoveToOuterDisposeScope();
-    }
+    public Tensor Compute(CamInputs inputs) => ScoreWeighting.Map(inputs, DisplayName, Id, MaskedLogits);
 
     /// <summary>C × classes logits of <paramref name="photo"/> masked by each channel of <paramref name="activation"/>.</summary>
     internal static Tensor MaskedLogits(ExtraForwards forwards, Tensor activation, Tensor photo)

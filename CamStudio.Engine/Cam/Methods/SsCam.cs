@@ -39,21 +39,7 @@ public sealed class SsCam : ICamMethod
 
     public long ExtraForwardsPerPhoto(long channels) => Samples * channels;
 
-    public Tensor Compute(CamInputs inputs)
-    {
-        using var scope = torch.NewDisposeScope();
-        ExtraForwards forwards = inputs.RequireForwards(DisplayName);
-        Tensor a = inputs.Activations;
-        long photos = a.shape[0], channels = a.shape[1];
-        var weights = new Tensor[photos];
-        for (long i = 0; i < photos; i++)
-        {
-            long photo = i;
-            Tensor logits = forwards.Cached($"{Id}/{Samples}/{Sigma}/{photo}", () => NoisyLogits(forwards, a[photo], forwards.Input[photo]));
-            weights[i] = logits.index_select(1, inputs.ClassIndices[photo].reshape(1)).reshape(channels).softmax(0);
-        }
-        return ChannelWeighting.WeightedSum(torch.stack(weights), a).relu().MoveToOuterDisposeScope();
-    }
+    public Tensor Compute(CamInputs inputs) => ScoreWeighting.Map(inputs, DisplayName, $"{Id}/{Samples}/{Sigma}", NoisyLogits);
 
     private Tensor NoisyLogits(ExtraForwards forwards, Tensor activation, Tensor photo)
     {

@@ -12,7 +12,7 @@ namespace CamStudio.Engine.Models.Onnx;
 /// Entry point: <see cref="Load"/>. The constructor probes the graph once with a batch of one to learn every tensor's shape,
 /// choose <see cref="AutoLayer"/> and find (and numerically verify) a GAP → linear classifier head.
 /// </remarks>
-public sealed partial class OnnxCamModel : ICamModel, ILayerOutputReplacement, IWeightRandomisation
+public sealed partial class OnnxCamModel : ICamModel, ILayerOutputReplacement, IWeightRandomisation, IAttentionBlocksModel
 {
     private static readonly HashSet<string> PassThroughOps = ["Flatten", "Reshape", "Squeeze", "Unsqueeze", "QuantizeLinear", "DequantizeLinear", "Identity", "Dropout", "Cast"];
 
@@ -20,6 +20,7 @@ public sealed partial class OnnxCamModel : ICamModel, ILayerOutputReplacement, I
     private readonly Dictionary<string, LayerInfo> _layersByName;
     private readonly Dictionary<string, LinearHead?> _heads = new();
     private readonly List<Tensor> _headTensors = new();
+    private readonly OnnxAttentionBlocks? _attention;
 
     private OnnxCamModel(OnnxGraphModule graph, string name, PreprocessingSpec spec, IReadOnlyList<string>? labels, OnnxImportOptions options)
     {
@@ -58,6 +59,7 @@ public sealed partial class OnnxCamModel : ICamModel, ILayerOutputReplacement, I
             Labels = labels;
 
         (AutoLayer, AutoLayerRule) = ChooseAutoLayer();
+        (_attention, AttentionBlocksUnavailable) = OnnxAttentionBlocks.Find(graph, shapes, _layersByName);
     }
 
     /// <summary>
@@ -108,7 +110,20 @@ public sealed partial class OnnxCamModel : ICamModel, ILayerOutputReplacement, I
     public int MaxBatchSize { get; }
 
     /// <summary>Autograd through the graph (quantised tensors hold their real values), and any tensor's value substituted.</summary>
-    public ModelCapabilities Capabilities => ModelCapabilities.Gradients | ModelCapabilities.LayerOutputReplacement;
+    public ModelCapabilities Capabilities => ModelCapabilities.Gradients | ModelCapabilities.LayerOutputReplacement
+        | (_attention is null ? ModelCapabilities.None : ModelCapabilities.AttentionBlocks);
+
+    /// <summary>Why LeGrad cannot score this graph's attention blocks (see <see cref="OnnxAttentionBlocks"/>), or null.</summary>
+    public string? AttentionBlocksUnavailable { get; }
+
+    public AttentionBlocksRun RunAttentionBlocks(Tensor input)
+    {
+        OnnxAttentionBlocks attention = _attention ?? throw new InvalidOperationException($"{Name}: {AttentionBlocksUnavailable}");
+        ValidateInput(input);
+        if (input.shape[0] > MaxBatchSize)
+            throw new ArgumentException($"{Name} runs {MaxBatchSize} photo(s) at a time, got a batch of {input.shape[0]}.", nameof(input));
+        return attention.Run(_graph, input, LogitsOf);
+    }
 
     public LinearHead? HeadAfter(string layer)
     {

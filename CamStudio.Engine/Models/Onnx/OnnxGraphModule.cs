@@ -102,11 +102,12 @@ public sealed class OnnxGraphModule : nn.Module<Tensor, Tensor>
     /// With <paramref name="captureGrid"/>, the captured tensor is the layer's token grid as a map (<see cref="TokenGrid.ToMap"/>);
     /// with gradients that map is the autograd leaf and the graph continues from its inverse reshape, so ∂y/∂map is the
     /// gradient at the patch tokens (the extra tokens are constants). <paramref name="stopAfterCapture"/> stops as soon as
-    /// the captured tensor exists (the run then has no outputs).
+    /// the captured tensor exists (the run then has no outputs). Each tensor named in <paramref name="leaves"/> is detached and
+    /// marked requires_grad when produced.
     /// </remarks>
     internal GraphRun Execute(Tensor input, string? capture, bool gradientsFromCapture, Action<string, Tensor>? observe = null,
         (string Name, Tensor Value)? replacement = null, OnnxMemoryBudget? budget = null, TokenGrid? captureGrid = null, bool stopAfterCapture = false,
-        Func<Tensor, Tensor>? rectified = null)
+        Func<Tensor, Tensor>? rectified = null, IReadOnlySet<string>? leaves = null)
     {
         bool[]? runs = replacement is { } r ? NodesNeededWith(r.Name) : null;
         var values = new Dictionary<string, Tensor>();
@@ -204,6 +205,9 @@ public sealed class OnnxGraphModule : nn.Module<Tensor, Tensor>
                     captured = value;
                 }
             }
+            // LeGrad's attention probabilities: autograd leaves, so a block's score differentiates to its own attention.
+            if (leaves is not null && leaves.Contains(name) && value.is_floating_point())
+                value = value.detach().requires_grad_(true);
             observe?.Invoke(name, value);
             return value;
         }

@@ -49,6 +49,23 @@ public sealed partial class FakeStudioEngine : IStudioEngine
 
     public int ExplainCalls => ExplainRequests.Count;
 
+    /// <summary>What <see cref="EngineModelDetails.WhyNoGuided"/> says (null: guided backpropagation applies).</summary>
+    public string? WhyNoGuided { get; set; }
+
+    public ConcurrentQueue<ConceptRequest> ConceptRequests { get; } = new();
+
+    /// <summary>K concepts, concept i a 7×7 map lit in its own column, named by class i and the next one.</summary>
+    public Task<ConceptExplanation> ConceptsAsync(ConceptRequest request, Image<Rgb24> photo, CancellationToken cancellationToken)
+    {
+        ConceptRequests.Enqueue(request);
+        if (request.Concepts > 7)
+            throw new CamRequestException(CamRequestErrorKind.InvalidValue, ConceptFields.Concepts, $"Layer 'features.18' has 7 columns here; ask for at most 7 concepts, got {request.Concepts}.");
+        var concepts = Enumerable.Range(0, request.Concepts).Select(k => new PlacedConcept(k,
+            new PlacedMap(new CamMap(7, 7, Enumerable.Range(0, 49).Select(i => i % 7 == k ? 1f : 0f).ToArray()), Placement, 224, 224),
+            [new Prediction(k, ClassNames[k], 0.6f), new Prediction(k + 1, ClassNames[k + 1], 0.2f)])).ToList();
+        return Task.FromResult(new ConceptExplanation(request.Model ?? DefaultModel, request.Layer ?? "features.18", concepts));
+    }
+
     public string ModelsDirectory => "/tmp/fake-models";
 
     public string DefaultModel => "mobilenetv2";
@@ -62,14 +79,14 @@ public sealed partial class FakeStudioEngine : IStudioEngine
         model is not null && ModelNames.Contains(model)
             ? Task.FromResult(new EngineModelDetails(model, ClassNames,
                 [new LayerInfo("features.17", [1, 320, 7, 7], "Conv"), new LayerInfo("features.18", [1, 1280, 7, 7], "Conv"), new LayerInfo("classifier", [1, 8], "Gemm")],
-                "features.18", "features.18", PreprocessingSpec.ImageNet(), ModelCapabilities.Gradients, null))
+                "features.18", "features.18", PreprocessingSpec.ImageNet(), ModelCapabilities.Gradients, null) { WhyNoGuided = WhyNoGuided })
             : throw new CamRequestException(CamRequestErrorKind.UnknownModel, CamRequestFields.Model, $"Unknown model '{model}'.");
 
     public async Task<IReadOnlyList<MethodAvailability>> MethodsForAsync(string? model, string? layer, CancellationToken cancellationToken)
     {
         await GetModelAsync(model, cancellationToken);
         return Methods.Select(m => new MethodAvailability(m.Id, m.DisplayName, "", m.IsSlow ? MethodRequirements.ExtraForwards : MethodRequirements.None,
-            !Unavailable.ContainsKey(m.Id), Unavailable.GetValueOrDefault(m.Id))).ToList();
+            !Unavailable.ContainsKey(m.Id), Unavailable.GetValueOrDefault(m.Id)) { TakesEigenSmooth = m.Id is "gradcam" or "cam" }).ToList();
     }
 
     public async Task<EngineExplanation> ExplainAsync(CamRequest request, IReadOnlyList<Image<Rgb24>> photos, IProgress<ExplainProgress>? progress,
@@ -92,7 +109,10 @@ public sealed partial class FakeStudioEngine : IStudioEngine
         var maps = (from c in classes
                     from m in request.Methods
                     select new PlacedClassMap(m, c, ClassNames[c], "features.18", new PlacedMap(MapFor(m, c), Placement, 224, 224))).ToList();
-        return new EngineExplanation(request.Model ?? DefaultModel, "features.18", [new PhotoMaps(Predictions, maps, Placement)],
+        IReadOnlyList<GuidedGradient> guided = request.Guided
+            ? classes.Select(c => new GuidedGradient(c, ClassNames[c], 8, 8, Enumerable.Range(0, 3 * 64).Select(i => (i % 7 - 3) / 3f).ToArray())).ToList()
+            : [];
+        return new EngineExplanation(request.Model ?? DefaultModel, "features.18", [new PhotoMaps(Predictions, maps, Placement) { Guided = guided }],
             new ExplainTimings(0, 12, 3, 20));
     }
 
