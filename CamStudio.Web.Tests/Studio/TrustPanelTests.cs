@@ -268,4 +268,33 @@ public sealed class TrustPanelTests : StudioTestContext
         Assert.StartsWith("0.069", MethodCell(cut, "deletion"));
         Assert.DoesNotContain(Snackbar.ShownSnackbars, s => s.Severity == Severity.Error);
     }
+
+    [Fact]
+    public async Task TheGridShowsTheChosenMetricUnderEachMapAndSortsTheMethodsByIt()
+    {
+        Engine.OtherMethodScores["cam"] = FakeStudioEngine.Scores(deletion: 0.031, insertion: 0.2, drop: 0.5, morf: 0.3, lerf: 0.3, null);
+        IRenderedComponent<Home> cut = RenderWithProviders<Home>();
+        cut.FindComponent<InputFile>().UploadFiles(InputFileContent.CreateFromBinary(FakeStudioEngine.TinyPng(40, 30), "both.png", contentType: "image/png"));
+        cut.WaitForAssertion(() => Assert.NotEmpty(cut.FindAll("[data-testid=overlay] img")));
+        await cut.InvokeAsync(() => cut.FindComponent<MudTabs>().Instance.ActivePanelIndexChanged.InvokeAsync(1));
+        await cut.InvokeAsync(() => cut.FindComponent<GridPanel>().FindComponent<MudChipSet<string>>().Instance.SelectedValuesChanged.InvokeAsync(new List<string> { "gradcam", "cam" }));
+        cut.WaitForAssertion(() => Assert.Equal(2, cut.FindAll("[data-testid=grid-header]").Count), TimeSpan.FromSeconds(30));
+        MudSelect<string> picker = cut.FindComponents<MudSelect<string>>().Single(s => s.Instance.Label == "Metric under each map").Instance;
+
+        await cut.InvokeAsync(() => picker.ValueChanged.InvokeAsync("deletion"));
+
+        // One engine call for every cell: both methods, the grid's class, deletion only, no baselines.
+        cut.WaitForAssertion(() => Assert.Equal(2, cut.FindAll("[data-testid=grid-metric-value]").Count), TimeSpan.FromSeconds(30));
+        EvaluateRequest request = Engine.EvaluateRequests.Last();
+        Assert.Equal(["gradcam", "cam"], request.Request.Methods);
+        Assert.Equal([MetricNames.Deletion], request.Metrics);
+        Assert.False(request.Baselines);
+        Assert.Equal(["Deletion AUC: 0.069", "Deletion AUC: 0.031"], cut.FindAll("[data-testid=grid-metric-value]").Select(v => v.TextContent.Trim()));
+        Assert.Equal(["gradcam", "cam"], cut.FindAll("[data-testid=grid-header]").Select(h => h.GetAttribute("data-method")));
+
+        // Sorted, best first: CAM deletes the class faster (0.031 < 0.069), so it moves to the front with its values.
+        await cut.InvokeAsync(() => cut.FindComponents<MudSwitch<bool>>().Single(s => s.Instance.Label == "Sort methods by it (best first)").Instance.ValueChanged.InvokeAsync(true));
+        cut.WaitForAssertion(() => Assert.Equal(["cam", "gradcam"], cut.FindAll("[data-testid=grid-header]").Select(h => h.GetAttribute("data-method"))));
+        Assert.Equal(["Deletion AUC: 0.031", "Deletion AUC: 0.069"], cut.FindAll("[data-testid=grid-metric-value]").Select(v => v.TextContent.Trim()));
+    }
 }

@@ -47,6 +47,9 @@ public sealed class TrustView(StudioState state, StudioSession session, IStudioE
 
     public string? RecommendError { get; private set; }
 
+    /// <summary>How many of the model's last spatial layers the sweep takes (the engine checks the range).</summary>
+    public int SweepLayers { get; set; } = 4;
+
     /// <summary>The object's box for the pointing games, in photo pixels, or null.</summary>
     public PhotoBox? Box { get; private set; }
 
@@ -178,6 +181,7 @@ public sealed class TrustView(StudioState state, StudioSession session, IStudioE
             }));
             var request = new RecommendRequest
             {
+                LastLayers = SweepLayers,
                 Request = new CamRequest
                 {
                     Model = key.Model,
@@ -228,7 +232,69 @@ public sealed class TrustView(StudioState state, StudioSession session, IStudioE
         Box = box;
         BoxError = null;
         _failedKey = null;
-        return EvaluateAsync(lifetime);
+        // The map's other numbers do not depend on the box: with them on screen, only the pointing games are asked for.
+        return Evaluation is not null && EvaluatedKey is { } shown && CurrentKey is { } now && shown with { Box = null } == now with { Box = null }
+            ? PointAsync(lifetime)
+            : EvaluateAsync(lifetime);
+    }
+
+    /// <summary>The pointing games of the shown maps for the current box (no perturbation passes), merged into what is shown.</summary>
+    private async Task PointAsync(CancellationToken lifetime)
+    {
+        if (CurrentKey is not { } key || state.Photo is not { } photo || Evaluation is not { } shown)
+            return;
+        CancellationToken token = Cancellations.Renew(ref _evaluateCts, lifetime);
+        _pendingKey = key;
+        Evaluating = true;
+        changed();
+        try
+        {
+            EngineEvaluation pointed = key.Box is null ? shown : await engine.EvaluateAsync(Request(key, []), [photo.Pixels], null, token);
+            token.ThrowIfCancellationRequested();
+            Evaluation = WithPointing(shown, pointed, key.Box is not null);
+            EvaluatedKey = key;
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+        }
+        catch (CamRequestException ex) when (ex.Field == CamRequestFields.Box)
+        {
+            _failedKey = key;
+            BoxError = ex.Message;
+            if (Box == key.Box)
+                Box = _boxBefore;
+        }
+        catch (Exception ex)
+        {
+            _failedKey = key;
+            EvaluateError = ex.Message;
+            state.ShowError("The pointing game could not be computed", ex);
+        }
+        finally
+        {
+            if (!token.IsCancellationRequested)
+            {
+                Evaluating = false;
+                _pendingKey = null;
+            }
+        }
+        changed();
+    }
+
+    /// <summary><paramref name="shown"/> with each map's pointing results taken from the same map in <paramref name="pointed"/> (or cleared).</summary>
+    private static EngineEvaluation WithPointing(EngineEvaluation shown, EngineEvaluation pointed, bool hasBox)
+    {
+        var byMap = pointed.Photos[0].Maps.ToDictionary(m => (m.Method, m.ClassIndex), m => m.Scores);
+        PhotoEvaluation photo = shown.Photos[0];
+        var maps = photo.Maps.Select(m => m with
+        {
+            Scores = m.Scores with
+            {
+                PointingHit = hasBox ? byMap.GetValueOrDefault((m.Method, m.ClassIndex))?.PointingHit : null,
+                EnergyPointing = hasBox ? byMap.GetValueOrDefault((m.Method, m.ClassIndex))?.EnergyPointing : null,
+            },
+        }).ToList();
+        return shown with { Photos = [photo with { Maps = maps }] };
     }
 
     /// <summary>Shows why a typed box could not be read (the engine's parse message).</summary>

@@ -17,6 +17,9 @@ public sealed partial class FakeStudioEngine
     /// <summary>What the method's map scores; the baselines score <see cref="BaselineScores"/>.</summary>
     public MapScores MethodScores { get; set; } = Scores(deletion: 0.069, insertion: 0.542, drop: 0.102, morf: 0.21, lerf: 0.48, sanity: Sanity(passes: true));
 
+    /// <summary>Scores of other methods than the first asked for (the grid's columns); missing: <see cref="MethodScores"/>.</summary>
+    public Dictionary<string, MapScores> OtherMethodScores { get; } = [];
+
     public Dictionary<string, MapScores> BaselineScores { get; } = new()
     {
         [MetricNames.BaselineRandom] = Scores(0.366, 0.160, 0.543, 0.40, 0.30, null),
@@ -101,11 +104,19 @@ public sealed partial class FakeStudioEngine
             throw new CamRequestException(CamRequestErrorKind.InvalidValue, CamRequestFields.Box,
                 $"Box {b} is not inside the {width}×{height} photo: give 0 ≤ x0 < x1 ≤ {width} and 0 ≤ y0 < y1 ≤ {height}.");
         int classIndex = request.Request.ClassSelection is ClassSelection.Indices { Classes.Count: > 0 } picked ? picked.Classes[0] : BullMastiff;
-        string method = request.Request.Methods[0];
-        var pointing = request.Box is null ? MethodScores : MethodScores with { PointingHit = true, EnergyPointing = 0.42 };
-        MapScores method2 = metrics.Contains(MetricNames.Sanity) ? pointing : pointing with { Sanity = null };
-        var placed = new PlacedMap(MapFor(method, classIndex), MapPlacement.WholePhoto, 224, 224);
-        var maps = new List<EvaluatedMap> { new(method, classIndex, ClassNames[classIndex], "features.18", false, 0.61, placed, method2) };
+        IReadOnlyList<int> classes = request.Request.ClassSelection is ClassSelection.Indices { Classes.Count: > 0 } all ? all.Classes : [classIndex];
+        var maps = new List<EvaluatedMap>();
+        foreach (int c in classes)
+        {
+            foreach ((string method, int rank) in request.Request.Methods.Select((m, i) => (m, i)))
+            {
+                MapScores own = rank > 0 && OtherMethodScores.TryGetValue(method, out MapScores? other) ? other : MethodScores;
+                var pointing = request.Box is null ? own : own with { PointingHit = true, EnergyPointing = 0.42 };
+                maps.Add(new EvaluatedMap(method, c, ClassNames[c], "features.18", false, 0.61,
+                    new PlacedMap(MapFor(method, c), MapPlacement.WholePhoto, 224, 224), metrics.Contains(MetricNames.Sanity) ? pointing : pointing with { Sanity = null }));
+            }
+        }
+        var placed = new PlacedMap(MapFor("baseline", classIndex), MapPlacement.WholePhoto, 224, 224);
         if (request.Baselines)
             maps.AddRange(BaselineScores.Select(p => new EvaluatedMap(p.Key, classIndex, ClassNames[classIndex], "", true, 0.61, placed,
                 request.Box is null ? p.Value : p.Value with { PointingHit = false, EnergyPointing = 0.2 })));
