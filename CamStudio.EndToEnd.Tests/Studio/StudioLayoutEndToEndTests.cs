@@ -95,10 +95,19 @@ public sealed class StudioLayoutEndToEndTests : StudioBrowserTest
         ViewportSize = new ViewportSize { Width = 1440, Height = 900 }, ColorScheme = scheme,
     };
 
-    /// <summary>The element's box once it is visible (a box read during a re-render is null, which made this test flaky).</summary>
+    /// <summary>
+    /// The element's box once it is visible. A re-render can replace the element between the visibility check and the
+    /// box read (the box is then null), so the read is retried on the fresh element for a few seconds.
+    /// </summary>
     private static async Task<LocatorBoundingBoxResult> BoxAsync(ILocator locator)
     {
-        await Assertions.Expect(locator).ToBeVisibleAsync();
-        return await locator.BoundingBoxAsync() ?? throw new InvalidOperationException($"{locator} has no box although visible");
+        for (int attempt = 0; attempt < 50; attempt++)
+        {
+            await Assertions.Expect(locator).ToBeVisibleAsync();
+            if (await locator.BoundingBoxAsync() is { } box)
+                return box;
+            await Task.Delay(100);
+        }
+        throw new InvalidOperationException($"{locator} has no box although visible, for 5 s");
     }
 }

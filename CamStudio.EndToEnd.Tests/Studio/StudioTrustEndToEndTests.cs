@@ -55,8 +55,8 @@ public sealed class StudioTrustEndToEndTests : StudioBrowserTest
 
             // Recommend over the last layer (7 fast methods; the default 4 layers take many minutes on the shared box):
             // progress, then the ranked table with the baselines in it; the winner goes to the explorer.
-            await page.Locator("[data-testid=recommend-layers] input").FillAsync("1");
-            await page.Locator("[data-testid=recommend-layers] input").PressAsync("Tab");
+            await page.Locator("input[data-testid=recommend-layers]").FillAsync("1");
+            await page.Locator("input[data-testid=recommend-layers]").PressAsync("Tab");
             await page.Locator("[data-testid=recommend]").ClickAsync();
             await Assertions.Expect(page.Locator("[data-testid=recommend-progress]")).ToBeVisibleAsync();
             await Assertions.Expect(page.Locator("[data-testid=recommend-table]")).ToBeVisibleAsync(new() { Timeout = (float)SweepTimeout.TotalMilliseconds });
