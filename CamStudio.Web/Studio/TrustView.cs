@@ -88,7 +88,7 @@ public sealed class TrustView(StudioState state, StudioSession session, IStudioE
         EvaluateProgress = null;
         EvaluateError = null;
         changed();
-        try
+        await MeasureAsync(key, token, "The metrics could not be computed", async () =>
         {
             var progress = new DispatchedProgress(p => _ = dispatch(() =>
             {
@@ -114,35 +114,7 @@ public sealed class TrustView(StudioState state, StudioSession session, IStudioE
             EvaluatedKey = key;
             SanityUnavailable = sanityUnavailable;
             BoxError = null;
-        }
-        catch (OperationCanceledException) when (token.IsCancellationRequested)
-        {
-            // Cancelled or replaced by a newer request: what is shown stays.
-        }
-        catch (CamRequestException ex) when (ex.Field == CamRequestFields.Box)
-        {
-            // The refused box goes; the numbers shown stay current for the box before it.
-            _failedKey = key;
-            BoxError = ex.Message;
-            if (Box == key.Box)
-                Box = _boxBefore;
-        }
-        catch (Exception ex)
-        {
-            _failedKey = key;
-            EvaluateError = ex.Message;
-            state.ShowError("The metrics could not be computed", ex);
-        }
-        finally
-        {
-            if (!token.IsCancellationRequested)
-            {
-                Evaluating = false;
-                EvaluateProgress = null;
-                _pendingKey = null;
-            }
-        }
-        changed();
+        });
     }
 
     /// <summary>The Cancel button of a running evaluation: the engine stops at its next chunk; the last result stays.</summary>
@@ -247,18 +219,32 @@ public sealed class TrustView(StudioState state, StudioSession session, IStudioE
         _pendingKey = key;
         Evaluating = true;
         changed();
-        try
+        await MeasureAsync(key, token, "The pointing game could not be computed", async () =>
         {
             EngineEvaluation pointed = key.Box is null ? shown : await engine.EvaluateAsync(Request(key, []), [photo.Pixels], null, token);
             token.ThrowIfCancellationRequested();
             Evaluation = WithPointing(shown, pointed, key.Box is not null);
             EvaluatedKey = key;
+        });
+    }
+
+    /// <summary>
+    /// Runs one measurement of <paramref name="key"/> with the panel's rules: a cancelled or replaced one leaves what is
+    /// shown; a refused box goes back to the box before it, the numbers staying; any other failure is shown.
+    /// </summary>
+    private async Task MeasureAsync(TrustKey key, CancellationToken token, string failure, Func<Task> measure)
+    {
+        try
+        {
+            await measure();
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested)
         {
+            // Cancelled or replaced by a newer request: what is shown stays.
         }
         catch (CamRequestException ex) when (ex.Field == CamRequestFields.Box)
         {
+            // The refused box goes; the numbers shown stay current for the box before it.
             _failedKey = key;
             BoxError = ex.Message;
             if (Box == key.Box)
@@ -268,13 +254,14 @@ public sealed class TrustView(StudioState state, StudioSession session, IStudioE
         {
             _failedKey = key;
             EvaluateError = ex.Message;
-            state.ShowError("The pointing game could not be computed", ex);
+            state.ShowError(failure, ex);
         }
         finally
         {
             if (!token.IsCancellationRequested)
             {
                 Evaluating = false;
+                EvaluateProgress = null;
                 _pendingKey = null;
             }
         }
