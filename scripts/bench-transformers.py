@@ -10,6 +10,7 @@ As the benchmark's interleaved partner (CamStudio.Benchmarks --transformers --py
 name per line on stdin, runs one round of it (forward, then Grad-CAM) and answers "forward_ms gradcam_ms forward_cpu_ms gradcam_cpu_ms".
 --profile NAME THREADS prints PyTorch's own per-op times for three forwards.
 """
+import os
 import sys
 import time
 
@@ -60,10 +61,21 @@ def one_round(model, cam, x):
     return (t1 - t0) * 1000, (t2 - t1) * 1000, (c1 - c0) * 1000, (c2 - c1) * 1000
 
 
+def blas():
+    # Debian's torch has BLAS_INFO=generic: Linear/matmul go through whatever libblas.so.3 the system's alternatives point
+    # at. Netlib's reference BLAS (libblas3) makes swin_t's forward ~9× slower in CPU time than OpenBLAS
+    # (libopenblas0-pthread), so a ratio against it would flatter CamStudio; name the library beside every result.
+    torch.ones(64, 64) @ torch.ones(64, 64)
+    with open("/proc/self/maps") as maps:
+        paths = {line.split()[-1] for line in maps if ".so" in line}
+    found = sorted(p for p in paths if os.path.basename(p).startswith("lib") and "blas" in os.path.basename(p))
+    return ", ".join(found) or "unknown"
+
+
 def serve(threads):
     torch.set_num_threads(threads)
     prepared = {}
-    print(f"ready torch {torch.__version__} threads {torch.get_num_threads()}", flush=True)
+    print(f"ready torch {torch.__version__} threads {torch.get_num_threads()} BLAS {blas()}", flush=True)
     for line in sys.stdin:
         name = line.strip()
         if not name:
@@ -96,6 +108,7 @@ def main():
         return
     rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 7
     torch.set_num_threads(int(sys.argv[2]) if len(sys.argv) > 2 else 1)
+    print(f"BLAS: {blas()}")
     for name in LAYERS:
         prepared = prepare(name)
         forward, grad = [], []

@@ -3,9 +3,10 @@
 
 For each architecture: export it to ONNX (opset 17 and an older opset torch 1.13 can export it at), add it with
 `camstudio models add`, explain a shared photo with Grad-CAM at the automatic layer with `camstudio explain`, and for
-ViT/Swin/ConvNeXt compare the map with pytorch-grad-cam's GradCAM (its reshape transform) on the same weights at the
-same layer. Writes DIR/report.md and prints it. Run from the repository (after a Release build of CamStudio.Cli):
-    CAMSTUDIO_SHARED=../shared /usr/bin/python3 scripts/check-full-exports.py artifacts/full-exports [NAME...]
+every architecture compare the map with pytorch-grad-cam's GradCAM on the same weights at the same layer (with its
+reshape transform for token grids), and the top-5 probabilities with PyTorch's own forward. Writes DIR/report.json
+(incremental) and prints each row. Run from the repository (after a Release build of CamStudio.Cli):
+    CAMSTUDIO_SHARED=../shared /usr/bin/python3 scripts/check-full-exports.py artifacts/full-exports [NAME...] [--opset=17]
 """
 import importlib.util
 import json
@@ -32,7 +33,6 @@ spec.loader.exec_module(fixtures)
 # The older opset each architecture exports at with torch 1.13 (Einsum/LayerNorm decompositions differ from opset 17's).
 OLDER = {"vit_b_16": 12, "vit_b_32": 12, "swin_t": 14, "swin_v2_t": 14, "convnext_tiny": 13, "efficientnet_v2_s": 13,
          "maxvit_t": 14, "regnet_y_400mf": 11, "inception_v3": 11}
-COMPARED = ("vit_b_16", "vit_b_32", "swin_t", "swin_v2_t", "convnext_tiny")
 CLI = os.path.join(ROOT, "CamStudio.Cli", "bin", "Release", "net10.0", "camstudio.dll")
 
 
@@ -75,11 +75,11 @@ def pgc_map(model, module_path, x, target, side):
 
     hook = layer.register_forward_hook(record)
     with torch.no_grad():
-        model(x)
+        seen["probabilities"] = torch.softmax(model(x), dim=1)[0]
     hook.remove()
     cam = GradCAM(model=model, target_layers=[layer], reshape_transform=reshape_for(seen["shape"]))
     cam.get_target_width_height = lambda input_tensor: (side, side)
-    return cam(input_tensor=x, targets=[ClassifierOutputTarget(target)])[0]
+    return cam(input_tensor=x, targets=[ClassifierOutputTarget(target)])[0], seen["probabilities"]
 
 
 def build(name):
@@ -103,11 +103,13 @@ def main():
     done = {r["model"] for r in rows if "export" not in r}
     rows = [r for r in rows if r["model"] in done]
     no_export = "--no-export" in only
-    only = [o for o in only if o != "--no-export"]
+    # --opset N checks only that opset (e.g. 17 first for every architecture when time is short).
+    opsets = [int(o.split("=", 1)[1]) for o in only if o.startswith("--opset=")]
+    only = [o for o in only if o != "--no-export" and not o.startswith("--opset=")]
     for name, (_, size) in fixtures.full_models().items():
         if only and name not in only:
             continue
-        for opset in (17, OLDER[name]):
+        for opset in [o for o in (17, OLDER[name]) if not opsets or o in opsets]:
             stem = f"{name}_opset{opset}"
             path = os.path.join(out, stem + ".onnx")
             row = {"model": stem}
@@ -133,8 +135,7 @@ def main():
                 if code == 0:
                     predictions = json.load(open(os.path.join(folder, "predictions.json")))
                     row["predictions"] = predictions
-                    if name in COMPARED:
-                        row.update(compare(name, predictions, folder, image))
+                    row.update(compare(name, predictions, folder, image))
             rows.append(row)
             print(json.dumps({k: v for k, v in row.items() if k != "predictions"}), flush=True)
             with open(report, "w") as f:
@@ -156,10 +157,14 @@ def compare(name, predictions, folder, image):
     ours = np.load(os.path.join(folder, os.path.basename(entry["rawNpy"])))
     side = ours.shape[-1]
     model = build(name)
-    ref = pgc_map(model, module_path(layer), input_tensor(image), target, side)
+    ref, probabilities = pgc_map(model, module_path(layer), input_tensor(image), target, side)
+    # Our top-5 against PyTorch's forward on the same weights and input: the import's logits, not only its map.
+    top5 = predictions["photos"][0]["top5"]
+    probability_error = max(abs(t["probability"] - float(probabilities[t["classIndex"]])) for t in top5)
     a, b = ours.reshape(-1).astype(np.float64), ref.reshape(-1).astype(np.float64)
     r = float(np.corrcoef(a, b)[0, 1]) if a.std() > 0 and b.std() > 0 else float("nan")
-    return {"layer": module_path(layer), "class": target, "grid": list(ours.shape), "pearson": r}
+    return {"layer": module_path(layer), "class": target, "grid": list(ours.shape), "pearson": r,
+            "torch_top1": int(probabilities.argmax()), "probability_error": probability_error}
 
 
 if __name__ == "__main__":

@@ -62,6 +62,34 @@ public sealed class OnnxHeadDetectionTests : IDisposable
     }
 
     [Fact]
+    public void ReduceMeanWithAxesAttributeOverHeightAndWidthIsAGlobalAveragePool()
+    {
+        // Opset 13: axes are an attribute.
+        using OnnxCamModel model = Load(Backbone()
+            .Node("ReduceMean", ["features"], "pooled", Ints("axes", -2, -1), Int("keepdims", 0))
+            .Node("Gemm", ["pooled", "fc.w", "fc.b"], "logits", Int("transB", 1)), "reducemean-attribute.onnx");
+        Assert.Equal("features", model.AutoLayer);
+        AssertHeadIsTheClassifier(model.HeadAfter("features"));
+    }
+
+    [Fact]
+    public void AChannelMeanOfThePooledVectorIsNotAGlobalAveragePool()
+    {
+        // ConvNeXt's classifier at opset 13: GAP, then a channels-last LayerNorm decomposed into a ReduceMean over the last
+        // axis of 1×1×1×C. Its input would pass a shape-only test (keeps N and "C" = 1, drops the rest to 1) but is no map.
+        using OnnxCamModel model = Load(Backbone()
+            .Node("GlobalAveragePool", ["features"], "pooled")
+            .Node("Transpose", ["pooled"], "nhwc", Ints("perm", 0, 2, 3, 1))
+            .Node("ReduceMean", ["nhwc"], "mean", Ints("axes", -1), Int("keepdims", 1))
+            .Node("Sub", ["nhwc", "mean"], "centred")
+            .Node("Transpose", ["centred"], "nchw", Ints("perm", 0, 3, 1, 2))
+            .Node("Flatten", ["nchw"], "flat")
+            .Node("Gemm", ["flat", "fc.w", "fc.b"], "logits", Int("transB", 1)), "channel-mean.onnx");
+        Assert.Equal([1L, 1, 1, Channels], model.Layers.Single(l => l.Name == "nhwc").Shape);
+        Assert.Equal("features", model.AutoLayer);
+    }
+
+    [Fact]
     public void GlobalAveragePoolFlattenMatMulAddIsAClassifierHeadAndBatchesWork()
     {
         using OnnxCamModel model = Load(Backbone()

@@ -271,11 +271,16 @@ public sealed partial class OnnxCamModel : ICamModel, ILayerOutputReplacement, I
             return true;
         if (node.OpType != "ReduceMean" || !_layersByName.TryGetValue(node.Inputs[0], out LayerInfo? input) || input.Shape.Length != 4)
             return false;
-        long[]? axes = node.Inputs.Length > 1 && _graph.ConstantOf(node.Inputs[1]) is { } t ? OnnxNodeContext.Longs(t) : null;
-        // Axes given as an attribute are not kept after load: a ReduceMean that keeps N and C and drops H, W to 1 is a GAP.
+        // Axes are an attribute before opset 18 and an input after. Judging by shapes alone is ambiguous when C or H×W is 1:
+        // ConvNeXt's opset-13 classifier LayerNorm takes the mean over the last axis of the pooled 1×1×1×768 tensor.
+        long[]? axes = node.Inputs.Length > 1 && _graph.ConstantOf(node.Inputs[1]) is { } t ? OnnxNodeContext.Longs(t)
+            : node.Proto?.Attribute.FirstOrDefault(a => a.Name == "axes")?.Ints.ToArray();
         if (axes is not null)
             return axes.Select(a => a < 0 ? a + 4 : a).OrderBy(a => a).SequenceEqual([2L, 3L]);
-        return _layersByName.TryGetValue(node.Outputs[0], out LayerInfo? output)
+        if (node.Inputs.Length < 2 || node.Inputs[1].Length == 0)
+            return false;   // no axes: a mean over every axis, not per channel
+        // Axes computed at run time: a ReduceMean that keeps N and C (> 1) and drops H, W to 1 is a GAP.
+        return input.Shape[1] > 1 && _layersByName.TryGetValue(node.Outputs[0], out LayerInfo? output)
             && output.Shape.Length >= 2 && output.Shape[1] == input.Shape[1] && output.Shape.Skip(2).All(d => d == 1)
             && output.Shape.Aggregate(1L, (p, d) => p * d) == input.Shape[0] * input.Shape[1];
     }
