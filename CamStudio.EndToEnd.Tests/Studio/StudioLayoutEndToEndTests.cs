@@ -87,11 +87,12 @@ public sealed class StudioLayoutEndToEndTests : StudioBrowserTest
 
             // By keyboard: focus on the active tab, arrows to the last one, Enter opens it.
             await page.GetByRole(AriaRole.Tab, new() { Name = "Explore" }).FocusAsync();
+            await Assertions.Expect(page.GetByRole(AriaRole.Tab, new() { Name = "Explore" })).ToBeFocusedAsync();
             foreach (string next in new[] { "Side by side", "Concepts", "Trust" })
             {
+                // The tabs move focus through the circuit: wait for it before the next key.
                 await page.Keyboard.PressAsync("ArrowRight");
-                Assert.Equal(next, await page.EvaluateAsync<string>("() => document.activeElement?.getAttribute('role') === 'tab' ? document.activeElement.textContent.trim() : '(not a tab)'"),
-                    StringComparer.OrdinalIgnoreCase);
+                await Assertions.Expect(page.GetByRole(AriaRole.Tab, new() { Name = next })).ToBeFocusedAsync(new() { Timeout = 10_000 });
             }
             await page.Keyboard.PressAsync("Enter");
             await Assertions.Expect(page.GetByRole(AriaRole.Tab, new() { Name = "Trust" })).ToHaveAttributeAsync("aria-selected", "true");

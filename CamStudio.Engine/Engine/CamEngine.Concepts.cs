@@ -45,6 +45,9 @@ public sealed record ConceptExplanation(string ModelName, string Layer, IReadOnl
 
     /// <summary>The picture: coloured regions on <paramref name="photo"/> (the photo explained) and the legend.</summary>
     public Image<Rgb24> Render(Image<Rgb24> photo) => ConceptPicture.Render(photo, Concepts.Select((c, i) => (c.Map, Legend[i])).ToList());
+
+    /// <summary>The coloured regions alone, at <paramref name="photo"/>'s size, for a page that draws the legend itself.</summary>
+    public Image<Rgb24> RenderRegions(Image<Rgb24> photo) => ConceptPicture.RenderRegions(photo, Concepts.Select(c => c.Map).ToList());
 }
 
 /// <summary>One concept placed on its photo.</summary>
