@@ -143,8 +143,8 @@ public sealed class ConceptsPanelTests : StudioTestContext
         Assert.StartsWith("data:image/png;base64,", src);
         // On the page the picture is the regions alone, at the photo's 40×30 (the legend is the list, in the theme's
         // colours: the picture's own legend strip is white and glared in the dark theme).
-        SixLabors.ImageSharp.ImageInfo shown = SixLabors.ImageSharp.Image.Identify(Convert.FromBase64String(src["data:image/png;base64,".Length..]));
-        Assert.Equal((40, 30), (shown.Width, shown.Height));
+        using (var shown = SixLabors.ImageSharp.Image.Load<SixLabors.ImageSharp.PixelFormats.Rgb24>(Convert.FromBase64String(src["data:image/png;base64,".Length..])))
+            Assert.Equal((40, 30), (shown.Width, shown.Height));
         var rows = cut.FindAll("[data-testid=concept-row]");
         Assert.Contains("Concept 1: tench, Tinca tinca 60%, goldfish 20%", rows[0].TextContent);
         Assert.Contains("Concept 5: Tibetan mastiff 60%, tabby, tabby cat 20%", rows[4].TextContent);
