@@ -36,4 +36,17 @@ for project in CamStudio.Tests CamStudio.Cli.Tests CamStudio.Web.Tests CamStudio
   fi
 done
 echo "tests: $passed passed, $failed failed"
+# The names and messages of failed tests last, so the tail of a long CI log says what failed.
+if [ "$failed" -gt 0 ]; then
+  /usr/bin/python3 - "$results"/*.trx <<'PY'
+import sys, xml.etree.ElementTree as ET
+ns = {"t": "http://microsoft.com/schemas/VisualStudio/TeamTest/2010"}
+for path in sys.argv[1:]:
+    for result in ET.parse(path).getroot().iterfind(".//t:UnitTestResult[@outcome='Failed']", ns):
+        message = result.findtext(".//t:Message", default="", namespaces=ns).strip()
+        trace = result.findtext(".//t:StackTrace", default="", namespaces=ns).strip().splitlines()[:6]
+        print(f"FAILED {result.get('testName')} ({result.get('duration')})\n  {message[:1500]}")
+        print("\n".join("  " + line for line in trace))
+PY
+fi
 exit $status
