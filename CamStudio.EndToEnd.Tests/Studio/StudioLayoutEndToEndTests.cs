@@ -6,7 +6,8 @@ namespace CamStudio.Tests.Web;
 
 /// <summary>
 /// The explorer's layout on a phone (390×844) and on a desktop (1440×900), light and dark: the overlay in the first
-/// screen, nothing hidden that matters, and screenshots of each in artifacts/e2e/.
+/// screen, nothing hidden that matters (every tab within reach, the Trust table whole), and screenshots of each in
+/// artifacts/e2e/.
 /// </summary>
 [Collection(TorchCollection.Name)]
 public sealed class StudioLayoutEndToEndTests : StudioBrowserTest
@@ -62,6 +63,62 @@ public sealed class StudioLayoutEndToEndTests : StudioBrowserTest
                 $"{device}: the chip's remove button lies outside its chip or the screen");
             await E2eBrowser.ScreenshotAsync(page, $"{device}-{theme}-grid");
             await page.Context.CloseAsync();
+        }
+        Browser.AssertNoErrors();
+    }
+
+    /// <summary>The Trust tab's full measurement (every metric and the sanity checks) on the shared 2-core box.</summary>
+    private static readonly TimeSpan TrustTimeout = TimeSpan.FromMinutes(20);
+
+    [Fact]
+    public async Task OnAPhoneEveryTabIsReachableByKeyboardAndTheTrustTableFitsTheScreen()
+    {
+        IPage page = await Browser.NewPageAsync("phone-tabs", ComputeTimeout, Phone(ColorScheme.Light));
+        try
+        {
+            await StudioSteps.OpenAndUploadAsync(page, BaseUrl, SharedResources.Image("both.png"), "bull mastiff", ComputeTimeout);
+            // Every tab lies inside the 390 px screen (Concepts and Trust used to be cut off past the strip's edge).
+            foreach (string name in new[] { "Explore", "Side by side", "Concepts", "Trust" })
+            {
+                LocatorBoundingBoxResult tab = await BoxAsync(page.GetByRole(AriaRole.Tab, new() { Name = name }));
+                Assert.True(tab.X >= 0 && tab.X + tab.Width <= 390 + 0.5, $"the {name} tab spans x {tab.X:0}–{tab.X + tab.Width:0}, past the 390 px screen");
+            }
+            await E2eBrowser.ScreenshotAsync(page, "layout-tabs-phone-light");
+
+            // By keyboard: focus on the active tab, arrows to the last one, Enter opens it.
+            await page.GetByRole(AriaRole.Tab, new() { Name = "Explore" }).FocusAsync();
+            await Assertions.Expect(page.GetByRole(AriaRole.Tab, new() { Name = "Explore" })).ToBeFocusedAsync();
+            foreach (string next in new[] { "Side by side", "Concepts", "Trust" })
+            {
+                // The tabs move focus through the circuit: wait for it before the next key.
+                await page.Keyboard.PressAsync("ArrowRight");
+                await Assertions.Expect(page.GetByRole(AriaRole.Tab, new() { Name = next })).ToBeFocusedAsync(new() { Timeout = 10_000 });
+            }
+            await page.Keyboard.PressAsync("Enter");
+            await Assertions.Expect(page.GetByRole(AriaRole.Tab, new() { Name = "Trust" })).ToHaveAttributeAsync("aria-selected", "true");
+            await Assertions.Expect(page.Locator("[data-testid=trust-row][data-metric=deletion]")).ToBeVisibleAsync(new() { Timeout = (float)TrustTimeout.TotalMilliseconds });
+
+            // The Trust table reflows to the screen: its last baseline column is whole, without scrolling sideways.
+            foreach (string theme in new[] { "light", "dark" })
+            {
+                await CamStudio.Tests.Jobs.PageShots.UseThemeAsync(page, theme == "dark");
+                ILocator table = page.Locator("[data-testid=trust-table] table");
+                await table.ScrollIntoViewIfNeededAsync();
+                double overflow = await table.EvaluateAsync<double>("t => t.scrollWidth - t.closest('.trust-table-wrap').clientWidth");
+                Assert.True(overflow <= 1, $"{theme}: the Trust table is {overflow:0} px wider than its place on a 390 px screen");
+                LocatorBoundingBoxResult last = await BoxAsync(page.Locator("[data-testid=trust-table] th").Last);
+                Assert.True(last.X + last.Width <= 390 + 0.5, $"{theme}: the last column ends at x {last.X + last.Width:0}, past the screen");
+                await E2eBrowser.ScreenshotAsync(page, $"layout-trust-phone-{theme}");
+                await page.SetViewportSizeAsync(1440, 900);
+                await E2eBrowser.ScreenshotAsync(page, $"layout-trust-desktop-{theme}");
+                await page.SetViewportSizeAsync(390, 844);
+            }
+            await E2eBrowser.ScreenshotAsync(page, "layout-tabs-phone-dark");
+        }
+        catch
+        {
+            await E2eBrowser.SaveFailureAsync(page, "phone-tabs-failure");
+            throw;
         }
         Browser.AssertNoErrors();
     }

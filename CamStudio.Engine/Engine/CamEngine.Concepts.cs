@@ -45,6 +45,9 @@ public sealed record ConceptExplanation(string ModelName, string Layer, IReadOnl
 
     /// <summary>The picture: coloured regions on <paramref name="photo"/> (the photo explained) and the legend.</summary>
     public Image<Rgb24> Render(Image<Rgb24> photo) => ConceptPicture.Render(photo, Concepts.Select((c, i) => (c.Map, Legend[i])).ToList());
+
+    /// <summary>The coloured regions alone, at <paramref name="photo"/>'s size, for a page that draws the legend itself.</summary>
+    public Image<Rgb24> RenderRegions(Image<Rgb24> photo) => ConceptPicture.RenderRegions(photo, Concepts.Select(c => c.Map).ToList());
 }
 
 /// <summary>One concept placed on its photo.</summary>
@@ -63,17 +66,7 @@ public sealed partial class CamEngine
     {
         ArgumentNullException.ThrowIfNull(request);
         CheckPhotos([photo]);
-        if (request.Concepts < 1 || request.Concepts > DeepFeatureFactorization.MaxConcepts)
-            throw new CamRequestException(CamRequestErrorKind.InvalidValue, ConceptFields.Concepts,
-                $"Concepts must be from 1 to {DeepFeatureFactorization.MaxConcepts}, got {request.Concepts}.");
-        if (request.ClassesPerConcept < 0 || request.ClassesPerConcept > 5)
-            throw new CamRequestException(CamRequestErrorKind.InvalidValue, ConceptFields.Concepts,
-                $"Classes per concept must be from 0 to 5, got {request.ClassesPerConcept}.");
-        ResolvedModel m = await ResolveModelAsync(request.Model, cancellationToken).ConfigureAwait(false);
-        LayerInfo layer = ResolveLayer(m, request.Layer);
-        if (request.Concepts > layer.Shape[1])
-            throw new CamRequestException(CamRequestErrorKind.InvalidValue, ConceptFields.Concepts,
-                $"Layer '{layer.Name}' has {layer.Shape[1]} channels; ask for at most that many concepts.");
+        (ResolvedModel m, LayerInfo layer) = await ResolveConceptsAsync(request, cancellationToken).ConfigureAwait(false);
         PreprocessingSpec spec = m.Model.Preprocessing;
         using Image<Rgb24> input = await Task.Run(() => PhotoPreprocessor.Resize(photo, spec), cancellationToken).ConfigureAwait(false);
         MapPlacement placement = PhotoPreprocessor.Placement(photo.Width, photo.Height, spec);
@@ -87,6 +80,33 @@ public sealed partial class CamEngine
         }, request.Priority, request.Owner, WorkCost.Quick, cancellationToken).ConfigureAwait(false);
         return new ConceptExplanation(m.Name, layer.Name, concepts.Select(c =>
             new PlacedConcept(c.Index, new PlacedMap(c.Map, placement, spec.InputWidth, spec.InputHeight), c.TopClasses)).ToList());
+    }
+
+    /// <summary>
+    /// Checks <paramref name="request"/> as <see cref="ConceptsAsync"/> does, without a photo (a batch job checks its
+    /// concepts before its photos are queued). Returns the layer that will be factorised; errors as <see cref="ConceptsAsync"/>'s.
+    /// </summary>
+    public async Task<string> CheckConceptsAsync(ConceptRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        (_, LayerInfo layer) = await ResolveConceptsAsync(request, cancellationToken).ConfigureAwait(false);
+        return layer.Name;
+    }
+
+    private async Task<(ResolvedModel Model, LayerInfo Layer)> ResolveConceptsAsync(ConceptRequest request, CancellationToken cancellationToken)
+    {
+        if (request.Concepts < 1 || request.Concepts > DeepFeatureFactorization.MaxConcepts)
+            throw new CamRequestException(CamRequestErrorKind.InvalidValue, ConceptFields.Concepts,
+                $"Concepts must be from 1 to {DeepFeatureFactorization.MaxConcepts}, got {request.Concepts}.");
+        if (request.ClassesPerConcept < 0 || request.ClassesPerConcept > 5)
+            throw new CamRequestException(CamRequestErrorKind.InvalidValue, ConceptFields.Concepts,
+                $"Classes per concept must be from 0 to 5, got {request.ClassesPerConcept}.");
+        ResolvedModel m = await ResolveModelAsync(request.Model, cancellationToken).ConfigureAwait(false);
+        LayerInfo layer = ResolveLayer(m, request.Layer);
+        if (request.Concepts > layer.Shape[1])
+            throw new CamRequestException(CamRequestErrorKind.InvalidValue, ConceptFields.Concepts,
+                $"Layer '{layer.Name}' has {layer.Shape[1]} channels; ask for at most that many concepts.");
+        return (m, layer);
     }
 }
 

@@ -31,10 +31,43 @@ public static class ConceptPicture
         int legendWidth = concepts.Max(c => BitmapFont.MeasureWidth(c.Legend, FontScale)) + Swatch + 3 * Margin;
         int width = Math.Max(photo.Width, legendWidth), height = photo.Height + Margin + concepts.Count * line + Margin;
         var picture = new Image<Rgb24>(width, height, new Rgb24(255, 255, 255));
-        Rectangle region = concepts[0].Map.Placement.On(photo.Width, photo.Height);
-        var scaled = concepts.Select(c =>
+        using (Image<Rgb24> regions = RenderRegions(photo, concepts.Select(c => c.Map).ToList()))
         {
-            float[] values = MapResampler.Resize(c.Map.Map, region.Width, region.Height);
+            picture.ProcessPixelRows(regions, (target, source) =>
+            {
+                for (int y = 0; y < source.Height; y++)
+                    source.GetRowSpan(y).CopyTo(target.GetRowSpan(y));
+            });
+        }
+        for (int k = 0; k < concepts.Count; k++)
+        {
+            int top = photo.Height + Margin + k * line;
+            Rgb24 colour = Colour(k, concepts.Count);
+            picture.ProcessPixelRows(rows =>
+            {
+                for (int y = top; y < top + Swatch && y < rows.Height; y++)
+                    rows.GetRowSpan(y).Slice(Margin, Swatch).Fill(colour);
+            });
+            BitmapFont.Draw(picture, concepts[k].Legend, Margin + Swatch + Margin, top, new Rgb24(20, 20, 20), FontScale);
+        }
+        return picture;
+    }
+
+    /// <summary>
+    /// The regions alone: <paramref name="photo"/> (same size) with each pixel the model saw tinted in its strongest
+    /// concept's colour, for a page that shows the legend itself (in its own theme's colours).
+    /// </summary>
+    public static Image<Rgb24> RenderRegions(Image<Rgb24> photo, IReadOnlyList<PlacedMap> maps)
+    {
+        ArgumentNullException.ThrowIfNull(photo);
+        ArgumentNullException.ThrowIfNull(maps);
+        if (maps.Count == 0)
+            throw new ArgumentException("A concept picture needs at least one concept.", nameof(maps));
+        var picture = new Image<Rgb24>(photo.Width, photo.Height);
+        Rectangle region = maps[0].Placement.On(photo.Width, photo.Height);
+        var scaled = maps.Select(m =>
+        {
+            float[] values = MapResampler.Resize(m.Map, region.Width, region.Height);
             float max = values.Max();
             for (int i = 0; i < values.Length; i++)
                 values[i] = max > 0 ? Math.Max(values[i], 0) / max : 0;
@@ -64,17 +97,6 @@ public static class ConceptPicture
                 }
             }
         });
-        for (int k = 0; k < concepts.Count; k++)
-        {
-            int top = photo.Height + Margin + k * line;
-            Rgb24 colour = Colour(k, concepts.Count);
-            picture.ProcessPixelRows(rows =>
-            {
-                for (int y = top; y < top + Swatch && y < rows.Height; y++)
-                    rows.GetRowSpan(y).Slice(Margin, Swatch).Fill(colour);
-            });
-            BitmapFont.Draw(picture, concepts[k].Legend, Margin + Swatch + Margin, top, new Rgb24(20, 20, 20), FontScale);
-        }
         return picture;
     }
 

@@ -47,7 +47,7 @@ public sealed class JobMetricsTests : IDisposable
         using var export = await client.GetAsync($"api/jobs/{id}/export");
         Assert.Equal(HttpStatusCode.OK, export.StatusCode);
         using var zip = new ZipArchive(await export.Content.ReadAsStreamAsync());
-        List<Dictionary<string, string>> rows = ReadCsv(zip, "results.csv", out string[] header);
+        List<Dictionary<string, string>> rows = JobCsv.Read(zip, "results.csv", out string[] header);
         Assert.Equal(MetricColumns, header[^MetricColumns.Length..]);
 
         // 3 photos × (2 methods + 3 baselines), one class each.
@@ -72,7 +72,7 @@ public sealed class JobMetricsTests : IDisposable
         Assert.True(Number(Row("gradcam"), "insertion_auc") > Number(Row("baseline-random"), "insertion_auc"));
 
         // The summary is the mean and the sample standard deviation of the per-photo rows, computed here independently.
-        List<Dictionary<string, string>> summary = ReadCsv(zip, "metrics-summary.csv", out _);
+        List<Dictionary<string, string>> summary = JobCsv.Read(zip, "metrics-summary.csv", out _);
         Assert.Equal(5, summary.Count);
         foreach (Dictionary<string, string> line in summary)
         {
@@ -119,43 +119,4 @@ public sealed class JobMetricsTests : IDisposable
     }
 
     private static double Number(Dictionary<string, string> row, string column) => double.Parse(row[column], CultureInfo.InvariantCulture);
-
-    /// <summary>A CSV entry as rows keyed by the header (the test's own reader: no quoted commas occur in these files' numbers).</summary>
-    private static List<Dictionary<string, string>> ReadCsv(ZipArchive zip, string entry, out string[] header)
-    {
-        ZipArchiveEntry found = zip.GetEntry(entry) ?? throw new InvalidOperationException($"The export has no {entry}.");
-        using var reader = new StreamReader(found.Open());
-        string[] lines = reader.ReadToEnd().Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
-        string[] columns = lines[0].Split(',');
-        header = columns;
-        return [.. lines.Skip(1).Select(Split).Select(cells => columns.Select((c, i) => (c, cells[i])).ToDictionary(x => x.c, x => x.Item2))];
-    }
-
-    /// <summary>RFC 4180 fields (ImageNet labels hold commas, so class names are quoted).</summary>
-    private static string[] Split(string line)
-    {
-        var cells = new List<string>();
-        var cell = new System.Text.StringBuilder();
-        bool quoted = false;
-        for (int i = 0; i < line.Length; i++)
-        {
-            char c = line[i];
-            if (quoted && c == '"' && i + 1 < line.Length && line[i + 1] == '"')
-            {
-                cell.Append('"');
-                i++;
-            }
-            else if (c == '"')
-                quoted = !quoted;
-            else if (c == ',' && !quoted)
-            {
-                cells.Add(cell.ToString());
-                cell.Clear();
-            }
-            else
-                cell.Append(c);
-        }
-        cells.Add(cell.ToString());
-        return [.. cells];
-    }
 }

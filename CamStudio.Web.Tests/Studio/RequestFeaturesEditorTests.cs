@@ -139,7 +139,12 @@ public sealed class ConceptsPanelTests : StudioTestContext
         ConceptRequest request = Assert.Single(Engine.ConceptRequests);
         Assert.Equal(5, request.Concepts);
         Assert.Equal("features.18", request.Layer);
-        Assert.StartsWith("data:image/png;base64,", cut.Find("[data-testid=concepts-picture]").GetAttribute("src"));
+        string src = cut.Find("[data-testid=concepts-picture]").GetAttribute("src")!;
+        Assert.StartsWith("data:image/png;base64,", src);
+        // On the page the picture is the regions alone, at the photo's 40×30 (the legend is the list, in the theme's
+        // colours: the picture's own legend strip is white and glared in the dark theme).
+        using (var shown = SixLabors.ImageSharp.Image.Load<SixLabors.ImageSharp.PixelFormats.Rgb24>(Convert.FromBase64String(src["data:image/png;base64,".Length..])))
+            Assert.Equal((40, 30), (shown.Width, shown.Height));
         var rows = cut.FindAll("[data-testid=concept-row]");
         Assert.Contains("Concept 1: tench, Tinca tinca 60%, goldfish 20%", rows[0].TextContent);
         Assert.Contains("Concept 5: Tibetan mastiff 60%, tabby, tabby cat 20%", rows[4].TextContent);

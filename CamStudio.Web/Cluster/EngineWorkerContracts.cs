@@ -98,7 +98,8 @@ public sealed record WorkerPhotoResult(
     [property: Id(3)] double[] Placement,
     [property: Id(4)] IReadOnlyList<byte[]> OverlayPngs,
     [property: Id(5)] byte[] ThumbnailPng,
-    [property: Id(6)] string? ScoresJson = null);
+    [property: Id(6)] string? ScoresJson = null,
+    [property: Id(7)] string? PicturesJson = null);
 
 [GenerateSerializer, Immutable]
 public sealed record WorkerPrediction([property: Id(0)] int ClassIndex, [property: Id(1)] string ClassName, [property: Id(2)] float Probability);

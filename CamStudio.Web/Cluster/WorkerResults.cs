@@ -19,7 +19,9 @@ internal static class WorkerResults
             [.. e.Explanation.Maps.Select(m => new WorkerMap(m.Method, m.ClassIndex, m.ClassName, m.Layer, m.Map.Map.Width, m.Map.Map.Height,
                 m.Map.Map.Raw, Placement(m.Map.Placement), m.Map.InputWidth, m.Map.InputHeight))],
             Placement(e.Explanation.Placement), e.OverlayPngs, e.ThumbnailPng,
-            e.Scores is null ? null : System.Text.Json.JsonSerializer.Serialize(e.Scores, ScoreJsonOptions)),
+            e.Scores is null ? null : System.Text.Json.JsonSerializer.Serialize(e.Scores, ScoreJsonOptions),
+            // Guided and concept PNGs as the worker drew them (base64 in JSON: a few per photo, only when asked).
+            e.Pictures is null ? null : System.Text.Json.JsonSerializer.Serialize(e.Pictures, ScoreJsonOptions)),
         _ => throw new ArgumentOutOfRangeException(nameof(outcome)),
     };
 
@@ -35,6 +37,7 @@ internal static class WorkerResults
         {
             // A job's metrics, computed by the worker's engine (the same numbers a single process writes).
             Scores = result.ScoresJson is null ? null : System.Text.Json.JsonSerializer.Deserialize<JobMapScore[]>(result.ScoresJson, ScoreJsonOptions),
+            Pictures = result.PicturesJson is null ? null : System.Text.Json.JsonSerializer.Deserialize<JobPictures>(result.PicturesJson, ScoreJsonOptions),
         };
     }
 

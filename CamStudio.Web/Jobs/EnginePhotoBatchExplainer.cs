@@ -46,6 +46,7 @@ public sealed class EnginePhotoBatchExplainer : IPhotoBatchExplainer
         Fuse = settings.Fuse,
         AugSmooth = settings.AugSmooth,
         EigenSmooth = settings.EigenSmooth,
+        Guided = settings.Guided,
         Priority = WorkPriority.Batch,
         Owner = owner,
     };
@@ -60,10 +61,26 @@ public sealed class EnginePhotoBatchExplainer : IPhotoBatchExplainer
         Baseline = metrics.Baseline,
     };
 
+    /// <summary>The engine's concept request for a job's concepts (at the job's layer), or null when the job asks for none.</summary>
+    public static ConceptRequest? ConceptsOf(JobSettings settings, string owner) => settings.Concepts is not { } concepts ? null : new ConceptRequest
+    {
+        Model = string.IsNullOrWhiteSpace(settings.Model) ? null : settings.Model,
+        Layer = settings.Layer,
+        Concepts = concepts.Count,
+        ClassesPerConcept = concepts.ClassesPerConcept,
+        Priority = WorkPriority.Batch,
+        Owner = owner,
+    };
+
     /// <summary>The job planned by the engine; with metrics, also checked by the engine's evaluation checks, and their forwards counted.</summary>
     public async Task<PreparedJob> PrepareAsync(JobSettings settings, string owner, CancellationToken cancellationToken)
     {
         var job = new PreparedJob(await _engine.PlanAsync(RequestOf(settings, owner), cancellationToken));
+        if (ConceptsOf(settings, owner) is { } concepts)
+        {
+            await _engine.CheckConceptsAsync(concepts, cancellationToken);
+            job = job with { Concepts = concepts };
+        }
         if (EvaluationOf(settings, owner) is not { } evaluation)
             return job;
         EvaluationPlan scored = await _engine.PlanEvaluationAsync(evaluation, cancellationToken);
@@ -107,11 +124,17 @@ public sealed class EnginePhotoBatchExplainer : IPhotoBatchExplainer
                     ? await _engine.EvaluateAsync(evaluation, images, Offset(progress, forwardsBefore), cancellationToken)
                     : null;
                 forwardsBefore += scored is null ? 0 : (job.ForwardsPerPhoto - plan.ExtraForwardsPerPhoto) * images.Length;
+                var concepts = new ConceptExplanation?[images.Length];
+                if (job.Concepts is { } conceptRequest)
+                {
+                    for (int g = 0; g < images.Length; g++)
+                        concepts[g] = await _engine.ConceptsAsync(conceptRequest, images[g], cancellationToken);
+                }
                 await Task.Run(() =>
                 {
                     for (int g = 0; g < chunk.Length; g++)
                     {
-                        var outcome = Render(photos[chunk[g]]!, explained.Photos[g]);
+                        var outcome = Render(photos[chunk[g]]!, explained.Photos[g], concepts[g]);
                         outcomes[chunk[g]] = scored is null ? outcome : outcome with { Scores = ScoresOf(scored.Photos[g]) };
                     }
                 }, CancellationToken.None);
@@ -138,7 +161,7 @@ public sealed class EnginePhotoBatchExplainer : IPhotoBatchExplainer
         public void Report(ExplainProgress value) => inner.Report(value with { DoneForwards = value.DoneForwards + before, TotalForwards = value.TotalForwards + before });
     }
 
-    private PhotoOutcome.Explained Render(Image<Rgb24> photo, PhotoMaps explanation)
+    private PhotoOutcome.Explained Render(Image<Rgb24> photo, PhotoMaps explanation, ConceptExplanation? concepts)
     {
         using Image<Rgb24> shown = photo.Width > OverlayMaxSide || photo.Height > OverlayMaxSide
             ? photo.Clone(c => c.Resize(new ResizeOptions { Size = new Size(OverlayMaxSide, OverlayMaxSide), Mode = ImageResizeMode.Max }))
@@ -156,11 +179,13 @@ public sealed class EnginePhotoBatchExplainer : IPhotoBatchExplainer
                 thumbnail = HeatmapRenderer.EncodePng(overlay);
             }
         }
+        // Before the thumbnail shrinks it: the concept picture is drawn on the photo as the overlays show it.
+        JobPictures? pictures = JobPictures.Render(explanation, concepts, shown);
         if (thumbnail.Length == 0)
         {
             shown.Mutate(c => c.Resize(new ResizeOptions { Size = new Size(_options.ThumbnailSize, _options.ThumbnailSize), Mode = ImageResizeMode.Max }));
             thumbnail = HeatmapRenderer.EncodePng(shown);
         }
-        return new PhotoOutcome.Explained(explanation, overlays, thumbnail);
+        return new PhotoOutcome.Explained(explanation, overlays, thumbnail) { Pictures = pictures };
     }
 }

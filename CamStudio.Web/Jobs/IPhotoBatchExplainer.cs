@@ -56,6 +56,9 @@ public sealed record PreparedJob(string ModelName, string ModelSha256, string La
 
     /// <summary>The evaluation every batch is scored with (<see cref="JobSettings.Metrics"/>); null: no metrics.</summary>
     public EvaluateRequest? Evaluation { get; init; }
+
+    /// <summary>The concepts every photo is split into (<see cref="JobSettings.Concepts"/>); null: none.</summary>
+    public ConceptRequest? Concepts { get; init; }
 }
 
 /// <summary>The result of one photo: explained (with its rendered overlays and thumbnail) or failed with a reason.</summary>
@@ -75,6 +78,9 @@ public abstract record PhotoOutcome
     {
         /// <summary>The photo's map scores (methods', then baselines') when the job asked for metrics; else null.</summary>
         public IReadOnlyList<JobMapScore>? Scores { get; init; }
+
+        /// <summary>The guided and concept pictures when the job asked for them (<see cref="JobSettings.Guided"/>, <see cref="JobSettings.Concepts"/>); else null.</summary>
+        public JobPictures? Pictures { get; init; }
     }
 
     public sealed record Failed(string Reason) : PhotoOutcome;

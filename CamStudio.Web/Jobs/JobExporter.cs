@@ -46,13 +46,21 @@ public sealed class JobExporter(IJobStore store, JobFiles files)
                 zip.CreateEntryFromFile(JobFiles.Inside(results, map.NpyFile), map.NpyFile, CompressionLevel.Fastest);
                 if (map.RawNpyFile is not null)
                     zip.CreateEntryFromFile(JobFiles.Inside(results, map.RawNpyFile), map.RawNpyFile, CompressionLevel.Fastest);
+                if (map.GuidedCamFile is not null)
+                    zip.CreateEntryFromFile(JobFiles.Inside(results, map.GuidedCamFile), map.GuidedCamFile, CompressionLevel.NoCompression);
             }
+            // One guided image per class, however many methods share it.
+            foreach (string guided in photo.Maps.Select(m => m.GuidedFile).OfType<string>().Distinct(StringComparer.Ordinal))
+                zip.CreateEntryFromFile(JobFiles.Inside(results, guided), guided, CompressionLevel.NoCompression);
         }
+        IReadOnlyDictionary<int, JobConcepts>? concepts = job.Settings.Concepts is null ? null : JobConceptFiles.ReadAll(results, photos);
+        foreach (JobConcepts picture in (concepts ?? new Dictionary<int, JobConcepts>()).Values)
+            zip.CreateEntryFromFile(JobFiles.Inside(results, picture.File), picture.File, CompressionLevel.NoCompression);
         IReadOnlyDictionary<int, IReadOnlyList<JobMapScore>>? scores = job.Settings.Metrics is null ? null : JobScoreFiles.ReadAll(results, photos);
         IReadOnlyList<MethodSummary>? summary = scores is null ? null : JobScoreFiles.Summary(scores.Values);
         var csv = zip.CreateEntry("results.csv", CompressionLevel.Fastest);
         using (var writer = new StreamWriter(csv.Open(), new UTF8Encoding(false)))
-            writer.Write(ResultsCsv(photos, scores));
+            writer.Write(ResultsCsv(photos, scores, new JobCsvPictures(job.Settings.Guided, concepts)));
         if (summary is not null)
         {
             var summaryCsv = zip.CreateEntry("metrics-summary.csv", CompressionLevel.Fastest);
@@ -61,10 +69,11 @@ public sealed class JobExporter(IJobStore store, JobFiles files)
         }
         var manifest = zip.CreateEntry("manifest.json", CompressionLevel.Fastest);
         using (var stream = manifest.Open())
-            JsonSerializer.Serialize(stream, Manifest(job, photos, summary), ManifestJson);
+            JsonSerializer.Serialize(stream, Manifest(job, photos, summary, concepts), ManifestJson);
     }
 
-    public static object Manifest(JobInfo job, IReadOnlyList<JobPhoto> photos, IReadOnlyList<MethodSummary>? summary = null) => new
+    public static object Manifest(JobInfo job, IReadOnlyList<JobPhoto> photos, IReadOnlyList<MethodSummary>? summary = null,
+        IReadOnlyDictionary<int, JobConcepts>? concepts = null) => new
     {
         jobId = job.Id,
         state = job.State.ToText(),
@@ -99,6 +108,21 @@ public sealed class JobExporter(IJobStore store, JobFiles files)
                     .ToDictionary(c => c.Column, c => new { mean = Finite(c.Statistic!.Mean), sd = Finite(c.Statistic.StandardDeviation), count = c.Statistic.Count }),
             }),
         },
+        guided = job.Settings.Guided
+            ? new { image = "guided/<stem>.guided.<class>.png: guided backpropagation, model input size", cam = "guided/<stem>.<method>.<class>.guided.png: Guided Grad-CAM (guided image × the map)" }
+            : null,
+        concepts = job.Settings.Concepts is not { } k ? null : new
+        {
+            count = k.Count,
+            classesPerConcept = k.ClassesPerConcept,
+            pictures = photos.Where(p => concepts?.ContainsKey(p.Index) == true).Select(p => new
+            {
+                file = p.FileName,
+                picture = concepts![p.Index].File,
+                layer = concepts[p.Index].Layer,
+                legend = concepts[p.Index].Legend,
+            }),
+        },
         npy = new { normalised = "<stem>.<method>.<class>.npy: float32, model input size, normalised to [0, 1]", raw = "<stem>.<method>.<class>.raw.npy: float32, layer size, the method's raw values" },
         maps = photos.Where(p => p.State == PhotoState.Done).SelectMany(p => p.Maps.Select(m => new
         {
@@ -110,6 +134,8 @@ public sealed class JobExporter(IJobStore store, JobFiles files)
             npy = m.NpyFile,
             rawNpy = m.RawNpyFile,
             overlay = m.OverlayFile,
+            guided = m.GuidedFile,
+            guidedCam = m.GuidedCamFile,
         })),
     };
 
@@ -118,17 +144,20 @@ public sealed class JobExporter(IJobStore store, JobFiles files)
     /// metrics) the CLI's metrics.csv columns follow (<see cref="MetricsTable.MetricColumns"/>, empty where not
     /// computed), and each photo's baselines get rows of their own (method <c>baseline-…</c>, no files).
     /// </summary>
-    public static string ResultsCsv(IReadOnlyList<JobPhoto> photos, IReadOnlyDictionary<int, IReadOnlyList<JobMapScore>>? scores = null)
+    public static string ResultsCsv(IReadOnlyList<JobPhoto> photos, IReadOnlyDictionary<int, IReadOnlyList<JobMapScore>>? scores = null,
+        JobCsvPictures? pictures = null)
     {
         var csv = new StringBuilder();
+        pictures ??= JobCsvPictures.None;
         string[] noScores = scores is null ? [] : [.. MetricsTable.MetricColumns.Select(_ => "")];
         AppendRow(csv, ["file", "status", "class_index", "class_name", "probability", "method", "layer", "map_file", "raw_map_file", "overlay_file", "error",
-            .. scores is null ? [] : MetricsTable.MetricColumns]);
+            .. pictures.Columns, .. scores is null ? [] : MetricsTable.MetricColumns]);
         foreach (JobPhoto photo in photos)
         {
             if (photo.State != PhotoState.Done)
             {
-                AppendRow(csv, [photo.FileName, photo.State.ToString().ToLowerInvariant(), "", "", "", "", "", "", "", "", photo.Error ?? "", .. noScores]);
+                AppendRow(csv, [photo.FileName, photo.State.ToString().ToLowerInvariant(), "", "", "", "", "", "", "", "", photo.Error ?? "",
+                    .. pictures.Columns.Select(_ => ""), .. noScores]);
                 continue;
             }
             IReadOnlyList<JobMapScore> photoScores = scores?.GetValueOrDefault(photo.Index) ?? [];
@@ -138,13 +167,14 @@ public sealed class JobExporter(IJobStore store, JobFiles files)
                     && string.Equals(s.Method, map.Method, StringComparison.OrdinalIgnoreCase));
                 AppendRow(csv, [photo.FileName, "done", map.ClassIndex.ToString(CultureInfo.InvariantCulture), map.ClassName,
                     float.IsNaN(map.Probability) ? "" : map.Probability.ToString("R", CultureInfo.InvariantCulture),
-                    map.Method, map.Layer, map.NpyFile, map.RawNpyFile ?? "", map.OverlayFile, "",
+                    map.Method, map.Layer, map.NpyFile, map.RawNpyFile ?? "", map.OverlayFile, "", .. pictures.Cells(photo, map),
                     .. scores is null ? [] : score is null ? noScores : MetricsTable.MetricCells(score.Scores)]);
             }
             foreach (JobMapScore baseline in photoScores.Where(s => s.IsBaseline))
             {
                 AppendRow(csv, [photo.FileName, "done", baseline.ClassIndex.ToString(CultureInfo.InvariantCulture), baseline.ClassName,
-                    MetricsTable.Cell(baseline.Probability), baseline.Method, "", "", "", "", "", .. MetricsTable.MetricCells(baseline.Scores)]);
+                    MetricsTable.Cell(baseline.Probability), baseline.Method, "", "", "", "", "", .. pictures.Columns.Select(_ => ""),
+                    .. MetricsTable.MetricCells(baseline.Scores)]);
             }
         }
         return csv.ToString();

@@ -11,6 +11,14 @@ public sealed class JobFeatureChoice
 
     public bool EigenSmooth { get; set; }
 
+    /// <summary>Guided backpropagation and Guided Grad-CAM of every map.</summary>
+    public bool Guided { get; set; }
+
+    /// <summary>Deep Feature Factorization of every photo into <see cref="ConceptCount"/> concepts.</summary>
+    public bool Concepts { get; set; }
+
+    public int ConceptCount { get; set; } = JobConceptSettings.DefaultCount;
+
     /// <summary><paramref name="settings"/> with these features: the fused layers after the job's own layer.</summary>
     public JobSettings ApplyTo(JobSettings settings)
     {
@@ -21,6 +29,8 @@ public sealed class JobFeatureChoice
             Fuse = layers.Count > 1 ? Fuse : settings.Fuse,
             AugSmooth = AugSmooth,
             EigenSmooth = EigenSmooth,
+            Guided = Guided,
+            Concepts = Concepts ? new JobConceptSettings(ConceptCount) : null,
         };
     }
 }

@@ -46,6 +46,25 @@ public sealed record JobSettings(string Model, IReadOnlyList<string> Methods, st
 
     /// <summary>Faithfulness metrics computed for every photo (issue 10); null: none (kept in the settings JSON).</summary>
     public JobMetricSettings? Metrics { get; init; }
+
+    /// <summary>
+    /// Guided backpropagation of every explained class and Guided Grad-CAM of every map (<see cref="CamStudio.Engine.CamRequest.Guided"/>),
+    /// written as the CLI's <c>explain --guided</c> names them.
+    /// </summary>
+    public bool Guided { get; init; }
+
+    /// <summary>Deep Feature Factorization of every photo at the job's layer (the CLI's <c>concepts</c>); null: none.</summary>
+    public JobConceptSettings? Concepts { get; init; }
+}
+
+/// <summary>A job's concepts, as <see cref="CamStudio.Engine.ConceptRequest"/> takes them (the engine checks them when the job is submitted).</summary>
+/// <param name="Count">How many concepts (K).</param>
+public sealed record JobConceptSettings(int Count)
+{
+    public const int DefaultCount = 5, DefaultClassesPerConcept = 2;
+
+    /// <summary>Classes named per concept in the legend.</summary>
+    public int ClassesPerConcept { get; init; } = DefaultClassesPerConcept;
 }
 
 /// <summary>
@@ -114,6 +133,12 @@ public sealed record JobMapFile(string Method, int ClassIndex, string ClassName,
 {
     /// <summary>The raw map at the layer's size; null for results written before raw maps were kept.</summary>
     public string? RawNpyFile { get; init; }
+
+    /// <summary>The guided backpropagation image of this map's class (<see cref="JobSettings.Guided"/>); null when not asked.</summary>
+    public string? GuidedFile { get; init; }
+
+    /// <summary>Guided Grad-CAM: the guided image × this map (<see cref="JobSettings.Guided"/>); null when not asked.</summary>
+    public string? GuidedCamFile { get; init; }
 }
 
 /// <summary>One photo of a job and, once finished, its result.</summary>

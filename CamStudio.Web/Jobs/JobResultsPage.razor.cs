@@ -28,6 +28,7 @@ public sealed partial class JobResultsPage : IDisposable
 
     /// <summary>Scores of the explained photos read so far (a finished photo's file never changes), and their summary.</summary>
     private readonly Dictionary<int, IReadOnlyList<JobMapScore>> _scores = [];
+    private IReadOnlyDictionary<int, JobConcepts> _concepts = new Dictionary<int, JobConcepts>();
     private IReadOnlyList<CamStudio.Engine.Metrics.MethodSummary> _summary = [];
 
     /// <summary>
@@ -111,6 +112,8 @@ public sealed partial class JobResultsPage : IDisposable
         _job = JobFiles.IsValidId(JobId) && Store.GetJob(JobId) is { } job && Caller.Value.CanAccess(job.Owner) ? job : null;
         _photos = _job is null ? [] : Store.ListPhotos(JobId);
         _classNames = [.. _photos.Where(p => p.Top1Name is not null).Select(p => p.Top1Name!).Distinct().Order()];
+        if (_job?.Settings.Concepts is not null)
+            _concepts = JobConceptFiles.ReadAll(Files.ResultsDirectory(JobId), _photos);
         if (_job?.Settings.Metrics is null)
             return;
         string results = Files.ResultsDirectory(JobId);

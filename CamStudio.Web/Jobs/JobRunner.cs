@@ -402,7 +402,7 @@ public sealed class JobRunner : BackgroundService
         var explained = (PhotoOutcome.Explained)outcome;
         long bytes = explained.ThumbnailPng.Length + explained.OverlayPngs.Sum(p => (long)p.Length)
             + explained.Explanation.Maps.Sum(m => 256L + 4L * (m.Map.Map.Height * m.Map.Map.Width + (long)m.Map.InputHeight * m.Map.InputWidth))
-            + (explained.Scores?.Count ?? 0) * 2048L;
+            + (explained.Scores?.Count ?? 0) * 2048L + (explained.Pictures?.Bytes ?? 0);
         _disk.EnsureRoom(bytes, $"the results of {fileName}");
         try
         {
@@ -434,8 +434,16 @@ public sealed class JobRunner : BackgroundService
             JobFiles.WriteAtomically(JobFiles.Inside(results, rawNpy), MapFiles.RawNpy(map.Map));
             JobFiles.WriteAtomically(JobFiles.Inside(results, png), explained.OverlayPngs[m]);
             float probability = predictions.FirstOrDefault(p => p.ClassIndex == map.ClassIndex)?.Probability ?? float.NaN;
-            maps.Add(new JobMapFile(map.Method, map.ClassIndex, map.ClassName, probability, map.Layer, npy, png) { RawNpyFile = rawNpy });
+            var (guided, guidedCam) = WriteGuided(results, stem, method, map, m, explained.Pictures);
+            maps.Add(new JobMapFile(map.Method, map.ClassIndex, map.ClassName, probability, map.Layer, npy, png)
+            {
+                RawNpyFile = rawNpy,
+                GuidedFile = guided,
+                GuidedCamFile = guidedCam,
+            });
         }
+        if (explained.Pictures?.Concepts is { } concepts)
+            JobConceptFiles.Write(results, index, stem, concepts);
         string thumbnail = $"thumbs/{index:D4}.png";
         JobFiles.WriteAtomically(JobFiles.Inside(results, thumbnail), explained.ThumbnailPng);
         if (explained.Scores is { } scores)
@@ -444,6 +452,24 @@ public sealed class JobRunner : BackgroundService
         await StoreRetry.RunAsync(() => { _store.SaveResult(jobId, index, run, PhotoState.Done, null, top1, predictions, maps, thumbnail, DateTimeOffset.UtcNow, WorkerOf(explained)); return true; },
             _logger, $"photo {index} of job {jobId}");
         return top1;
+    }
+
+    /// <summary>
+    /// Map <paramref name="m"/>'s guided pictures under the CLI's <c>explain --guided</c> names:
+    /// <c>guided/&lt;stem&gt;.guided.&lt;class&gt;.png</c> and
+    /// <c>guided/&lt;stem&gt;.&lt;method&gt;.&lt;class&gt;.guided.png</c>. Nulls when the job is not guided.
+    /// </summary>
+    private static (string? Guided, string? GuidedCam) WriteGuided(string results, string stem, string method, PlacedClassMap map, int m, JobPictures? pictures)
+    {
+        if (pictures is null || m >= pictures.GuidedCams.Count || pictures.GuidedCams[m].Length == 0
+            || pictures.Guided.FirstOrDefault(g => g.ClassIndex == map.ClassIndex) is not { } guided)
+            return (null, null);
+        Directory.CreateDirectory(Path.Combine(results, "guided"));
+        string guidedFile = $"guided/{stem}.guided.{map.ClassIndex}.png", camFile = $"guided/{stem}.{method}.{map.ClassIndex}.guided.png";
+        // The class's image is the same for each of its maps: rewritten, never compared with what a crashed run left.
+        JobFiles.WriteAtomically(JobFiles.Inside(results, guidedFile), guided.Png);
+        JobFiles.WriteAtomically(JobFiles.Inside(results, camFile), pictures.GuidedCams[m]);
+        return (guidedFile, camFile);
     }
 
     /// <summary>A failure reason that names the photo as the user knows it, never the internal input path.</summary>

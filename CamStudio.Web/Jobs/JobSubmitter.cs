@@ -130,5 +130,24 @@ public sealed class JobSubmitter(IJobStore store, JobFiles files, PhotoIntake in
         };
     }
 
+    /// <summary>
+    /// The pictures from form fields: <c>guided</c> (a switch), <c>concepts</c> (K, a whole number; absent or empty:
+    /// none) and <c>concept_classes</c> (classes named per concept). The engine checks the numbers when the job is
+    /// planned; only values that are not whole numbers are refused here.
+    /// </summary>
+    public static JobSettings WithPictures(JobSettings settings, string? guided, string? concepts, string? conceptClasses)
+    {
+        settings = settings with { Guided = IsOn(guided) };
+        if (string.IsNullOrWhiteSpace(concepts))
+            return settings;
+        int count = WholeNumber(concepts, "Concepts");
+        int classes = string.IsNullOrWhiteSpace(conceptClasses) ? JobConceptSettings.DefaultClassesPerConcept : WholeNumber(conceptClasses, "Classes per concept");
+        return settings with { Concepts = new JobConceptSettings(count) { ClassesPerConcept = classes } };
+
+        static int WholeNumber(string text, string what) =>
+            int.TryParse(text.Trim(), System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out int value) ? value
+                : throw new CamRequestException(CamRequestErrorKind.InvalidValue, ConceptFields.Concepts, $"{what} must be a whole number, got '{text}'.");
+    }
+
     private static bool IsOn(string? value) => value?.Trim().ToLowerInvariant() is "true" or "1" or "on";
 }

@@ -104,10 +104,11 @@ public static class JobsApi
                         statusCode: StatusCodes.Status403Forbidden);
                 await intake.Writer.AddFolderAsync(folder.Trim(), cancellationToken);
             }
-            JobSettings settings = JobSubmitter.WithMetrics(JobSubmitter.WithFeatures(
+            JobSettings settings = JobSubmitter.WithPictures(JobSubmitter.WithMetrics(JobSubmitter.WithFeatures(
                 JobSubmitter.ParseSettings(form.Field("model"), form.Values("methods"), form.Field("classes"), form.Field("layer"), form.Values("options")),
                 form.Field("fuse"), form.Field("aug_smooth"), form.Field("eigen_smooth")),
-                form.Values("metrics"), form.Field("steps"), form.Field("baselines"), form.Field("baseline"));
+                form.Values("metrics"), form.Field("steps"), form.Field("baselines"), form.Field("baseline")),
+                form.Field("guided"), form.Field("concepts"), form.Field("concept_classes"));
             JobInfo job = await submitter.CommitAsync(intake, settings, cancellationToken);
             return Results.Accepted($"/api/jobs/{job.Id}", new { jobId = job.Id, total = job.Total, skippedCount = job.SkippedCount, skipped = job.Skipped });
         }

@@ -49,7 +49,8 @@ public sealed partial class JobsPage : IDisposable
 
     private static bool IsFormField(string field) =>
         field is CamRequestFields.Model or CamRequestFields.Methods or CamRequestFields.Classes or CamRequestFields.Layer
-            or CamRequestFields.Metrics or CamRequestFields.Steps or CamRequestFields.Layers or CamRequestFields.Fuse;
+            or CamRequestFields.Metrics or CamRequestFields.Steps or CamRequestFields.Layers or CamRequestFields.Fuse
+            or CamRequestFields.Guided or ConceptFields.Concepts;
 
     protected override async Task OnInitializedAsync()
     {

@@ -9,7 +9,8 @@ namespace CamStudio.Web.Studio;
 
 /// <summary>
 /// Asks the session (and so the engine) for the photo's concepts whenever photo, model, layer or K change, and shows
-/// the last answer; a newer choice cancels the running one. The picture is the engine's, as the CLI and API draw it.
+/// the last answer; a newer choice cancels the running one. The pictures are the engine's: the regions on the page beside
+/// a legend list in the theme's colours, and for download the whole picture as the CLI and API draw it.
 /// </summary>
 public sealed partial class ConceptsPanel : IDisposable
 {
@@ -57,12 +58,15 @@ public sealed partial class ConceptsPanel : IDisposable
         {
             ConceptExplanation concepts = await Session.ConceptsAsync(photo, State.Model, layer, State.ConceptCount, token);
             token.ThrowIfCancellationRequested();
-            byte[] png = await Task.Run(() =>
+            // On the page, the regions alone beside the legend list (in the theme's colours: the picture's own legend
+            // is a white strip that glares in the dark theme); the download is the whole picture, legend included.
+            (byte[] shown, byte[] png) = await Task.Run(() =>
             {
+                using Image<Rgb24> regions = concepts.RenderRegions(photo.Pixels);
                 using Image<Rgb24> picture = concepts.Render(photo.Pixels);
-                return HeatmapRenderer.EncodePng(picture);
+                return (HeatmapRenderer.EncodePng(regions), HeatmapRenderer.EncodePng(picture));
             }, token);
-            _shown = new ShownConcepts(photo.Id, concepts, BrowserDownload.DataUrl(png, "image/png"), png);
+            _shown = new ShownConcepts(photo.Id, concepts, BrowserDownload.DataUrl(shown, "image/png"), png);
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested)
         {
