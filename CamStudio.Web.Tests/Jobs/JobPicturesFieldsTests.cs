@@ -1,4 +1,5 @@
 using Bunit;
+using CamStudio.Tests.Web.Support;
 using CamStudio.Web.Jobs;
 using MudBlazor;
 using MudBlazor.Services;
@@ -6,29 +7,12 @@ using MudBlazor.Services;
 namespace CamStudio.Tests.Jobs;
 
 /// <summary>The jobs form's picture fields (guided, concepts with K) and the results viewer showing the pictures.</summary>
-public sealed class JobPicturesFieldsTests : BunitContext, IAsyncLifetime
+public sealed class JobPicturesFieldsTests : AsyncDisposedBunitContext
 {
-    private bool _disposedAsync;
-
     public JobPicturesFieldsTests()
     {
         JSInterop.Mode = JSRuntimeMode.Loose;
         Services.AddMudServices();
-    }
-
-    // MudSwitch brings MudBlazor services that only implement IAsyncDisposable: the container is disposed asynchronously.
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    async Task IAsyncLifetime.DisposeAsync()
-    {
-        _disposedAsync = true;
-        await base.DisposeAsync();
-    }
-
-    protected override void Dispose(bool disposing)
-    {
-        if (!_disposedAsync)
-            base.Dispose(disposing);
     }
 
     private static MudSwitch<bool> Switch(IRenderedComponent<JobFeaturesFields> cut, string label) =>

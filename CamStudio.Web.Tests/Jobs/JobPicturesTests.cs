@@ -8,6 +8,7 @@ using CamStudio.Engine.Runtime;
 using CamStudio.Tests.Cam;
 using CamStudio.Tests.Jobs.Support;
 using CamStudio.Tests.Support;
+using CamStudio.Tests.Web.Support;
 using CamStudio.Web.Jobs;
 using Microsoft.Extensions.DependencyInjection;
 using SixLabors.ImageSharp;
@@ -34,8 +35,7 @@ public sealed class JobPicturesTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _client = _app.CreateClient();
-        CamEngine engine = _app.Services.GetRequiredService<CamEngine>();
-        await _app.Services.GetRequiredService<TorchExecutor>().RunAsync(_ => engine.AddModel(Tiny, TinyCnn.GapLinear(inputSize: InputSize)));
+        await _app.Services.AddModelAsync(Tiny, TinyCnn.GapLinear(inputSize: InputSize));
     }
 
     public async Task DisposeAsync()

@@ -3,6 +3,7 @@ using CamStudio.Engine;
 using CamStudio.Engine.Models.Catalog;
 using CamStudio.Engine.Runtime;
 using CamStudio.Tests.Support;
+using CamStudio.Tests.Web.Support;
 using CamStudio.Web.Models;
 using Microsoft.AspNetCore.Components.Forms;
 using Microsoft.Extensions.DependencyInjection;
@@ -14,13 +15,12 @@ namespace CamStudio.Tests.Models;
 
 /// <summary>The Models page over the real engine and a models folder of its own: list, make default, remove, add and refuse.</summary>
 [Collection(TorchCollection.Name)]
-public sealed class ModelsPageTests : BunitContext, IAsyncLifetime
+public sealed class ModelsPageTests : AsyncDisposedBunitContext
 {
     private readonly string _folder = Path.Combine(Path.GetTempPath(), $"camstudio-models-page-{Guid.NewGuid():N}");
     private readonly TorchExecutor _executor = new();
     private readonly LoadedModels _models;
     private readonly CamEngine _engine;
-    private bool _disposedAsync;
 
     public ModelsPageTests()
     {
@@ -36,23 +36,13 @@ public sealed class ModelsPageTests : BunitContext, IAsyncLifetime
         Services.AddSingleton(new ModelUploads(_engine, Options.Create(new ModelUploadOptions())));
     }
 
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    // MudBlazor registers services that only implement IAsyncDisposable, so the container is disposed asynchronously.
-    async Task IAsyncLifetime.DisposeAsync()
+    protected override Task DisposeOwnAsync()
     {
-        _disposedAsync = true;
-        await base.DisposeAsync();
         _engine.Dispose();
         _models.Dispose();
         _executor.Dispose();
         Directory.Delete(_folder, recursive: true);
-    }
-
-    protected override void Dispose(bool disposing)
-    {
-        if (!_disposedAsync)
-            base.Dispose(disposing);
+        return Task.CompletedTask;
     }
 
     [Fact]

@@ -5,7 +5,6 @@ using CamStudio.Engine.Cam;
 using CamStudio.Engine.Imaging;
 using CamStudio.Engine.Maps;
 using CamStudio.Engine.Models;
-using CamStudio.Engine.Runtime;
 using CamStudio.Tests.Cam;
 using CamStudio.Tests.Support;
 using CamStudio.Tests.Web.Support;
@@ -39,9 +38,8 @@ public sealed class StudioEngineApiTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _client = _factory.CreateClient();
-        CamEngine engine = _factory.Services.GetRequiredService<CamEngine>();
-        await _factory.Services.GetRequiredService<TorchExecutor>().RunAsync(_ => engine.AddModel(CropModel, new CentreCrop(TinyCnn.GapLinear(inputSize: 32))));
-        engine.Methods.Register(new MeanActivation());
+        await _factory.Services.AddModelAsync(CropModel, new CentreCrop(TinyCnn.GapLinear(inputSize: 32)));
+        _factory.Services.GetRequiredService<CamEngine>().Methods.Register(new MeanActivation());
     }
 
     public async Task DisposeAsync() => await _factory.DisposeAsync();

@@ -1,7 +1,5 @@
 using System.Net;
 using System.Text.Json;
-using CamStudio.Engine;
-using CamStudio.Engine.Runtime;
 using CamStudio.Tests.Cam;
 using CamStudio.Tests.Support;
 using CamStudio.Tests.Web.Support;
@@ -23,8 +21,7 @@ public sealed class StudioMetricsApiTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _client = _factory.CreateClient();
-        CamEngine engine = _factory.Services.GetRequiredService<CamEngine>();
-        await _factory.Services.GetRequiredService<TorchExecutor>().RunAsync(_ => engine.AddModel(Tiny, TinyCnn.GapLinear(inputSize: 32)));
+        await _factory.Services.AddModelAsync(Tiny, TinyCnn.GapLinear(inputSize: 32));
     }
 
     public async Task DisposeAsync() => await _factory.DisposeAsync();

@@ -12,10 +12,8 @@ namespace CamStudio.Tests.Web.Support;
 /// The one shared setup of the studio's component tests: MudBlazor services, loose JS interop (MudBlazor calls
 /// plenty of JS that tests do not care about), a <see cref="FakeStudioEngine"/> and a per-test session.
 /// </summary>
-public abstract class StudioTestContext : BunitContext, IAsyncLifetime
+public abstract class StudioTestContext : AsyncDisposedBunitContext
 {
-    private bool _disposedAsync;
-
     protected StudioTestContext()
     {
         JSInterop.Mode = JSRuntimeMode.Loose;
@@ -28,21 +26,6 @@ public abstract class StudioTestContext : BunitContext, IAsyncLifetime
         Services.AddSignalR();
         Services.AddSingleton<PresenterSession>();
         Services.AddStudioCaller(StudioCaller.Host);
-    }
-
-    // MudBlazor registers services that only implement IAsyncDisposable, so the container must be disposed asynchronously.
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    async Task IAsyncLifetime.DisposeAsync()
-    {
-        _disposedAsync = true;
-        await base.DisposeAsync();
-    }
-
-    protected override void Dispose(bool disposing)
-    {
-        if (!_disposedAsync)
-            base.Dispose(disposing);
     }
 
     protected FakeStudioEngine Engine { get; } = new();
