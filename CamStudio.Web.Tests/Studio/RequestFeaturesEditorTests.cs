@@ -155,6 +155,21 @@ public sealed class ConceptsPanelTests : StudioTestContext
     }
 
     [Fact]
+    public async Task TheDownloadIsTheWholePictureWithItsLegendDrawnWhenAsked()
+    {
+        IRenderedComponent<Home> cut = await OpenConceptsAsync();
+        cut.WaitForAssertion(() => Assert.Equal(5, cut.FindAll("[data-testid=concept-row]").Count));
+
+        cut.Find("[data-testid=download-concepts]").Click();
+
+        cut.WaitForAssertion(() => Assert.Single(JSInterop.Invocations, i => i.Identifier == "camStudio.download"));
+        var download = JSInterop.Invocations.Single(i => i.Identifier == "camStudio.download");
+        Assert.Equal("both-concepts-5.png", download.Arguments[0]);
+        Assert.Equal("image/png", download.Arguments[1]);
+        Assert.Empty(cut.FindAll("[data-testid=engine-error]"));
+    }
+
+    [Fact]
     public async Task AnotherKAsksAgainAndARefusalStaysInTheTab()
     {
         IRenderedComponent<Home> cut = await OpenConceptsAsync();

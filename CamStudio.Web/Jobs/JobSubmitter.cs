@@ -115,9 +115,7 @@ public sealed class JobSubmitter(IJobStore store, JobFiles files, PhotoIntake in
         var names = metrics.SelectMany(m => (m ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList();
         if (names.Count == 0)
             return settings;
-        int stepCount = JobMetricSettings.DefaultSteps;
-        if (!string.IsNullOrWhiteSpace(steps) && !int.TryParse(steps.Trim(), System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out stepCount))
-            throw new CamRequestException(CamRequestErrorKind.InvalidValue, CamRequestFields.Steps, $"Steps must be a whole number, got '{steps}'.");
+        int stepCount = string.IsNullOrWhiteSpace(steps) ? JobMetricSettings.DefaultSteps : WholeNumber(steps, "Steps", CamRequestFields.Steps);
         bool defaults = names.Count == 1 && names[0].Equals("default", StringComparison.OrdinalIgnoreCase);
         return settings with
         {
@@ -140,14 +138,16 @@ public sealed class JobSubmitter(IJobStore store, JobFiles files, PhotoIntake in
         settings = settings with { Guided = IsOn(guided) };
         if (string.IsNullOrWhiteSpace(concepts))
             return settings;
-        int count = WholeNumber(concepts, "Concepts");
-        int classes = string.IsNullOrWhiteSpace(conceptClasses) ? JobConceptSettings.DefaultClassesPerConcept : WholeNumber(conceptClasses, "Classes per concept");
+        int count = WholeNumber(concepts, "Concepts", ConceptFields.Concepts);
+        int classes = string.IsNullOrWhiteSpace(conceptClasses) ? JobConceptSettings.DefaultClassesPerConcept
+            : WholeNumber(conceptClasses, "Classes per concept", ConceptFields.Concepts);
         return settings with { Concepts = new JobConceptSettings(count) { ClassesPerConcept = classes } };
-
-        static int WholeNumber(string text, string what) =>
-            int.TryParse(text.Trim(), System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out int value) ? value
-                : throw new CamRequestException(CamRequestErrorKind.InvalidValue, ConceptFields.Concepts, $"{what} must be a whole number, got '{text}'.");
     }
+
+    /// <summary>A form field that must be a whole number; otherwise refused on <paramref name="field"/>, naming <paramref name="what"/>.</summary>
+    private static int WholeNumber(string text, string what, string field) =>
+        int.TryParse(text.Trim(), System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out int value) ? value
+            : throw new CamRequestException(CamRequestErrorKind.InvalidValue, field, $"{what} must be a whole number, got '{text}'.");
 
     private static bool IsOn(string? value) => value?.Trim().ToLowerInvariant() is "true" or "1" or "on";
 }

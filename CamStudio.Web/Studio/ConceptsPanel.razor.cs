@@ -59,14 +59,13 @@ public sealed partial class ConceptsPanel : IDisposable
             ConceptExplanation concepts = await Session.ConceptsAsync(photo, State.Model, layer, State.ConceptCount, token);
             token.ThrowIfCancellationRequested();
             // On the page, the regions alone beside the legend list (in the theme's colours: the picture's own legend
-            // is a white strip that glares in the dark theme); the download is the whole picture, legend included.
-            (byte[] shown, byte[] png) = await Task.Run(() =>
+            // is a white strip that glares in the dark theme); the whole picture, legend included, is drawn on download.
+            byte[] shown = await Task.Run(() =>
             {
                 using Image<Rgb24> regions = concepts.RenderRegions(photo.Pixels);
-                using Image<Rgb24> picture = concepts.Render(photo.Pixels);
-                return (HeatmapRenderer.EncodePng(regions), HeatmapRenderer.EncodePng(picture));
+                return HeatmapRenderer.EncodePng(regions);
             }, token);
-            _shown = new ShownConcepts(photo.Id, concepts, BrowserDownload.DataUrl(shown, "image/png"), png);
+            _shown = new ShownConcepts(photo.Id, concepts, BrowserDownload.DataUrl(shown, "image/png"));
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested)
         {
@@ -100,13 +99,17 @@ public sealed partial class ConceptsPanel : IDisposable
 
     private async Task DownloadAsync()
     {
-        if (_shown is not { } shown || State.Photo is not { } photo)
+        if (_shown is not { } shown || State.Photo is not { } photo || photo.Id != shown.Photo)
             return;
         await BrowserDownload.SendAsync(JS, State, $"{BrowserDownload.Stem(photo)}-concepts-{shown.Concepts.Concepts.Count}.png", "image/png",
-            () => Task.FromResult(shown.Png));
+            () => Task.Run(() =>
+            {
+                using Image<Rgb24> picture = shown.Concepts.Render(photo.Pixels);
+                return HeatmapRenderer.EncodePng(picture);
+            }));
     }
 
     public void Dispose() => Cancellations.Cancel(ref _cts);
 
-    private sealed record ShownConcepts(Guid Photo, ConceptExplanation Concepts, string PictureUrl, byte[] Png);
+    private sealed record ShownConcepts(Guid Photo, ConceptExplanation Concepts, string PictureUrl);
 }
