@@ -32,7 +32,7 @@ public sealed class ClusterJobTests(ClusterServices services, ITestOutputHelper 
         using var clientA = new HttpClient { BaseAddress = nodeA.Address };
         using var clientB = new HttpClient { BaseAddress = nodeB.Address };
         Dictionary<string, long> before = await ClusterRig.PhotosDoneAsync(cluster.Watcher);
-        string jobId = await JobRequests.SubmitAsync(clientA, JobRequests.Photos(Photos, "gradcam"));
+        string jobId = await rig.SubmitAsync(clientA, JobRequests.Photos(Photos, "gradcam"));
 
         var seenA = new ConcurrentQueue<JobProgress>();
         var seenB = new ConcurrentQueue<JobProgress>();
@@ -105,7 +105,7 @@ public sealed class ClusterJobTests(ClusterServices services, ITestOutputHelper 
         Dictionary<string, string> jobs = rig.OwnJobs();
         using var studio = await rig.StartStudioAsync(jobs);
         using var client = new HttpClient { BaseAddress = studio.Address };
-        string jobId = await JobRequests.SubmitAsync(client, JobRequests.Photos(Photos, "gradcam"));
+        string jobId = await rig.SubmitAsync(client, JobRequests.Photos(Photos, "gradcam"));
 
         // Kill the victim (SIGKILL) once it has explained some photos and the job is far from done.
         var deadline = DateTime.UtcNow.AddSeconds(180);
@@ -155,7 +155,7 @@ public sealed class ClusterJobTests(ClusterServices services, ITestOutputHelper 
         Dictionary<string, string> jobs = rig.OwnJobs();
         using var node = await rig.StartStudioAsync(new Dictionary<string, string>(jobs) { ["CamStudio:Jobs:RunJobs"] = "false" });
         using var client = new HttpClient { BaseAddress = node.Address };
-        string jobId = await JobRequests.SubmitAsync(client, JobRequests.Photos(1, "scorecam-fast"));
+        string jobId = await rig.SubmitAsync(client, JobRequests.Photos(1, "scorecam-fast"));
         var seen = new ConcurrentQueue<JobProgress>();
         await using HubConnection follower = await FollowAsync(node.Address, jobId, seen);
         using var runner = await rig.StartStudioAsync(jobs);

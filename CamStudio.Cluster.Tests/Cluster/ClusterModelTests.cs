@@ -68,7 +68,7 @@ public sealed class ClusterModelTests(ClusterServices services)
         using (var studio = await rig.StartStudioAsync(rig.OwnJobs()))
         {
             using var client = new HttpClient { BaseAddress = studio.Address };
-            string jobId = await JobRequests.SubmitAsync(client, JobRequests.Photos(8, "gradcam"));
+            string jobId = await rig.SubmitAsync(client, JobRequests.Photos(8, "gradcam"));
             JsonElement job = await JobRequests.WaitForEndAsync(client, jobId, seconds: 300);
             Assert.True(job.GetProperty("state").GetString() == "completed", $"{job}\n{studio.Output}");
             Assert.Equal(real, job.GetProperty("modelSha256").GetString());

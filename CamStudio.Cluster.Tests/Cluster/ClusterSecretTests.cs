@@ -33,7 +33,7 @@ public sealed class ClusterSecretTests(ClusterServices services)
         using (var studio = await rig.StartStudioAsync(rig.OwnJobs()))
         {
             using var client = new HttpClient { BaseAddress = studio.Address };
-            string jobId = await JobRequests.SubmitAsync(client, JobRequests.Photos(Photos, "gradcam"));
+            string jobId = await rig.SubmitAsync(client, JobRequests.Photos(Photos, "gradcam"));
             JsonElement job;
             do
             {

@@ -40,7 +40,7 @@ public sealed class PostgresMembershipTests(ClusterServices services)
             Assert.Equal(gateways, active);
         }
 
-        string jobId = await JobRequests.SubmitAsync(client, JobRequests.Photos(Photos, "gradcam"));
+        string jobId = await rig.SubmitAsync(client, JobRequests.Photos(Photos, "gradcam"));
         JsonElement job = await JobRequests.WaitForEndAsync(client, jobId, seconds: 300);
         Assert.True(job.GetProperty("state").GetString() == "completed", $"{job}\n{rig.Logs}");
         Assert.Equal((Photos, 0), (job.GetProperty("done").GetInt32(), job.GetProperty("failed").GetInt32()));

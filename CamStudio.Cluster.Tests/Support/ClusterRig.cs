@@ -106,6 +106,19 @@ public sealed class ClusterRig : IDisposable
         return studio;
     }
 
+    /// <summary>Submits a job like <see cref="JobRequests.SubmitAsync"/>; a refusal fails with every node's log (the server's reason is only there).</summary>
+    public async Task<string> SubmitAsync(HttpClient studio, HttpContent form)
+    {
+        try
+        {
+            return await JobRequests.SubmitAsync(studio, form);
+        }
+        catch (Xunit.Sdk.XunitException ex)
+        {
+            throw new Xunit.Sdk.XunitException($"{ex.Message}\n{Logs}");
+        }
+    }
+
     public static async Task<List<JsonElement>> WorkersAsync(HttpClient studio) =>
         [.. (await studio.GetFromJsonAsync<JsonElement>("api/workers")).EnumerateArray()];
 
