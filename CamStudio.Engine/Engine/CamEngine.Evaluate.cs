@@ -15,6 +15,9 @@ namespace CamStudio.Engine;
 /// <summary>Faithfulness metrics, sanity checks, baselines and the layer × method recommender (issue 10), on the engine's one request path.</summary>
 public sealed partial class CamEngine
 {
+    /// <summary>Baseline scores answered from the cache since the engine started (<see cref="BaselineScoreCache"/>).</summary>
+    internal long BaselineScoreHits => _baselineScores.Hits;
+
     /// <summary>
     /// Explains <paramref name="photos"/> as <see cref="ExplainAsync(CamRequest, IReadOnlyList{Image{Rgb24}}, IProgress{ExplainProgress}?, CancellationToken)"/>
     /// does and scores every map (and the baselines, when asked) with the requested metrics, on the torch thread as long
@@ -40,7 +43,7 @@ public sealed partial class CamEngine
                 if (photo == 0)
                     _ = plan.Check(TimeSpan.Zero); // the applicability check may run the model: on the torch thread
                 MetricOptions photoOptions = options with { Box = boxes[photo] };
-                return ScorePhoto(model, input, [(plan.Layer.Name, plan.Methods)], plan.Classes, probabilities, request.Baselines,
+                return ScorePhoto(model, input, [(plan.Layer.Name, plan.Methods)], plan.Classes, probabilities, request.Baselines ? _baselineScores : null,
                     photoOptions, scorer, pacing, token);
             }, cancellationToken).ConfigureAwait(false);
         IReadOnlyList<string> metrics = MetricNames.All.Where(options.Has).Where(m => m != MetricNames.Pointing || request.Box is not null).ToList();
@@ -90,7 +93,7 @@ public sealed partial class CamEngine
             + ranks * sweep.Sum(s => s.Methods.Sum(x => x.ExtraForwardsPerPhoto(layers.First(l => l.Name == s.Layer).Shape[1]))));
         IReadOnlyList<PhotoEvaluation> evaluated = await RunScoredAsync(m, m.Model.Preprocessing, photos, progress, camRequest, forwards,
             (model, input, _, probabilities, pacing, scorer, token) =>
-                ScorePhoto(model, input, sweep, classes, probabilities, baselines: true, options, scorer, pacing, token),
+                ScorePhoto(model, input, sweep, classes, probabilities, _baselineScores, options, scorer, pacing, token),
             cancellationToken).ConfigureAwait(false);
 
         var rows = evaluated.SelectMany(p => p.Maps).GroupBy(x => (x.Method, x.Layer, x.IsBaseline)).Select(g =>
@@ -158,9 +161,12 @@ public sealed partial class CamEngine
         return (p, top);
     }
 
-    /// <summary>The maps of one photo at each layer (one forward + one partial backward per class rank per layer), then the baselines, all scored.</summary>
+    /// <summary>
+    /// The maps of one photo at each layer (one forward + one partial backward per class rank per layer), then the
+    /// baselines (when <paramref name="baselines"/> is given: scores it has for this photo and class are reused), all scored.
+    /// </summary>
     private static List<EvaluatedMap> ScorePhoto(ICamModel model, Tensor input, IReadOnlyList<(string Layer, IReadOnlyList<ICamMethod> Methods)> sweep,
-        ClassSelection classes, float[] probabilities, bool baselines, MetricOptions options, ProbabilityScorer scorer, ForwardPacing pacing,
+        ClassSelection classes, float[] probabilities, BaselineScoreCache? baselines, MetricOptions options, ProbabilityScorer scorer, ForwardPacing pacing,
         CancellationToken token)
     {
         int width = (int)input.shape[3], height = (int)input.shape[2];
@@ -184,6 +190,7 @@ public sealed partial class CamEngine
         // The noise baseline is drawn on the grid of the last layer swept (the explained layer of an evaluation).
         LayerInfo grid = model.Layers.First(l => l.Name == sweep[^1].Layer);
         var result = new List<EvaluatedMap>();
+        string? inputKey = baselines is null ? null : BaselineScoreCache.InputKey(input);
         foreach (int c in classOrder)
         {
             using var evaluator = new MapEvaluator(scorer, pacing, options, input, c, probabilities[c], token);
@@ -195,13 +202,23 @@ public sealed partial class CamEngine
                     new ClassSelection.Indices([(int)cls]), null, token, out _)[0].Maps[0].Map, width, height);
                 result.Add(map with { Scores = evaluator.Score(atInput, Recompute) });
             }
-            if (baselines)
+            if (baselines is not null)
             {
                 foreach (string name in MetricNames.Baselines)
                 {
                     float[] values = BaselineMaps.For(name, input, options.Seed, (int)grid.Shape[3], (int)grid.Shape[2]);
+                    string key = BaselineScoreCache.Key(inputKey!, name, c, grid, options);
+                    if (baselines.TryGet(model, key, out MapScores scores))
+                    {
+                        pacing.Skip(MapEvaluator.ForwardsPerMap(options, width * height, modelIndependent: true));
+                    }
+                    else
+                    {
+                        scores = evaluator.Score(values, null);
+                        baselines.Add(model, key, scores);
+                    }
                     result.Add(new EvaluatedMap(name, c, model.Labels[c], "", true, probabilities[c],
-                        new PlacedMap(new CamMap(width, height, values), MapPlacement.WholePhoto, width, height), evaluator.Score(values, null)));
+                        new PlacedMap(new CamMap(width, height, values), MapPlacement.WholePhoto, width, height), scores));
                 }
             }
         }

@@ -4,6 +4,7 @@ using CamStudio.Engine.Cam;
 using CamStudio.Engine.Cam.Features;
 using CamStudio.Engine.Imaging;
 using CamStudio.Engine.Maps;
+using CamStudio.Engine.Metrics;
 using CamStudio.Engine.Models;
 using CamStudio.Engine.Models.Catalog;
 using CamStudio.Engine.Runtime;
@@ -30,6 +31,7 @@ public sealed partial class CamEngine : IDisposable
     public const int MaxPhotosPerRequest = 64;
 
     private readonly TorchExecutor _executor;
+    private readonly BaselineScoreCache _baselineScores = new();
     private readonly LoadedModels? _models;
     private readonly string _configuredDefault;
     private readonly ConcurrentDictionary<string, ICamModel> _added = new(StringComparer.OrdinalIgnoreCase);

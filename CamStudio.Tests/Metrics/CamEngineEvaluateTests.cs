@@ -68,6 +68,30 @@ public sealed class CamEngineEvaluateTests(EngineFixture fixture) : IClassFixtur
         Assert.Contains(result.Summary, r => r.Method == MetricNames.BaselineSobel && r.Maps == 2);
     }
 
+    [Fact]
+    public async Task TheBaselinesAreScoredOncePerPhotoAndClassWhateverMethodIsJudgedBesideThem()
+    {
+        using Image<Rgb24> photo = EngineFixture.Photo("dog.jpg");
+        EvaluateRequest Request(string method, int steps = 4) => new()
+        {
+            Request = new CamRequest { Model = EngineFixture.Tiny, Methods = [method] },
+            Metrics = [MetricNames.Deletion, MetricNames.Insertion, MetricNames.Road],
+            Baselines = true,
+            Steps = steps,
+        };
+        EngineEvaluation first = await fixture.Engine.EvaluateAsync(Request("gradcam"), [photo]);
+        long hits = fixture.Engine.BaselineScoreHits;
+        var progress = new List<ExplainProgress>();
+        EngineEvaluation second = await fixture.Engine.EvaluateAsync(Request("eigencam"), [photo], new SynchronousProgress(progress));
+        Assert.Equal(hits + MetricNames.Baselines.Count, fixture.Engine.BaselineScoreHits);
+        foreach (string name in MetricNames.Baselines)
+            Assert.Equal(first.Photos[0].Maps.Single(m => m.Method == name).Scores, second.Photos[0].Maps.Single(m => m.Method == name).Scores);
+        Assert.Equal(progress[^1].TotalForwards, progress[^1].DoneForwards);
+        // Other settings are other scores: nothing reused.
+        await fixture.Engine.EvaluateAsync(Request("eigencam", steps: 5), [photo]);
+        Assert.Equal(hits + MetricNames.Baselines.Count, fixture.Engine.BaselineScoreHits);
+    }
+
     [Theory]
     [InlineData("faithfulness", null, 20, CamRequestFields.Metrics, "Unknown metric 'faithfulness'. Metrics: deletion, insertion")]
     [InlineData("deletion", "0,0,5000,10", 20, CamRequestFields.Box, "is not inside the")]
