@@ -44,6 +44,17 @@ public static class MetricCost
         float[] gradcam = Map(0);
         var options = new MetricOptions { Metrics = new HashSet<string>([MetricNames.Sanity]), SanityStages = 5 };
         using Tensor baseline = torch.zeros_like(input);
+        // ROAD's 18 masks of this map (MoRF then LeRF, percentiles 10 … 90), for the imputation alone, now and before.
+        float[] inverse = gradcam.Select(v => 1f - v).ToArray();
+        float[] masks = [.. Road.Percentiles.SelectMany(q => Road.KeepBelow(gradcam, Road.Percentile(gradcam, q)))
+            .Concat(Road.Percentiles.SelectMany(q => Road.KeepBelow(inverse, Road.Percentile(inverse, q))))];
+        using Tensor known = torch.tensor(masks).reshape(2 * Road.Percentiles.Count, 1, 224, 224);
+        using Tensor stack = input.expand(known.shape[0], -1, -1, -1);
+        using (torch.NewDisposeScope())
+        {
+            double difference = (NoisyLinearImputation.Impute(stack, known, null) - ImputationBefore.Impute(stack, known, null)).abs().max().item<float>();
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"// ROAD imputation, now vs before: largest difference {difference:0.0e0} (input sd 1)"));
+        }
 
         (string Name, Action Run)[] operations =
         [
@@ -54,6 +65,8 @@ public static class MetricCost
             ("ranking a 224² map (comparison-delegate sort, before)", () => ComparerRanks(gradcam)),
             ("Average Drop + Increase (1 pass)", () => ConfidenceChange.Compute(scorer, input, gradcam, 0, 0.5)),
             ("ROAD MoRF + LeRF, 9 percentiles (18 passes + imputation)", () => Road.Compute(scorer, input, gradcam, 0, 0.5, 7)),
+            ("ROAD imputation alone, 18 masks × 3 channels (multigrid-preconditioned CG, now)", () => NoisyLinearImputation.Impute(stack, known, null)),
+            ("ROAD imputation alone, 18 masks × 3 channels (Jacobi-preconditioned CG, before)", () => ImputationBefore.Impute(stack, known, null)),
             ("sanity: 5 randomisation stages + random class (6 Grad-CAMs)", () =>
             {
                 using var evaluator = new MapEvaluator(scorer, pacing, options, input, 0, 0.5, CancellationToken.None);

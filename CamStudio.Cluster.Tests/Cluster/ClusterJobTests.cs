@@ -39,15 +39,7 @@ public sealed class ClusterJobTests(ClusterServices services, ITestOutputHelper 
         await using HubConnection followerA = await FollowAsync(nodeA.Address, jobId, seenA);
         await using HubConnection followerB = await FollowAsync(nodeB.Address, jobId, seenB);
         using var runner = await rig.StartStudioAsync(jobs);
-        JsonElement job;
-        try
-        {
-            job = await JobRequests.WaitForEndAsync(clientB, jobId, seconds: 300);
-        }
-        catch (TimeoutException ex)
-        {
-            throw new TimeoutException($"{ex.Message}\n{rig.Logs}", ex);
-        }
+        JsonElement job = await WaitForEndAsync(rig, clientB, jobId, seconds: 300);
         Assert.True(job.GetProperty("state").GetString() == "completed", $"{job}\n{rig.Logs}");
         Assert.Equal((Photos, 0), (job.GetProperty("done").GetInt32(), job.GetProperty("failed").GetInt32()));
 
@@ -127,7 +119,7 @@ public sealed class ClusterJobTests(ClusterServices services, ITestOutputHelper 
         victim.KillHard();
         log.WriteLine($"killed the victim after it explained {victimDone} photos");
 
-        JsonElement job = await JobRequests.WaitForEndAsync(client, jobId, seconds: 300);
+        JsonElement job = await WaitForEndAsync(rig, client, jobId, seconds: 300);
         Assert.True(job.GetProperty("state").GetString() == "completed", $"{job}\n{rig.Logs}");
         Assert.Equal((Photos, 0, 1), (job.GetProperty("done").GetInt32(), job.GetProperty("failed").GetInt32(), job.GetProperty("runs").GetInt32()));
 
@@ -174,6 +166,42 @@ public sealed class ClusterJobTests(ClusterServices services, ITestOutputHelper 
         Assert.All(forwards, m => Assert.Equal(total, m.TotalForwards));
         Assert.Contains(forwards, m => m.DoneForwards > 0 && m.DoneForwards < total);
         Assert.Contains(messages[photoMessage].Worker, SharedCluster.WorkerNames);
+    }
+
+    [Fact]
+    public async Task JobsSubmittedRightAfterAWorkerDiesArePlannedAndRunByTheOthers()
+    {
+        SharedCluster cluster = await services.SharedClusterAsync();
+        ClusterRig rig = cluster.Rig;
+        using WorkerProcess doomed = rig.StartWorker("doomed");
+        await rig.WaitForWorkerAsync(cluster.Watcher, "doomed");
+        using var studio = await rig.StartStudioAsync(rig.OwnJobs());
+        using var client = new HttpClient { BaseAddress = studio.Address };
+        await rig.WaitForWorkerAsync(client, "doomed");
+
+        // Until the membership declares it dead (missed probes: seconds), the studio still lists the dead worker and
+        // calls through its silo fail: each job's plan must go to another worker instead of failing the upload.
+        doomed.KillHard();
+        var jobIds = new List<string>();
+        for (int i = 0; i < 6; i++)
+            jobIds.Add(await rig.SubmitAsync(client, JobRequests.Photos(1, "gradcam")));
+        foreach (string jobId in jobIds)
+        {
+            JsonElement job = await WaitForEndAsync(rig, client, jobId, seconds: 180);
+            Assert.True(job.GetProperty("state").GetString() == "completed", $"{job}\n{rig.Logs}");
+        }
+    }
+
+    private static async Task<JsonElement> WaitForEndAsync(ClusterRig rig, HttpClient client, string jobId, int seconds)
+    {
+        try
+        {
+            return await JobRequests.WaitForEndAsync(client, jobId, seconds);
+        }
+        catch (TimeoutException ex)
+        {
+            throw new TimeoutException($"{ex.Message}\n{rig.Logs}", ex);
+        }
     }
 
     private static bool IsFinal(JobProgress m) => m.State is "completed" or "failed" or "cancelled";

@@ -29,17 +29,45 @@ public sealed class ClusterBatchExplainer(IClusterClient client, ClusterWorkers 
         // The model the user picked in this studio (its catalog's SHA-256) is the one the job needs; a studio without
         // the model takes the planning worker's.
         (string Name, string Sha256)? wanted = StudioModel(settingsOfJob.Model);
-        WorkerStatus? worker = await ChooseAsync(w => wanted is { } m ? HasModel(w, m.Name, m.Sha256)
-                : settingsOfJob.Model.Length == 0 || w.Models.Any(m => string.Equals(m.Name, settingsOfJob.Model.Trim(), StringComparison.OrdinalIgnoreCase)),
-            new HashSet<string>(), cancellationToken);
-        if (worker is null && wanted is { } missing && workers.Snapshot.Count > 0)
-            throw new JobRefusedException(StatusCodes.Status503ServiceUnavailable, "No worker has the model", NoWorkerReason(missing.Name, missing.Sha256, []));
-        // The studio lacks the model: a worker plans it (and refuses it with the reason if it lacks it too).
-        worker ??= await ChooseAsync(_ => true, new HashSet<string>(), cancellationToken)
-            ?? throw new JobRefusedException(StatusCodes.Status503ServiceUnavailable, "No engine workers",
-                "No engine worker is connected to the cluster: start CamStudio.Worker on a machine with the model (see the README).");
-        WorkerPlan plan = await WithHint(worker, () => client.GetGrain<IEngineWorkerGrain>(Guid.NewGuid().ToString("N"))
-            .PlanAsync(JsonSerializer.Serialize(settingsOfJob, Json), owner)).WaitAsync(TimeSpan.FromMinutes(2), cancellationToken);
+        var failed = new HashSet<string>();
+        DateTime giveUp = DateTime.UtcNow + WaitForWorkers;
+        WorkerPlan plan;
+        while (true)
+        {
+            WorkerStatus? worker = await ChooseAsync(w => wanted is { } m ? HasModel(w, m.Name, m.Sha256)
+                    : settingsOfJob.Model.Length == 0 || w.Models.Any(m => string.Equals(m.Name, settingsOfJob.Model.Trim(), StringComparison.OrdinalIgnoreCase)),
+                failed, cancellationToken);
+            if (worker is null && wanted is { } missing && workers.Snapshot.Count > 0 && failed.Count == 0)
+                throw new JobRefusedException(StatusCodes.Status503ServiceUnavailable, "No worker has the model", NoWorkerReason(missing.Name, missing.Sha256, []));
+            // The studio lacks the model: a worker plans it (and refuses it with the reason if it lacks it too).
+            if (wanted is null)
+                worker ??= await ChooseAsync(_ => true, failed, cancellationToken);
+            if (worker is null && failed.Count > 0 && DateTime.UtcNow < giveUp)
+            {
+                // Every worker failed to answer once: the cluster may be settling (a worker just died, one joining).
+                failed.Clear();
+                await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
+                continue;
+            }
+            if (worker is null)
+                throw new JobRefusedException(StatusCodes.Status503ServiceUnavailable, "No engine workers",
+                    "No engine worker is connected to the cluster: start CamStudio.Worker on a machine with the model (see the README).");
+            try
+            {
+                plan = await WithHint(worker, () => client.GetGrain<IEngineWorkerGrain>(Guid.NewGuid().ToString("N"))
+                    .PlanAsync(JsonSerializer.Serialize(settingsOfJob, Json), owner)).WaitAsync(TimeSpan.FromMinutes(2), cancellationToken);
+                break;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                // A dead silo the membership has not yet declared dead fails calls routed through it: ask another.
+                if (DateTime.UtcNow > giveUp)
+                    throw new JobRefusedException(StatusCodes.Status503ServiceUnavailable, "No worker could plan the job",
+                        $"No engine worker answered within {WaitForWorkers.TotalSeconds:0} s (last: {worker.Name}: {ex.Message}); the cluster may be settling after a worker left. Try again.");
+                logger.LogWarning("Planning a job failed on worker {Worker} ({Message}); asking another", worker.Name, ex.Message);
+                failed.Add(worker.Silo);
+            }
+        }
         if (plan.ErrorMessage is { } message)
             throw new CamRequestException(Enum.TryParse(plan.ErrorKind, out CamRequestErrorKind kind) ? kind : CamRequestErrorKind.InvalidValue,
                 plan.ErrorField ?? CamRequestFields.Model, message);

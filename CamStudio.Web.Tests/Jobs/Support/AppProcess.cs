@@ -7,7 +7,8 @@ namespace CamStudio.Tests.Jobs.Support;
 
 /// <summary>
 /// A built CamStudio program (CamStudio.Web, CamStudio.Worker) run with <c>dotnet</c> as a child process: its output
-/// kept for assertions and failure messages, killable hard (SIGKILL, like a crash or a pulled cable).
+/// kept for assertions and failure messages, stopped on dispose as a service manager stops it, killable hard (SIGKILL, like a
+/// crash or a pulled cable).
 /// </summary>
 public abstract class AppProcess : IDisposable
 {
@@ -92,13 +93,27 @@ public abstract class AppProcess : IDisposable
         _process.WaitForExit();
     }
 
+    /// <summary>
+    /// SIGTERM, as a service manager stops it: the host shuts down (a worker's silo leaves the cluster's membership
+    /// cleanly, so the next test does not meet a dead silo the cluster has not yet declared dead); SIGKILL after
+    /// <paramref name="grace"/>.
+    /// </summary>
+    public void Stop(TimeSpan grace)
+    {
+        if (_process.HasExited)
+            return;
+        using (var term = Process.Start(new ProcessStartInfo("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]) { UseShellExecute = false }))
+            term?.WaitForExit();
+        if (!_process.WaitForExit(grace))
+            KillHard();
+    }
+
     public void Dispose()
     {
         if (_disposed)
             return;
         _disposed = true;
-        if (!_process.HasExited)
-            KillHard();
+        Stop(TimeSpan.FromSeconds(15));
         _process.Dispose();
         GC.SuppressFinalize(this);
     }
