@@ -41,7 +41,11 @@ public static class MetricCost
             ClassMap map = CamExplainer.Explain(model, input, new ExplainRequest(["gradcam"], new ClassSelection.Indices([(int)cls]), "layer4"))[0].Maps[0];
             return new CamMap(224, 224, MapResampler.Resize(map.Map, 224, 224)).Normalised();
         }
-        float[] gradcam = Map(0);
+        // The metrics score a map shaped like a real one: Grad-CAM of random weights on a random input is flat (every
+        // position tied: ROAD would remove everything and impute nothing), so a seeded 7×7 grid (layer4's) upsampled.
+        using Tensor grid = torch.rand([1, 1, 7, 7], generator: new torch.Generator(5, torch.CPU));
+        float[] gradcam = new CamMap(224, 224, nn.functional.interpolate(grid, [224, 224], mode: InterpolationMode.Bilinear, align_corners: false)
+            .data<float>().ToArray()).Normalised();
         var options = new MetricOptions { Metrics = new HashSet<string>([MetricNames.Sanity]), SanityStages = 5 };
         using Tensor baseline = torch.zeros_like(input);
         // ROAD's 18 masks of this map (MoRF then LeRF, percentiles 10 … 90), for the imputation alone, now and before.

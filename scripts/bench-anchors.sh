@@ -21,6 +21,8 @@ while [ $# -gt 0 ]; do
     *) echo "unknown argument $1" >&2; exit 2;;
   esac
 done
+/usr/bin/python3 -c "import cv2, scipy, sklearn, tqdm" 2>/dev/null \
+  || { echo "bench-anchors: the anchors' Python packages are missing: run scripts/setup.sh --with-anchors" >&2; exit 1; }
 out=artifacts/bench; weights=artifacts/anchors
 mkdir -p "$out" "$weights"
 [ -f "$weights/resnet50.pt" ] || /usr/bin/python3 scripts/bench_anchors.py save "$weights"

@@ -4,6 +4,8 @@
 # baseline maps, through `camstudio evaluate --baselines`. One CLI run per method, so a slow method that runs out of
 # time (METHOD_TIMEOUT seconds, default 1800) is left out by name and the others still count.
 # Usage: scripts/measure-metrics.sh OUT_DIR [method ...]   (default: every method the model offers)
+#   A method may carry options, METHOD:name=value[,name=value] (e.g. sscam:samples=4): its row is labelled with them,
+#   so a run with fewer samples than the method's default is never mistaken for the default.
 # CAMSTUDIO_CLI = the camstudio binary to use (default: this worktree's Release build).
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -21,17 +23,25 @@ methods=("$@")
 [ ${#methods[@]} -gt 0 ] || methods=(cam gradcam gradcam++ xgradcam hirescam layercam eigencam gradcam-elementwise eigengradcam kpcacam fem finercam
   smoothgradcam++ scorecam-fast scorecam sscam iscam ablationcam)
 echo "# $(date -u +%FT%TZ) ${#photos[@]} photos, load $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$out/log.txt"
-for method in "${methods[@]}"; do
-  [ -f "$out/$method/metrics.csv" ] && continue
-  extra=()
-  [ "$method" = gradcam ] && extra=(--baselines) # the baselines do not depend on the method: scored once
+for spec in "${methods[@]}"; do
+  method="${spec%%:*}"
+  label="$method"; extra=()
+  if [ "$spec" != "$method" ]; then
+    label="$method (${spec#*:})"
+    IFS=, read -ra pairs <<< "${spec#*:}"
+    for pair in "${pairs[@]}"; do extra+=(--option "$pair"); done
+  fi
+  dir="$out/${label//[^A-Za-z0-9+=._-]/_}"
+  [ -f "$dir/metrics.csv" ] && continue
+  [ "$spec" = gradcam ] && extra+=(--baselines) # the baselines do not depend on the method: scored once
   started=$(date +%s)
   if timeout "$limit" "$cli" evaluate "${photos[@]}" --model mobilenetv2 --method "$method" --metrics deletion,insertion,drop \
-      "${extra[@]}" --steps 20 --out "$out/$method" >"$out/$method.log" 2>&1; then
-    echo "$method: $(( $(date +%s) - started )) s, load $(cut -d' ' -f1 /proc/loadavg)" | tee -a "$out/log.txt"
+      "${extra[@]}" --steps 20 --out "$dir" >"$dir.log" 2>&1; then
+    echo "$label" > "$dir/label.txt"
+    echo "$label: $(( $(date +%s) - started )) s, load $(cut -d' ' -f1 /proc/loadavg)" | tee -a "$out/log.txt"
   else
-    echo "$method: LEFT OUT (exit $?, after $(( $(date +%s) - started )) s of at most $limit s)" | tee -a "$out/log.txt"
-    rm -rf "${out:?}/$method"
+    echo "$label: LEFT OUT (exit $?, after $(( $(date +%s) - started )) s of at most $limit s)" | tee -a "$out/log.txt"
+    rm -rf "${dir:?}"
   fi
 done
 /usr/bin/python3 - "$out" <<'PY'
@@ -39,9 +49,12 @@ import csv, glob, os, statistics, sys
 out = sys.argv[1]
 rows = {}
 for path in sorted(glob.glob(os.path.join(out, "*", "metrics.csv"))):
+    label_file = os.path.join(os.path.dirname(path), "label.txt")
+    label = open(label_file).read().strip() if os.path.exists(label_file) else None
     with open(path, newline="") as f:
         for r in csv.DictReader(f):
-            rows.setdefault(r["method"], []).append(r)
+            name = r["method"] if r["method"].startswith("baseline-") or label is None else label
+            rows.setdefault(name, []).append(r)
 def mean(rs, key):
     v = [float(r[key]) for r in rs if r[key] != ""]
     return (statistics.mean(v), statistics.stdev(v) if len(v) > 1 else 0.0, len(v)) if v else None

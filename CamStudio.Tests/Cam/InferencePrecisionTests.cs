@@ -80,6 +80,27 @@ public sealed class InferencePrecisionTests(ITestOutputHelper output)
         Assert.True(r >= 0.99, $"Pearson {r}");
     }
 
+    [Fact]
+    public void TheChannelsLastInferencePassGivesTheLogitsOfTheModelsOwnForward()
+    {
+        // The extra passes run on a channels-last copy of the batch (faster convolutions); in float32 the logits are
+        // the module's own up to summation order, and the batch keeps its shape.
+        using ModuleCamModel fp32 = SeededResNet18(64, ScalarType.Float32);
+        using DisposeScope scope = torch.NewDisposeScope();
+        Tensor batch = torch.randn([3, 3, 64, 64], generator: new torch.Generator(7, CPU));
+        Tensor stored = ModuleCamModel.ChannelsLast(batch);
+        Assert.Equal(batch.shape, stored.shape);
+        Assert.Equal([64L * 64 * 3, 1, 64 * 3, 3], stored.stride());
+        Assert.Equal(0, (stored - batch).abs().max().item<float>());
+        Tensor own;
+        using (torch.inference_mode())
+            own = fp32.Module.call(batch);
+        Tensor fast = fp32.InferenceLogits(batch);
+        double worst = (fast - own).abs().max().item<float>() / own.abs().max().item<float>();
+        output.WriteLine($"channels-last vs NCHW float32 logits: largest difference {worst:0.0e0} of the largest logit");
+        Assert.True(worst < 1e-4, $"largest difference {worst}");
+    }
+
     private static ModuleCamModel SeededResNet18(int size, ScalarType precision)
     {
         torch.manual_seed(20261202);
