@@ -43,8 +43,18 @@ public sealed class ExtraForwards : IDisposable
     {
         if (_model is IInferenceForwards fast)
             return fast.InferenceLogits(input);
-        using ModelRun run = _model.Run(input, _layer, trackGradients: false);
-        return run.Logits.alias();
+        // Other models (ONNX imports) get the batch channels-last too: their convolutions follow its memory order.
+        Tensor stored = ModuleCamModel.ChannelsLast(input);
+        try
+        {
+            using ModelRun run = _model.Run(stored, _layer, trackGradients: false);
+            return run.Logits.alias();
+        }
+        finally
+        {
+            if (!ReferenceEquals(stored, input))
+                stored.Dispose();
+        }
     });
 
     /// <summary>Counts <paramref name="forwards"/> passes as done without running them (a mask seen before, a channel that cannot change the score).</summary>
