@@ -156,6 +156,8 @@ public static class TransformerTiming
                 UseShellExecute = false,
             };
             start.Environment["PYTHONPATH"] = string.Join(':', Path.Combine(shared, "anchors", "pytorch-grad-cam"), Path.Combine(shared, "anchors", "ttach"));
+            // torch.set_num_threads does not reach OpenBLAS's own pool: without this its GEMMs use every core.
+            start.Environment["OPENBLAS_NUM_THREADS"] = threads.ToString(CultureInfo.InvariantCulture);
             Process process = Process.Start(start) ?? throw new InvalidOperationException("Could not start scripts/bench-transformers.py.");
             string ready = process.StandardOutput.ReadLine() ?? throw new InvalidOperationException("scripts/bench-transformers.py exited before it was ready.");
             Console.WriteLine($"PyTorch partner: {ready}");
