@@ -73,10 +73,12 @@ internal static class MaskedForwards
         var chunks = new List<Tensor>();
         for (long start = 0, count; start < copies; start += count)
         {
+            // Each chunk's masks and masked copies are freed before the next is built: only its logits are kept.
+            using var step = torch.NewDisposeScope();
             count = forwards.NextChunkSize(copies - start);
             Tensor copy = torch.arange(start, start + count, dtype: ScalarType.Int64, device: activation.device);
             Tensor channel = varying.index_select(0, copy.div(repeats, rounding_mode: RoundingMode.floor));
-            chunks.Add(forwards.Logits(maskedInputs(channel, copy.remainder(repeats))));
+            chunks.Add(forwards.Logits(maskedInputs(channel, copy.remainder(repeats))).MoveToOuterDisposeScope());
         }
 
         Tensor? zeroLogits = null;

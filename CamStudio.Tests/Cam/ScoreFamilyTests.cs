@@ -168,6 +168,29 @@ public sealed class ScoreFamilyTests
         Assert.Equal(before, LiveTensors.OnThisThread());
     }
 
+    [Theory]
+    [InlineData("scorecam")]
+    [InlineData("sscam")]
+    public void EachChunksMasksAreFreedBeforeTheNextChunkIsBuilt(string id)
+    {
+        // 256 channels at layer3 (2×2 at a 32² input) are many chunks; what stays from one chunk to the next is its
+        // logits (one tensor), not its masks and masked copies (which at 224² were 2 GB on the default model).
+        torch.manual_seed(29);
+        using ModuleCamModel model = TorchVisionModels.CreateCamModel("resnet18", preprocessing: PreprocessingSpec.ImageNet(32), device: CPU);
+        using Tensor batch = torch.randn(1, 3, 32, 32);
+        ICamMethod method = id == "sscam" ? new SsCam(2, 1.0) : CamMethods.Get(id);
+        var live = new List<long>();
+        var pacing = new ForwardPacing(method.ExtraForwardsPerPhoto(256), new LiveCounter(live));
+
+        CamExplainer.Explain(model, batch, [method], "layer3", new ClassSelection.Indices([0]), pacing, CancellationToken.None, out _);
+
+        // Kept: each chunk's logits, and a few tensors made once on first use. Holding a chunk's masks and copies
+        // would add nine or more per chunk.
+        Assert.True(live.Count >= 8, $"only {live.Count} chunks");
+        long growth = live[^1] - live[0];
+        Assert.True(growth <= 2 * live.Count + 20, $"{growth} more live tensors after {live.Count} chunks: {string.Join(", ", live)}");
+    }
+
     [Fact]
     public void ProgressCountsSkippedPassesSoItEndsAtTheTotal()
     {
@@ -327,6 +350,11 @@ public sealed class ScoreFamilyTests
             Reports++;
             source.Cancel();
         }
+    }
+
+    private sealed class LiveCounter(List<long> counts) : IProgress<ExplainProgress>
+    {
+        public void Report(ExplainProgress value) => counts.Add(LiveTensors.OnThisThread());
     }
 
     private sealed class Recorder(List<ExplainProgress> list) : IProgress<ExplainProgress>
