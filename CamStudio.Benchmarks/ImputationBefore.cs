@@ -1,3 +1,4 @@
+using CamStudio.Engine.Metrics;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -10,43 +11,19 @@ namespace CamStudio.Benchmarks;
 /// </summary>
 internal static class ImputationBefore
 {
-    private const float Noise = 0.01f;
     private const double Tolerance = 1e-5;
     private const int MaxIterations = 3000;
     private const int CoarsestSide = 8;
 
-    /// <summary>
-    /// <paramref name="images"/> (M×C×H×W) with the pixels where <paramref name="known"/> (M×1×H×W, 1 = keep, 0 =
-    /// remove) is 0 imputed; noise from <paramref name="generator"/> (null: no noise). The caller owns the result.
-    /// </summary>
-    public static Tensor Impute(Tensor images, Tensor known, torch.Generator? generator)
-    {
-        using DisposeScope scope = torch.NewDisposeScope();
-        using IDisposable noGrad = torch.no_grad();
-        long m = images.shape[0], c = images.shape[1], h = images.shape[2], w = images.shape[3];
-        Tensor values = images.to(ScalarType.Float32).reshape(m * c, 1, h, w);
-        Tensor keep = known.to(ScalarType.Float32).expand(m, c, h, w).reshape(m * c, 1, h, w);
-        Tensor solved = Solve(values * keep, keep).reshape(m, c, h, w);
-        Tensor missing = 1 - known.to(ScalarType.Float32);
-        if (generator is not null)
-            solved = solved + Noise * torch.randn([m, c, h, w], generator: generator).to(solved.device);
-        Tensor result = images.to(ScalarType.Float32) * known.to(ScalarType.Float32) + solved * missing;
-        return result.to(images.dtype).MoveToOuterDisposeScope();
-    }
-
-    /// <summary>The neighbour weights as a 3×3 kernel (centre 0).</summary>
-    private static Tensor Kernel(Device device) => torch.tensor(new float[]
-    {
-        1f / 12, 1f / 6, 1f / 12,
-        1f / 6, 0f, 1f / 6,
-        1f / 12, 1f / 6, 1f / 12,
-    }, device: device).reshape(1, 1, 3, 3);
+    /// <summary>The engine's imputation with this solver in place of its own.</summary>
+    public static Tensor Impute(Tensor images, Tensor known, torch.Generator? generator) =>
+        NoisyLinearImputation.Impute(images, known, generator, Solve);
 
     /// <summary>Harmonic fill of B×1×H×W <paramref name="values"/> (0 where unknown) given <paramref name="keep"/>; known pixels returned as given.</summary>
     private static Tensor Solve(Tensor values, Tensor keep)
     {
         long h = values.shape[2], w = values.shape[3];
-        Tensor kernel = Kernel(values.device);
+        Tensor kernel = NoisyLinearImputation.Kernel(values.device);
         Tensor missing = 1 - keep;
         Tensor neighbourWeights = nn.functional.conv2d(torch.ones([1, 1, h, w], device: values.device), kernel, padding: [1, 1]);
         Tensor rhs = missing * nn.functional.conv2d(values, kernel, padding: [1, 1]);

@@ -44,7 +44,7 @@ public sealed class ExtraForwards : IDisposable
         if (_model is IInferenceForwards fast)
             return fast.InferenceLogits(input);
         // Other models (ONNX imports) get the batch channels-last too: their convolutions follow its memory order.
-        Tensor stored = ModuleCamModel.ChannelsLast(input);
+        Tensor stored = BatchLayout.ChannelsLast(input);
         try
         {
             using ModelRun run = _model.Run(stored, _layer, trackGradients: false);

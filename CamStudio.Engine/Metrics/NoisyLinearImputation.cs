@@ -40,14 +40,20 @@ public static class NoisyLinearImputation
     /// <paramref name="images"/> (M×C×H×W) with the pixels where <paramref name="known"/> (M×1×H×W, 1 = keep, 0 =
     /// remove) is 0 imputed; noise from <paramref name="generator"/> (null: no noise). The caller owns the result.
     /// </summary>
-    public static Tensor Impute(Tensor images, Tensor known, torch.Generator? generator)
+    public static Tensor Impute(Tensor images, Tensor known, torch.Generator? generator) => Impute(images, known, generator, Solve);
+
+    /// <summary>
+    /// <see cref="Impute(Tensor, Tensor, torch.Generator?)"/> with another harmonic-fill solver (B×1×H×W values, 0 where
+    /// unknown, and the keep mask): the benchmark times the solver it replaced on the same problem.
+    /// </summary>
+    internal static Tensor Impute(Tensor images, Tensor known, torch.Generator? generator, Func<Tensor, Tensor, Tensor> solve)
     {
         using DisposeScope scope = torch.NewDisposeScope();
         using IDisposable noGrad = torch.no_grad();
         long m = images.shape[0], c = images.shape[1], h = images.shape[2], w = images.shape[3];
         Tensor values = images.to(ScalarType.Float32).reshape(m * c, 1, h, w);
         Tensor keep = known.to(ScalarType.Float32).expand(m, c, h, w).reshape(m * c, 1, h, w);
-        Tensor solved = Solve(values * keep, keep).reshape(m, c, h, w);
+        Tensor solved = solve(values * keep, keep).reshape(m, c, h, w);
         Tensor missing = 1 - known.to(ScalarType.Float32);
         if (generator is not null)
             solved = solved + Noise * torch.randn([m, c, h, w], generator: generator).to(solved.device);
@@ -56,7 +62,7 @@ public static class NoisyLinearImputation
     }
 
     /// <summary>The neighbour weights as a 3×3 kernel (centre 0).</summary>
-    private static Tensor Kernel(Device device) => torch.tensor(new float[]
+    internal static Tensor Kernel(Device device) => torch.tensor(new float[]
     {
         1f / 12, 1f / 6, 1f / 12,
         1f / 6, 0f, 1f / 6,

@@ -298,19 +298,10 @@ public sealed partial class ModuleCamModel : ICamModel, ILayerOutputReplacement,
         using IDisposable inference = torch.inference_mode();
         using DisposeScope scope = torch.NewDisposeScope();
         Tensor logits = InferencePrecision == ScalarType.BFloat16
-            ? Replica().call(ChannelsLast(input.to(ScalarType.BFloat16))).to(ScalarType.Float32)
-            : Module.call(ChannelsLast(input));
+            ? Replica().call(BatchLayout.ChannelsLast(input.to(ScalarType.BFloat16))).to(ScalarType.Float32)
+            : Module.call(BatchLayout.ChannelsLast(input));
         return logits.MoveToOuterDisposeScope();
     }
-
-    /// <summary>
-    /// The batch stored channels-last (NHWC) with its NCHW shape, so every convolution after it runs in that order:
-    /// measured on the 2-core AVX-512 machine, resnet18, 8–16 copies, bfloat16 5.4 ms per copy instead of 8.9, float32
-    /// 10.6 instead of 14.2 (<c>CamStudio.Benchmarks --probe</c>). TorchSharp 0.107 has no memory-format argument; the
-    /// permuted copy has exactly the strides libtorch reads as channels-last.
-    /// </summary>
-    internal static Tensor ChannelsLast(Tensor batch) =>
-        batch.dim() == 4 && batch.device_type == DeviceType.CPU ? batch.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2) : batch;
 
     public void Dispose()
     {

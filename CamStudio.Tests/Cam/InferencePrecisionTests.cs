@@ -88,7 +88,7 @@ public sealed class InferencePrecisionTests(ITestOutputHelper output)
         using ModuleCamModel fp32 = SeededResNet18(64, ScalarType.Float32);
         using DisposeScope scope = torch.NewDisposeScope();
         Tensor batch = torch.randn([3, 3, 64, 64], generator: new torch.Generator(7, CPU));
-        Tensor stored = ModuleCamModel.ChannelsLast(batch);
+        Tensor stored = BatchLayout.ChannelsLast(batch);
         Assert.Equal(batch.shape, stored.shape);
         Assert.Equal([64L * 64 * 3, 1, 64 * 3, 3], stored.stride());
         Assert.Equal(0, (stored - batch).abs().max().item<float>());
