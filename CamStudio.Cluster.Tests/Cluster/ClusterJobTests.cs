@@ -92,8 +92,7 @@ public sealed class ClusterJobTests(ClusterServices services, ITestOutputHelper 
     {
         SharedCluster cluster = await services.SharedClusterAsync();
         ClusterRig rig = cluster.Rig;
-        using WorkerProcess victim = rig.StartWorker("victim");
-        await rig.WaitForWorkerAsync(cluster.Watcher, "victim");
+        using WorkerProcess victim = await rig.StartHealthyWorkerAsync(cluster.Watcher, "victim");
         Dictionary<string, string> jobs = rig.OwnJobs();
         using var studio = await rig.StartStudioAsync(jobs);
         using var client = new HttpClient { BaseAddress = studio.Address };
@@ -173,8 +172,7 @@ public sealed class ClusterJobTests(ClusterServices services, ITestOutputHelper 
     {
         SharedCluster cluster = await services.SharedClusterAsync();
         ClusterRig rig = cluster.Rig;
-        using WorkerProcess doomed = rig.StartWorker("doomed");
-        await rig.WaitForWorkerAsync(cluster.Watcher, "doomed");
+        using WorkerProcess doomed = await rig.StartHealthyWorkerAsync(cluster.Watcher, "doomed");
         using var studio = await rig.StartStudioAsync(rig.OwnJobs());
         using var client = new HttpClient { BaseAddress = studio.Address };
         await rig.WaitForWorkerAsync(client, "doomed");

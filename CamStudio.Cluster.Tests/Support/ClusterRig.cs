@@ -73,10 +73,15 @@ public sealed class ClusterRig : IDisposable
     public async Task StartWorkersAsync(HttpClient studio, params string[] names)
     {
         foreach (string name in names)
-        {
-            StartWorker(name);
-            await WaitForWorkerAsync(studio, name);
-        }
+            await StartHealthyWorkerAsync(studio, name);
+    }
+
+    /// <summary>Starts a worker and waits until <paramref name="studio"/> lists it as healthy.</summary>
+    public async Task<WorkerProcess> StartHealthyWorkerAsync(HttpClient studio, string name)
+    {
+        WorkerProcess worker = StartWorker(name);
+        await WaitForWorkerAsync(studio, name);
+        return worker;
     }
 
     /// <summary>Waits until <paramref name="studio"/> lists the worker as healthy (up to <see cref="JoinTimeout"/>).</summary>
