@@ -37,7 +37,7 @@ public sealed class OnnxRuntimeCrossCheckTests : IClassFixture<SharedOnnxModelFi
         using var scope = NewDisposeScope();
         Tensor photos = OnnxTestSupport.Photos(Photos);
         float[] pixels = photos.data<float>().ToArray();
-        using var options = new SessionOptions { IntraOpNumThreads = 1 };
+        using SessionOptions options = OnnxRuntimeReference.ExactOptions();
         using var session = new InferenceSession(SharedResources.Model, options);
         var input = new DenseTensor(pixels, [Photos.Length, 3, 224, 224]);
         using var results = session.Run([NamedOnnxValue.CreateFromTensor("input", input)]);
@@ -79,7 +79,8 @@ public sealed class OnnxRuntimeCrossCheckTests : IClassFixture<SharedOnnxModelFi
             proto.Graph.Output.Add(new ValueInfoProto { Name = tensor });
         using var scope = NewDisposeScope();
         Tensor photo = OnnxTestSupport.Photo("both.png");
-        using var session = new InferenceSession(proto.ToByteArray());
+        using SessionOptions options = OnnxRuntimeReference.ExactOptions();
+        using var session = new InferenceSession(proto.ToByteArray(), options);
         using var results = session.Run([NamedOnnxValue.CreateFromTensor("input", new DenseTensor(photo.data<float>().ToArray(), [1, 3, 224, 224]))]);
         var quantised = results.Where(r => r.ElementType == Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.UInt8).ToDictionary(
             r => r.Name, r => (Values: r.AsEnumerable<byte>().Select(b => (float)b).ToArray(), Shape: r.AsTensor<byte>().Dimensions.ToArray().Select(d => (long)d).ToArray()));

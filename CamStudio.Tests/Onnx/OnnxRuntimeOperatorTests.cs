@@ -364,6 +364,18 @@ public sealed class OnnxRuntimeOperatorTests
     }
 
     [Fact]
+    public void MatMulOfATransposedStackOfRowsByOneMatrixMatchesOnnxRuntime()
+    {
+        // Seq-first attention's shape: the stack is a non-contiguous view, which the import runs as one GEMM.
+        MatchesOnnxRuntime(Graph(13, [2, 3, 4]).Float("w", Values(Pattern(4, 5)), 4, 5)
+            .Node("Transpose", ["x"], ["t"], "", "transpose", Ints("perm", 1, 0, 2))
+            .Node("MatMul", ["t", "w"], "rows").Output("rows")
+            .Node("Transpose", ["x"], ["u"], "", "transpose_back", Ints("perm", 2, 0, 1))
+            .Node("Transpose", ["u"], ["v"], "", "transpose_again", Ints("perm", 1, 2, 0))
+            .Node("MatMul", ["v", "w"], "again").Output("again"), Pattern(2, 3, 4));
+    }
+
+    [Fact]
     public void SoftmaxAndLogSoftmaxCoerceTo2DBeforeOpset13AndUseOneAxisAfter()
     {
         Tensor x = Pattern(Shape3) * 2f;

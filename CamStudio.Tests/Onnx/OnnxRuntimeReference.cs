@@ -12,17 +12,26 @@ namespace CamStudio.Tests.Onnx;
 /// </summary>
 internal static class OnnxRuntimeReference
 {
+    /// <summary>
+    /// One thread and exact integer products. On x64 CPUs without VNNI (AVX2, AVX-512 without VNNI), ONNX Runtime's
+    /// u8×s8 GEMMs add pairs of products in saturating 16-bit lanes (vpmaddubsw), so its int8 layers differ from the
+    /// ONNX definition by tens of LSB there; <c>session.x64quantprecision</c> makes it use its exact u8×u8 kernels.
+    /// </summary>
+    public static SessionOptions ExactOptions()
+    {
+        var options = new SessionOptions { IntraOpNumThreads = 1 };
+        options.AddSessionConfigEntry("session.x64quantprecision", "1");
+        return options;
+    }
+
     public static Tensor[] Run(byte[] model, Tensor input, string inputName = "x") => Run(model, (inputName, input));
 
     /// <summary>Runs a model with several float inputs (e.g. an image and an intermediate tensor cut free of its producer).</summary>
     public static Tensor[] Run(byte[] model, params (string Name, Tensor Value)[] inputs)
     {
-        using var options = new SessionOptions
-        {
-            IntraOpNumThreads = 1,
-            GraphOptimizationLevel = GraphOptimizationLevel.ORT_DISABLE_ALL,
-            LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
-        };
+        using SessionOptions options = ExactOptions();
+        options.GraphOptimizationLevel = GraphOptimizationLevel.ORT_DISABLE_ALL;
+        options.LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR;
         using var session = new InferenceSession(model, options);
         var values = inputs.Select(i => NamedOnnxValue.CreateFromTensor(i.Name,
             new DenseTensor<float>(i.Value.contiguous().cpu().data<float>().ToArray(), i.Value.shape.Select(d => (int)d).ToArray()))).ToList();
