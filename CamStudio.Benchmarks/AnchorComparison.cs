@@ -38,12 +38,15 @@ public static class AnchorComparison
         string precision = model is IInferenceForwards fast ? fast.InferencePrecision.ToString() : "Float32";
         Console.WriteLine($"// {model.Name}, layer {model.AutoLayer}, {torch.get_num_threads()} threads, inference precision {precision}");
         using DisposeScope scope = torch.NewDisposeScope();
-        Tensor batch = PhotoPreprocessor.ToBatch([PhotoPreprocessor.Resize(photo, model.Preprocessing)], model.Preprocessing, CPU);
+        int batchSize = int.Parse(Cli.Option(args, "--batch", "1"), CultureInfo.InvariantCulture);
+        int gradientRepeats = int.Parse(Cli.Option(args, "--repeats", "5"), CultureInfo.InvariantCulture);
+        Tensor batch = PhotoPreprocessor.ToBatch([PhotoPreprocessor.Resize(photo, model.Preprocessing)], model.Preprocessing, CPU)
+            .repeat(batchSize, 1, 1, 1);
         Explain(model, batch, [CamMethods.Get("gradcam")], out _);
         foreach (string id in methods)
         {
             ICamMethod method = Configure(CamMethods.Get(id), options);
-            int repeats = method.NeedsExtraForwards ? 1 : 5;
+            int repeats = method.NeedsExtraForwards ? 1 : gradientRepeats;
             long idle = ResetPeakResidentMemory();
             long start = Stopwatch.GetTimestamp();
             ClassMap map = null!;

@@ -12,6 +12,10 @@ if (args.Contains("--paired"))
     return PairedCamCost.Run(args);
 if (args.Contains("--anchors"))
     return AnchorComparison.Run(args);
+if (args.Contains("--explain-breakdown"))
+    return ExplainBreakdown.Run(args);
+if (args.Contains("--gemm"))
+    return GemmProbe.Run(args);
 if (args.Contains("--probe"))
     return ForwardProbe.Run(args);
 if (args.Contains("--cluster"))

@@ -5,8 +5,10 @@ scripts/bench-anchors.sh, which interleaves these runs with CamStudio's own on t
     /usr/bin/python3 scripts/bench_anchors.py save DIR
         saves seeded random resnet18/resnet50 state dicts (DIR/resnet18.pt, DIR/resnet50.pt) once
     /usr/bin/python3 scripts/bench_anchors.py run --arch resnet18 --weights DIR/resnet18.pt --photo P [--threads 2]
-        [--methods pgc:gradcam,torchcam:scorecam,...] [--samples 35] [--steps 10]
-        prints one line per method: RESULT <library> <method> <seconds per photo> <class>
+        [--methods pgc:gradcam,torchcam:scorecam,...] [--samples 35] [--steps 10] [--batch 1] [--repeats 5]
+        prints one line per method: RESULT <library> <method> <seconds per call> <class>
+        (--batch N: the photo N times in one batch, each explained for its top class; Grad-CAM runs --repeats times
+        after one warm-up call and the mean is printed)
 
 Run with Debian's python3-torch (see ../shared/anchors/README.md). Start-up and model loading are excluded; each
 method runs once after one warm-up forward (the slow ones take seconds, so one run is the measurement).
@@ -70,14 +72,15 @@ def run(args):
     model = build(args.arch)
     model.load_state_dict(torch.load(args.weights))
     model.eval()
-    x = photo_tensor(args.photo)
+    x = photo_tensor(args.photo).repeat(args.batch, 1, 1, 1)
     with torch.no_grad():
-        cls = int(model(x).argmax(1))
+        classes = [int(c) for c in model(x).argmax(1)]
+    cls = classes[0]
     layer = model.layer4
 
     def pgc(kind):
         cam = kind(model=model, target_layers=[layer])
-        cam(input_tensor=x, targets=[ClassifierOutputTarget(cls)])
+        cam(input_tensor=x, targets=[ClassifierOutputTarget(c) for c in classes])
         cam.activations_and_grads.release()
 
     def torchcam(kind, **kw):
@@ -85,7 +88,7 @@ def run(args):
             # Grad-CAM needs the autograd graph of this forward; the score methods run their own passes.
             with torch.set_grad_enabled(kind is tc.GradCAM):
                 out = model(x)
-            extractor(cls, out)
+            extractor(classes if len(classes) > 1 else cls, out)
 
     jobs = {
         "pgc:gradcam": lambda: pgc(GradCAM),
@@ -99,7 +102,7 @@ def run(args):
     with torch.no_grad():
         model(x)
     for name in args.methods.split(","):
-        repeats = 5 if name.endswith("gradcam") else 1
+        repeats = args.repeats if name.endswith("gradcam") else 1
         if repeats > 1:
             jobs[name]()
         start = time.perf_counter()
@@ -123,6 +126,8 @@ def main():
     r.add_argument("--methods", default=",".join(ALL_METHODS))
     r.add_argument("--samples", type=int, default=35)
     r.add_argument("--steps", type=int, default=10)
+    r.add_argument("--batch", type=int, default=1)
+    r.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
     if args.command == "save":
         save(args.directory)
