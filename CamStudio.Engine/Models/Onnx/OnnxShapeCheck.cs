@@ -28,7 +28,7 @@ internal static class OnnxShapeCheck
             throw new OnnxShapeException($"input types {a.dtype} and {b.dtype} do not match");
         if (a.device_type != b.device_type || a.device_index != b.device_index)
             throw new InvalidOperationException($"matmul operands on {a.device} and {b.device}");
-        if (a.dim() >= 3 && b.dim() == 2)
+        if (a.dim() >= 3 && b.dim() == 2 && a.numel() > 0)
         {
             // A stack of rows times one matrix is one GEMM. libtorch's matmul folds the stack into rows only when it
             // is contiguous; otherwise (e.g. seq-first attention's N×1×C view) it expands the matrix per row and
