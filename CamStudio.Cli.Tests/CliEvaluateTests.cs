@@ -44,8 +44,8 @@ public sealed class CliEvaluateTests : IDisposable
         Assert.Equal([0, 0.25, 0.5, 0.75, 1], fractions); // 64² positions, step 1024
         // The csv's AUC is the trapezoid of the json's curve.
         double auc = Enumerable.Range(1, 4).Sum(i => (fractions[i] - fractions[i - 1]) * (deletion[i] + deletion[i - 1]) / 2);
-        Assert.Equal(auc, double.Parse(rows[0][4], CultureInfo.InvariantCulture), 5);
-        Assert.Equal(map.GetProperty("probability").GetDouble(), deletion[0], 5);
+        Assert.Equal(auc, double.Parse(rows[0][4], CultureInfo.InvariantCulture), 1e-5); // the csv prints six places
+        Assert.Equal(map.GetProperty("probability").GetDouble(), deletion[0], 1e-5);
 
         string first = rows[0][1], classIndex = rows[0][2];
         Assert.True(File.Exists(Path.Combine(outDir, $"cat.{first}.{classIndex}.npy")));
@@ -66,7 +66,7 @@ public sealed class CliEvaluateTests : IDisposable
         Assert.Equal(scores.OrderDescending(), scores);
         foreach (string[] row in rows)
             Assert.Equal(double.Parse(row[5], CultureInfo.InvariantCulture) - double.Parse(row[4], CultureInfo.InvariantCulture),
-                double.Parse(row[3], CultureInfo.InvariantCulture), 5);
+                double.Parse(row[3], CultureInfo.InvariantCulture), 2e-6); // each cell is rounded to six places
         Assert.Contains(rows, r => r[1] == "gradcam" && r[2] == "layer4");
         Assert.Contains(rows, r => r[1] == "baseline-random" && r[2] == "");
         // One normalised map of gradcam at layer4 (layer4.1's are named cat.gradcam@layer4.1.*).

@@ -83,7 +83,7 @@ public sealed class CamExplainerTests
             int[] order = Enumerable.Range(0, TinyCnn.Classes).OrderByDescending(c => row[c]).ToArray();
             Assert.Equal(order, result[n].TopPredictions.Select(p => p.ClassIndex));
             for (int j = 0; j < TinyCnn.Classes; j++)
-                Assert.Equal(Math.Exp(row[order[j]]) / total, result[n].TopPredictions[j].Probability, 5);
+                Assert.Equal(Math.Exp(row[order[j]]) / total, result[n].TopPredictions[j].Probability, 1e-5);
             Assert.Equal(order[0], result[n].Maps.Single().ClassIndex);
             Assert.Equal("relu2", result[n].Maps.Single().Layer);
         }

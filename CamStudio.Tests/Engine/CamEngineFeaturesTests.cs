@@ -64,7 +64,7 @@ public sealed class CamEngineFeaturesTests(EngineFixture fixture) : IClassFixtur
             Assert.True(maps[j].Making.AugSmoothed);
             float[] actual = maps[j].Map.Map.Raw;
             for (int i = 0; i < actual.Length; i++)
-                Assert.Equal(byHand[j].Map[i], actual[i], 5);
+                Assert.Equal(byHand[j].Map[i], actual[i], 1e-5);
         }
     }
 
@@ -85,7 +85,7 @@ public sealed class CamEngineFeaturesTests(EngineFixture fixture) : IClassFixtur
         CamMap expected = LayerFusions.Fuse([relu1.Photos[0].Maps[0].Map.Map, relu2.Photos[0].Maps[0].Map.Map], LayerFusion.Max);
         Assert.Equal((expected.Width, expected.Height), (map.Map.Map.Width, map.Map.Map.Height));
         for (int i = 0; i < expected.Raw.Length; i++)
-            Assert.Equal(expected.Raw[i], map.Map.Map.Raw[i], 5);
+            Assert.Equal(expected.Raw[i], map.Map.Map.Raw[i], 1e-5);
     }
 
     [Fact]

@@ -23,8 +23,8 @@ public sealed class CamEngineOptionsTests(EngineFixture fixture) : IClassFixture
         Assert.Equal(plain.Length, tripled.Length);
         for (int i = 0; i < plain.Length; i++)
         {
-            Assert.Equal(2 * plain[i], tripled[i], 4); // default factor 1.5 → 3
-            Assert.Equal(plain[i] / 3, scoped[i], 4);   // 1.5 → 0.5
+            Assert.Equal(2 * plain[i], tripled[i], 1e-4); // default factor 1.5 → 3
+            Assert.Equal(plain[i] / 3, scoped[i], 1e-4);   // 1.5 → 0.5
         }
     }
 

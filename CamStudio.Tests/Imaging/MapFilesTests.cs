@@ -38,10 +38,10 @@ public sealed class MapFilesTests : IDisposable
 
         MapPlacement placement = PhotoPreprocessor.Placement(300, 100, spec);
 
-        Assert.Equal(1 / 3.0, placement.Left, 9);
-        Assert.Equal(0, placement.Top, 9);
-        Assert.Equal(1 / 3.0, placement.Width, 9);
-        Assert.Equal(1, placement.Height, 9);
+        Assert.Equal(1 / 3.0, placement.Left, 1e-9);
+        Assert.Equal(0, placement.Top, 1e-9);
+        Assert.Equal(1 / 3.0, placement.Width, 1e-9);
+        Assert.Equal(1, placement.Height, 1e-9);
         Assert.Equal(new Rectangle(100, 0, 100, 100), placement.On(300, 100));
         Assert.Equal(new Rectangle(200, 0, 200, 200), placement.On(600, 200));
         Assert.Equal(new Rectangle(0, 0, 300, 100), PhotoPreprocessor.Placement(300, 100, PreprocessingSpec.ImageNet()).On(300, 100));

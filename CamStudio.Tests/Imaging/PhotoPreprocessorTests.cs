@@ -33,7 +33,7 @@ public sealed class PhotoPreprocessorTests
             // ((c / 255) − mean) / std, evaluated in double as the reference
             double expected = (channels[c] / 255.0 - ImageNet.Mean[c]) / ImageNet.Std[c];
             for (int i = 0; i < plane; i++)
-                Assert.Equal(expected, values[c * plane + i], 5);
+                Assert.Equal(expected, values[c * plane + i], 1e-5);
         }
     }
 
@@ -48,9 +48,9 @@ public sealed class PhotoPreprocessorTests
         foreach ((int x, int y) in new[] { (0, 0), (223, 0), (10, 20), (200, 223) })
         {
             Rgb24 p = photo[x, y];
-            Assert.Equal(Normalised(p.R, 0), values[0 * 224 * 224 + y * 224 + x], 5);
-            Assert.Equal(Normalised(p.G, 1), values[1 * 224 * 224 + y * 224 + x], 5);
-            Assert.Equal(Normalised(p.B, 2), values[2 * 224 * 224 + y * 224 + x], 5);
+            Assert.Equal(Normalised(p.R, 0), values[0 * 224 * 224 + y * 224 + x], 1e-5);
+            Assert.Equal(Normalised(p.G, 1), values[1 * 224 * 224 + y * 224 + x], 1e-5);
+            Assert.Equal(Normalised(p.B, 2), values[2 * 224 * 224 + y * 224 + x], 1e-5);
         }
     }
 
@@ -65,9 +65,9 @@ public sealed class PhotoPreprocessorTests
         float redRight = batch[0, 0, 112, 170].item<float>();
         float blueRight = batch[0, 2, 112, 170].item<float>();
 
-        Assert.Equal(Normalised(255, 0), redLeft, 4);
-        Assert.Equal(Normalised(0, 0), redRight, 4);
-        Assert.Equal(Normalised(255, 2), blueRight, 4);
+        Assert.Equal(Normalised(255, 0), redLeft, 1e-4);
+        Assert.Equal(Normalised(0, 0), redRight, 1e-4);
+        Assert.Equal(Normalised(255, 2), blueRight, 1e-4);
         // The boundary sits at the tensor's centre column: columns 0..110 are red, 113..223 are not.
         Tensor redRow = batch[0, 0, 112];
         float[] row = redRow.data<float>().ToArray();
@@ -90,11 +90,11 @@ public sealed class PhotoPreprocessorTests
 
         for (int x = 3; x < 221; x += 7)
         {
-            Assert.Equal(Normalised(255, 1), crop[0, 1, 100, x].item<float>(), 4);
-            Assert.Equal(Normalised(0, 0), crop[0, 0, 100, x].item<float>(), 4);
+            Assert.Equal(Normalised(255, 1), crop[0, 1, 100, x].item<float>(), 1e-4);
+            Assert.Equal(Normalised(0, 0), crop[0, 0, 100, x].item<float>(), 1e-4);
         }
-        Assert.Equal(Normalised(255, 0), stretch[0, 0, 100, 10].item<float>(), 4);
-        Assert.Equal(Normalised(255, 2), stretch[0, 2, 100, 213].item<float>(), 4);
+        Assert.Equal(Normalised(255, 0), stretch[0, 0, 100, 10].item<float>(), 1e-4);
+        Assert.Equal(Normalised(255, 2), stretch[0, 2, 100, 213].item<float>(), 1e-4);
     }
 
     [Fact]

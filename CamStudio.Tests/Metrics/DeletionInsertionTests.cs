@@ -57,12 +57,12 @@ public sealed class DeletionInsertionTests
             Assert.Equal(x, c.Fractions);
             for (int i = 0; i < x.Length; i++)
             {
-                Assert.Equal(deletion[i], c.Deletion[i], 5);
-                Assert.Equal(insertion[i], c.Insertion[i], 5);
+                Assert.Equal(deletion[i], c.Deletion[i], 1e-5);
+                Assert.Equal(insertion[i], c.Insertion[i], 1e-5);
             }
-            Assert.Equal(deletionAuc, c.DeletionAuc, 5);
-            Assert.Equal(insertionAuc, c.InsertionAuc, 5);
-            Assert.Equal(0.5, c.Deletion[^1], 6); // all zeros: σ(0)
+            Assert.Equal(deletionAuc, c.DeletionAuc, 1e-5);
+            Assert.Equal(insertionAuc, c.InsertionAuc, 1e-5);
+            Assert.Equal(0.5, c.Deletion[^1], 1e-6); // all zeros: σ(0)
         }
         Assert.Equal(live, LiveTensors.OnThisThread());
     }
@@ -76,7 +76,7 @@ public sealed class DeletionInsertionTests
         double p = ToyModels.P0(Weights, Values);
         double masked = ToyModels.P0(Weights, Values.Select((v, i) => v * Map[i]).ToArray());
         (double drop, bool increase) = ConfidenceChange.Compute(ToyModels.Scorer(model), input, Map, 0, p);
-        Assert.Equal(Math.Max(0, p - masked) / p, drop, 5);
+        Assert.Equal(Math.Max(0, p - masked) / p, drop, 1e-5);
         Assert.Equal(masked > p, increase);
 
         // A map that keeps only the positive evidence raises p: increase, no drop.
@@ -84,7 +84,7 @@ public sealed class DeletionInsertionTests
         double raised = ToyModels.P0(Weights, Values.Select((v, i) => v * positive[i]).ToArray());
         Assert.True(raised > p);
         (double noDrop, bool increased) = ConfidenceChange.Compute(ToyModels.Scorer(model), input, positive, 0, p);
-        Assert.Equal(0, noDrop, 9);
+        Assert.Equal(0, noDrop, 1e-9);
         Assert.True(increased);
     }
 
@@ -94,10 +94,10 @@ public sealed class DeletionInsertionTests
         using DisposeScope scope = torch.NewDisposeScope();
         Tensor input = torch.arange(3 * 16 * 16, dtype: ScalarType.Float32).reshape(1, 3, 16, 16) / 100;
         Tensor mean = PerturbationBaselines.For(input, PerturbationBaseline.Mean);
-        Assert.Equal(input[0, 1].mean().item<float>(), mean[0, 1, 5, 7].item<float>(), 5);
+        Assert.Equal(input[0, 1].mean().item<float>(), mean[0, 1, 5, 7].item<float>(), 1e-5);
         // A linear ramp is unchanged by a symmetric blur away from the edges.
         Tensor blur = PerturbationBaselines.For(input, PerturbationBaseline.Blur);
-        Assert.Equal(input[0, 2, 8, 8].item<float>(), blur[0, 2, 8, 8].item<float>(), 4);
+        Assert.Equal(input[0, 2, 8, 8].item<float>(), blur[0, 2, 8, 8].item<float>(), 1e-4);
         Assert.Equal(input.shape, blur.shape);
     }
 }

@@ -170,7 +170,7 @@ public sealed class DenseNetTests : IDisposable
                         double mean = (a[offset] + a[offset + 1] + a[offset + 2] + a[offset + 3]) / 4.0;
                         sum += w[k * 1024 + c] * mean;
                     }
-                    Assert.Equal(sum, actual[n * 5 + k], 3);
+                    Assert.Equal(sum, actual[n * 5 + k], 1e-3);
                 }
         });
         hook.remove();
@@ -272,7 +272,7 @@ public sealed class DenseNetTests : IDisposable
                     double expected = 0;
                     for (int k = 0; k < 1024; k++)
                         expected += w[4 * 1024 + k] * values[(n * 1024 + k) * 4 + p];
-                    Assert.Equal(expected, map.Map.Raw[p], 3);
+                    Assert.Equal(expected, map.Map.Raw[p], 1e-3);
                 }
             }
         });

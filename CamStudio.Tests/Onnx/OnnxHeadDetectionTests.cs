@@ -42,9 +42,9 @@ public sealed class OnnxHeadDetectionTests : IDisposable
         Assert.Equal([(long)Classes, Channels], head!.Weight.shape);
         for (int c = 0; c < Classes; c++)
         {
-            Assert.Equal(b[c], head.Bias![c].item<float>(), 5);
+            Assert.Equal(b[c], head.Bias![c].item<float>(), 1e-5);
             for (int k = 0; k < Channels; k++)
-                Assert.Equal(w[c * Channels + k], head.Weight[c, k].item<float>(), 5);
+                Assert.Equal(w[c * Channels + k], head.Weight[c, k].item<float>(), 1e-5);
         }
     }
 

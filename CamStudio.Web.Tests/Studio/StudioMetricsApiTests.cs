@@ -59,8 +59,8 @@ public sealed class StudioMetricsApiTests : IAsyncLifetime
             double[] insertion = map.GetProperty("insertionCurve").EnumerateArray().Select(e => e.GetDouble()).ToArray();
             Assert.Equal([0, 0.25, 0.5, 0.75, 1], fractions); // 32² positions, step 256
             double auc = Enumerable.Range(1, 4).Sum(i => (fractions[i] - fractions[i - 1]) * (insertion[i] + insertion[i - 1]) / 2);
-            Assert.Equal(auc, map.GetProperty("insertionAuc").GetDouble(), 6);
-            Assert.Equal(map.GetProperty("probability").GetDouble(), insertion[^1], 5);
+            Assert.Equal(auc, map.GetProperty("insertionAuc").GetDouble(), 1e-6);
+            Assert.Equal(map.GetProperty("probability").GetDouble(), insertion[^1], 1e-5);
             Assert.Equal(JsonValueKind.Null, map.GetProperty("roadMorf").ValueKind);
             Assert.Contains(map.GetProperty("pointingHit").ValueKind, new[] { JsonValueKind.True, JsonValueKind.False });
             Assert.False(string.IsNullOrEmpty(map.GetProperty("npy").GetString()));

@@ -24,7 +24,7 @@ public sealed class EigenSmoothingTests
             Tensor t = torch.tensor(terms).reshape(1, u.Length, side, side);
             float[] actual = EigenSmoothing.Project(t).data<float>().ToArray();
             for (int p = 0; p < v.Length; p++)
-                Assert.Equal(Math.Max(0, norm * (v[p] - mean)), actual[p], 4);
+                Assert.Equal(Math.Max(0, norm * (v[p] - mean)), actual[p], 1e-4);
         }
         Assert.Equal(before, LiveTensors.OnThisThread());
     }

@@ -40,7 +40,7 @@ public sealed class GuidedBackpropTests
                     (double[] expected, double[] plain) = ByHand(x.AsSpan(n * 12, 12), (int)classes[rank][n]);
                     for (int i = 0; i < 12; i++)
                     {
-                        Assert.Equal(expected[i], actual[n * 12 + i], 5);
+                        Assert.Equal(expected[i], actual[n * 12 + i], 1e-5);
                         anyClamped |= Math.Abs(expected[i] - plain[i]) > 1e-3;
                     }
                 }

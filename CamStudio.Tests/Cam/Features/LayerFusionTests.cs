@@ -45,6 +45,6 @@ public sealed class LayerFusionTests
     {
         Assert.Equal(expected.Length, map.Raw.Length);
         for (int i = 0; i < expected.Length; i++)
-            Assert.Equal(expected[i], map.Raw[i], 5);
+            Assert.Equal(expected[i], map.Raw[i], 1e-5);
     }
 }
