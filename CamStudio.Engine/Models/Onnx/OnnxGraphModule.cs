@@ -34,9 +34,10 @@ public sealed class OnnxGraphModule : nn.Module<Tensor, Tensor>
     private readonly List<Tensor> _owned;
     private readonly Dictionary<string, int> _lastUse;
     private readonly Dictionary<string, string> _producers;
+    private readonly OnnxShapeMemo? _shapeMemo;
 
     private OnnxGraphModule(string file, OnnxGraphInput input, IReadOnlyList<string> outputs, IReadOnlyList<OnnxGraphNode> nodes,
-        Dictionary<string, Tensor> constants, List<Tensor> owned, int opset, Device device) : base(Path.GetFileNameWithoutExtension(file))
+        Dictionary<string, Tensor> constants, List<Tensor> owned, int opset, Device device, bool reuseShapeArithmetic) : base(Path.GetFileNameWithoutExtension(file))
     {
         FileName = file;
         Input = input;
@@ -51,7 +52,14 @@ public sealed class OnnxGraphModule : nn.Module<Tensor, Tensor>
         for (int i = 0; i < nodes.Count; i++)
             foreach (string used in nodes[i].Inputs.Where(n => n.Length > 0))
                 _lastUse[used] = i;
+        _shapeMemo = reuseShapeArithmetic ? OnnxShapeMemo.For(nodes, constants.ContainsKey) : null;
     }
+
+    /// <summary>How many nodes are shape arithmetic whose values later runs reuse (see <see cref="OnnxShapeMemo"/>); 0 when not reused.</summary>
+    internal int ShapeArithmeticNodes => _shapeMemo?.NodeCount ?? 0;
+
+    /// <summary>How many nodes the last finished run took from the shape memo (for tests; runs on other threads overwrite it).</summary>
+    internal int LastRunReusedNodes { get; private set; }
 
     /// <summary>The file the graph came from (for messages).</summary>
     public string FileName { get; }
@@ -115,6 +123,7 @@ public sealed class OnnxGraphModule : nn.Module<Tensor, Tensor>
         if (capture is not null)
             keep.Add(capture);
         Tensor? captured = null;
+        using OnnxShapeMemo.Run? memo = _shapeMemo?.Begin(input.shape);
         using var scope = NewDisposeScope();
         Tensor graphInput = Produced(Input.Name, input.alias());
         values[Input.Name] = graphInput;
@@ -140,7 +149,15 @@ public sealed class OnnxGraphModule : nn.Module<Tensor, Tensor>
                 try
                 {
                     budget?.BeforeNode(node, arguments, values.Values);
-                    results = node.Kernel(arguments);
+                    if (memo?.TryReuse(i, arguments) is { } reused)
+                    {
+                        results = reused;
+                    }
+                    else
+                    {
+                        results = node.Kernel(arguments);
+                        memo?.Record(i, results);
+                    }
                 }
                 catch (OnnxShapeException ex)
                 {
@@ -212,6 +229,7 @@ public sealed class OnnxGraphModule : nn.Module<Tensor, Tensor>
             return value;
         }
 
+        LastRunReusedNodes = memo?.Reused ?? 0;
         if (stopAfterCapture && captured is not null)
             return new GraphRun([], captured.alias().MoveToOuterDisposeScope());
         if (capture is not null && captured is null)
@@ -254,6 +272,7 @@ public sealed class OnnxGraphModule : nn.Module<Tensor, Tensor>
                 t.Dispose();
             _owned.Clear();
             _constants.Clear();
+            _shapeMemo?.Dispose();
         }
         base.Dispose(disposing);
     }
@@ -392,7 +411,7 @@ public sealed class OnnxGraphModule : nn.Module<Tensor, Tensor>
                 nodes.Add(new OnnxGraphNode(NodeLabel(node), node.OpType, inputs, outputs, kernel, attributes, node) { Weights = weights });
             }
 
-            return new OnnxGraphModule(file, input, graphOutputs, nodes, constants, owned, opset, device) { LogitsUnclear = logitsUnclear };
+            return new OnnxGraphModule(file, input, graphOutputs, nodes, constants, owned, opset, device, options.ReuseShapeArithmetic) { LogitsUnclear = logitsUnclear };
         }
         catch
         {

@@ -173,6 +173,12 @@ public sealed partial record OnnxImportOptions(QuantizedRangePolicy QuantizedRan
     /// inferred shapes before the large tensor is allocated.
     /// </summary>
     public long ProbeMemoryBytes { get; init; } = DefaultProbeMemoryBytes;
+
+    /// <summary>
+    /// Whether runs reuse the values of the graph's shape arithmetic from earlier runs on the same shapes (see
+    /// <see cref="OnnxShapeMemo"/>); off only to measure or check what that saves.
+    /// </summary>
+    public bool ReuseShapeArithmetic { get; init; } = true;
 }
 
 /// <summary>The clamp one quantised output gets (see <see cref="QuantizedRangePolicy"/>); none when scale/zero point are not constants.</summary>
