@@ -35,52 +35,66 @@ public static class TransformerTiming
             string path = Path.Combine(folder, name + ".onnx");
             if (!File.Exists(path))
                 throw new FileNotFoundException($"{path} is missing; make it with scripts/export-onnx-fixtures.py --full {folder}.");
-            using OnnxCamModel model = OnnxCamModel.Load(path, null, PreprocessingSpec.ImageNet(), CPU, sizeFromModel: true);
+            // With --without-shape-memo, the same file imported with the shape memo off runs beside it, round by round.
+            var variants = new List<(string Label, OnnxCamModel Model)>
+            {
+                ("CamStudio", OnnxCamModel.Load(path, null, PreprocessingSpec.ImageNet(), CPU, sizeFromModel: true)),
+            };
+            if (args.Contains("--without-shape-memo"))
+                variants.Add(("no memo  ", OnnxCamModel.Load(path, null, PreprocessingSpec.ImageNet(), CPU, options: new OnnxImportOptions { ReuseShapeArithmetic = false }, sizeFromModel: true)));
+            OnnxCamModel model = variants[0].Model;
             int size = model.Preprocessing.InputHeight;
             using Tensor x = torch.linspace(-2, 2, 3L * size * size).mul(5.3).sin().reshape(1, 3, size, size);
-            var forward = new List<double>();
-            var cam = new List<double>();
-            var forwardCpu = new List<double>();
-            var camCpu = new List<double>();
+            var times = variants.Select(_ => (Forward: new List<double>(), Cam: new List<double>(), ForwardCpu: new List<double>(), CamCpu: new List<double>())).ToArray();
             var theirs = new List<double[]>();
             for (int round = -2; round < rounds; round++)
             {
-                // Wall-clock and this process's CPU time (on a loaded machine the CPU time is the steadier figure).
-                long t0 = Stopwatch.GetTimestamp();
-                TimeSpan c0 = CpuTime();
-                using (NewDisposeScope())
-                using (ModelRun run = model.Run(x, model.AutoLayer, trackGradients: false))
+                for (int v = 0; v < variants.Count; v++)
                 {
+                    // Wall-clock and this process's CPU time (on a loaded machine the CPU time is the steadier figure).
+                    long t0 = Stopwatch.GetTimestamp();
+                    TimeSpan c0 = CpuTime();
+                    using (NewDisposeScope())
+                    using (ModelRun run = variants[v].Model.Run(x, variants[v].Model.AutoLayer, trackGradients: false))
+                    {
+                    }
+                    long t1 = Stopwatch.GetTimestamp();
+                    TimeSpan c1 = CpuTime();
+                    using (NewDisposeScope())
+                        CamExplainer.Explain(variants[v].Model, x, gradCam);
+                    long t2 = Stopwatch.GetTimestamp();
+                    TimeSpan c2 = CpuTime();
+                    if (round < 0)
+                        continue;
+                    times[v].Forward.Add(Stopwatch.GetElapsedTime(t0, t1).TotalMilliseconds);
+                    times[v].Cam.Add(Stopwatch.GetElapsedTime(t1, t2).TotalMilliseconds);
+                    times[v].ForwardCpu.Add((c1 - c0).TotalMilliseconds);
+                    times[v].CamCpu.Add((c2 - c1).TotalMilliseconds);
                 }
-                long t1 = Stopwatch.GetTimestamp();
-                TimeSpan c1 = CpuTime();
-                using (NewDisposeScope())
-                    CamExplainer.Explain(model, x, gradCam);
-                long t2 = Stopwatch.GetTimestamp();
-                TimeSpan c2 = CpuTime();
                 double[]? their = pytorch?.Round(name);
-                if (round < 0)
-                    continue;
-                forward.Add(Stopwatch.GetElapsedTime(t0, t1).TotalMilliseconds);
-                cam.Add(Stopwatch.GetElapsedTime(t1, t2).TotalMilliseconds);
-                forwardCpu.Add((c1 - c0).TotalMilliseconds);
-                camCpu.Add((c2 - c1).TotalMilliseconds);
-                if (their is not null)
+                if (round >= 0 && their is not null)
                     theirs.Add(their);
             }
             if (args.Contains("--profile"))
                 Profile(model, x);
-            Console.WriteLine($"{name} ({size}×{size}, auto layer {model.AutoLayer}), {rounds} rounds, {torch.get_num_threads()} thread(s):");
-            Console.WriteLine($"  CamStudio wall: forward min {forward.Min():F1} ms, median {Median(forward):F1} ms; Grad-CAM min {cam.Min():F1} ms, median {Median(cam):F1} ms");
-            Console.WriteLine($"  CamStudio CPU:  forward median {Median(forwardCpu):F1} ms; Grad-CAM median {Median(camCpu):F1} ms");
+            Console.WriteLine($"{name} ({size}×{size}, auto layer {model.AutoLayer}, {model.Graph.ShapeArithmeticNodes} of {model.Graph.Nodes.Count} nodes shape arithmetic), {rounds} rounds, {torch.get_num_threads()} thread(s):");
+            for (int v = 0; v < variants.Count; v++)
+            {
+                var (forward, cam, forwardCpu, camCpu) = times[v];
+                Console.WriteLine($"  {variants[v].Label} wall: forward min {forward.Min():F1} ms, median {Median(forward):F1} ms; Grad-CAM min {cam.Min():F1} ms, median {Median(cam):F1} ms");
+                Console.WriteLine($"  {variants[v].Label} CPU:  forward median {Median(forwardCpu):F1} ms; Grad-CAM median {Median(camCpu):F1} ms");
+            }
             if (theirs.Count > 0)
             {
+                var (forward, cam, forwardCpu, camCpu) = times[0];
                 List<double> Column(int i) => theirs.Select(t => t[i]).ToList();
                 Console.WriteLine($"  PyTorch   wall: forward min {Column(0).Min():F1} ms, median {Median(Column(0)):F1} ms; pytorch-grad-cam Grad-CAM min {Column(1).Min():F1} ms, median {Median(Column(1)):F1} ms");
                 Console.WriteLine($"  PyTorch   CPU:  forward median {Median(Column(2)):F1} ms; Grad-CAM median {Median(Column(3)):F1} ms");
                 Console.WriteLine($"  ratio ours/PyTorch (medians): wall forward {Median(forward) / Median(Column(0)):F2}×, Grad-CAM {Median(cam) / Median(Column(1)):F2}×; " +
                                   $"CPU forward {Median(forwardCpu) / Median(Column(2)):F2}×, Grad-CAM {Median(camCpu) / Median(Column(3)):F2}×");
             }
+            foreach (var (_, loaded) in variants)
+                loaded.Dispose();
         }
         Console.WriteLine($"uptime at end: {Uptime()}");
         return 0;

@@ -47,20 +47,24 @@ public sealed class OnnxShapeMemoTests
     public void AShapeThatDependsOnDataIsReadAgainEveryRun()
     {
         // x holds two sizes; ConstantOfShape makes a tensor of that shape and Shape reads it back: the same input shape
-        // gives a different Shape each run, so nothing downstream of it may be reused.
+        // gives a different Shape each run, so nothing downstream of it may be reused. The Concat also reads x's own
+        // shape, which is the same every run: reused, and handed to the Concat that must run.
         using var scope = NewDisposeScope();
         using OnnxGraphModule module = new OnnxGraphBuilder(opset: 13)
+            .Node("Shape", ["x"], "own")
             .Node("Cast", ["x"], "sizes", Int("to", 7))
             .Node("ConstantOfShape", ["sizes"], "made")
             .Node("Shape", ["made"], "shape")
-            .Node("Cast", ["shape"], "y", Int("to", 1))
+            .Node("Concat", ["own", "shape"], "both", Int("axis", 0))
+            .Node("Cast", ["both"], "y", Int("to", 1))
             .Load();
         using var noGrad = torch.no_grad();
-        Assert.Equal(2, module.ShapeArithmeticNodes); // the Shape and the Cast after it
-        foreach (float[] sizes in new[] { new[] { 2f, 3f }, [4f, 5f], [4f, 5f], [2f, 3f] })
+        Assert.Equal(4, module.ShapeArithmeticNodes); // both Shapes, the Concat and the Cast after it
+        foreach ((float[] sizes, int reused) in new[] { (new[] { 2f, 3f }, 0), ([4f, 5f], 1), ([4f, 5f], 1), ([2f, 3f], 4) })
         {
             float[] actual = module.call(torch.tensor(sizes)).data<float>().ToArray();
-            Assert.Equal(sizes, actual);
+            Assert.Equal([2f, .. sizes], actual);
+            Assert.Equal(reused, module.LastRunReusedNodes);
         }
     }
 

@@ -36,6 +36,9 @@ public sealed class OnnxGraphModule : nn.Module<Tensor, Tensor>
     private readonly Dictionary<string, string> _producers;
     private readonly OnnxShapeMemo? _shapeMemo;
 
+    /// <summary>Per node: the inputs no later node reads.</summary>
+    private readonly string[][] _freedAfter;
+
     private OnnxGraphModule(string file, OnnxGraphInput input, IReadOnlyList<string> outputs, IReadOnlyList<OnnxGraphNode> nodes,
         Dictionary<string, Tensor> constants, List<Tensor> owned, int opset, Device device, bool reuseShapeArithmetic) : base(Path.GetFileNameWithoutExtension(file))
     {
@@ -52,7 +55,8 @@ public sealed class OnnxGraphModule : nn.Module<Tensor, Tensor>
         for (int i = 0; i < nodes.Count; i++)
             foreach (string used in nodes[i].Inputs.Where(n => n.Length > 0))
                 _lastUse[used] = i;
-        _shapeMemo = reuseShapeArithmetic ? OnnxShapeMemo.For(nodes, constants.ContainsKey) : null;
+        _shapeMemo = reuseShapeArithmetic ? OnnxShapeMemo.For(nodes, constants.ContainsKey, outputs) : null;
+        _freedAfter = nodes.Select((n, i) => n.Inputs.Where(name => name.Length > 0 && _lastUse[name] == i).Distinct().ToArray()).ToArray();
     }
 
     /// <summary>How many nodes are shape arithmetic whose values later runs reuse (see <see cref="OnnxShapeMemo"/>); 0 when not reused.</summary>
@@ -136,12 +140,23 @@ public sealed class OnnxGraphModule : nn.Module<Tensor, Tensor>
             OnnxGraphNode node = _nodes[i];
             if (runs is not null && !runs[i])
                 continue;
-            var arguments = new Tensor?[node.Inputs.Length];
-            for (int j = 0; j < arguments.Length; j++)
+            bool reuse = false;
+            if (memo is not null && memo.Covers(i))
             {
-                string name = node.Inputs[j];
-                if (name.Length > 0)
-                    arguments[j] = values.GetValueOrDefault(name) ?? _constants[name];
+                reuse = memo.Check(i, memo.ReadsShape(i) ? Argument(node.Inputs.First(n => n.Length > 0)) : null);
+                // A reused value only other shape arithmetic reads is not even handed out (most of them, in exports).
+                if (reuse && memo.FeedsOnlyShapeArithmetic(i) && observe is null && !node.Outputs.Any(keep.Contains)
+                    && (leaves is null || !node.Outputs.Any(leaves.Contains)) && replacement is null)
+                    continue;
+            }
+            var arguments = new Tensor?[node.Inputs.Length];
+            if (!reuse)
+            {
+                for (int j = 0; j < arguments.Length; j++)
+                {
+                    if (node.Inputs[j].Length > 0)
+                        arguments[j] = Argument(node.Inputs[j]);
+                }
             }
             Tensor[] results;
             using (var nodeScope = NewDisposeScope())
@@ -149,9 +164,9 @@ public sealed class OnnxGraphModule : nn.Module<Tensor, Tensor>
                 try
                 {
                     budget?.BeforeNode(node, arguments, values.Values);
-                    if (memo?.TryReuse(i, arguments) is { } reused)
+                    if (reuse)
                     {
-                        results = reused;
+                        results = memo!.Take(i);
                     }
                     else
                     {
@@ -191,11 +206,21 @@ public sealed class OnnxGraphModule : nn.Module<Tensor, Tensor>
                     results[k] = rectified(results[k]);
                 values[node.Outputs[k]] = Produced(node.Outputs[k], results[k]);
             }
-            foreach (string name in node.Inputs.Distinct())
+            foreach (string name in _freedAfter[i])
             {
-                if (name.Length > 0 && _lastUse[name] == i && !keep.Contains(name) && values.Remove(name, out Tensor? done))
+                if (!keep.Contains(name) && values.Remove(name, out Tensor? done))
                     done.Dispose();
             }
+        }
+
+        // A value computed, given, reused, or known at load; a reused one first handed out here is kept like any output.
+        Tensor Argument(string name)
+        {
+            if (values.TryGetValue(name, out Tensor? value) || _constants.TryGetValue(name, out value))
+                return value;
+            value = memo?.Take(name) ?? throw new InvalidOperationException($"{FileName}: tensor '{name}' was not computed.");
+            values[name] = value;
+            return value;
         }
 
         Tensor Produced(string name, Tensor value)

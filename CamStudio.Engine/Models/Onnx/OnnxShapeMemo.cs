@@ -29,14 +29,22 @@ internal sealed class OnnxShapeMemo : IDisposable
     /// <summary>Per node: whether it reads a runtime tensor's shape (Shape, Size), so its value is checked against the recorded shape.</summary>
     private readonly bool[] _readsShape;
 
+    /// <summary>Per shape-arithmetic node: whether a node outside the shape arithmetic, or the graph's caller, reads an output.</summary>
+    private readonly bool[] _feedsData;
+
+    /// <summary>Every shape-arithmetic output: its node and output index.</summary>
+    private readonly Dictionary<string, (int Node, int Output)> _outputs;
+
     private readonly LinkedList<Entry> _entries = new();
     private readonly object _lock = new();
     private bool _disposed;
 
-    private OnnxShapeMemo(int[]?[] shapeProducers, bool[] readsShape)
+    private OnnxShapeMemo(int[]?[] shapeProducers, bool[] readsShape, bool[] feedsData, Dictionary<string, (int, int)> outputs)
     {
         _shapeProducers = shapeProducers;
         _readsShape = readsShape;
+        _feedsData = feedsData;
+        _outputs = outputs;
         NodeCount = shapeProducers.Count(p => p is not null);
     }
 
@@ -45,9 +53,9 @@ internal sealed class OnnxShapeMemo : IDisposable
 
     /// <summary>
     /// The shape arithmetic of <paramref name="nodes"/> (in execution order; inputs in <paramref name="constants"/> are
-    /// known at load), or null when the graph has none.
+    /// known at load; <paramref name="graphOutputs"/> are handed to the caller), or null when the graph has none.
     /// </summary>
-    public static OnnxShapeMemo? For(IReadOnlyList<OnnxGraphNode> nodes, Func<string, bool> constants)
+    public static OnnxShapeMemo? For(IReadOnlyList<OnnxGraphNode> nodes, Func<string, bool> constants, IEnumerable<string> graphOutputs)
     {
         var producerOf = new Dictionary<string, int>();
         var shapeProducers = new int[]?[nodes.Count];
@@ -68,7 +76,21 @@ internal sealed class OnnxShapeMemo : IDisposable
             foreach (string output in node.Outputs.Where(o => o.Length > 0))
                 producerOf[output] = i;
         }
-        return shapeProducers.Any(p => p is not null) ? new OnnxShapeMemo(shapeProducers, readsShape) : null;
+        if (!shapeProducers.Any(p => p is not null))
+            return null;
+        var feedsData = new bool[nodes.Count];
+        var read = nodes.Where((_, i) => shapeProducers[i] is null).SelectMany(n => n.Inputs).Concat(graphOutputs).ToHashSet();
+        var outputs = new Dictionary<string, (int, int)>();
+        for (int i = 0; i < nodes.Count; i++)
+        {
+            if (shapeProducers[i] is null)
+                continue;
+            feedsData[i] = nodes[i].Outputs.Any(read.Contains);
+            for (int k = 0; k < nodes[i].Outputs.Length; k++)
+                if (nodes[i].Outputs[k].Length > 0)
+                    outputs[nodes[i].Outputs[k]] = (i, k);
+        }
+        return new OnnxShapeMemo(shapeProducers, readsShape, feedsData, outputs);
     }
 
     /// <summary>Starts a run on an input of <paramref name="inputShape"/>; dispose it when the run ends.</summary>
@@ -141,37 +163,54 @@ internal sealed class OnnxShapeMemo : IDisposable
         /// <summary>How many nodes this run took from the memo instead of running them.</summary>
         public int Reused { get; private set; }
 
+        /// <summary>Whether <paramref name="node"/> is shape arithmetic.</summary>
+        public bool Covers(int node) => _memo._shapeProducers[node] is not null;
+
+        /// <summary>Whether <paramref name="node"/> reads a runtime tensor's shape (its one input is then passed to <see cref="Check"/>).</summary>
+        public bool ReadsShape(int node) => _memo._readsShape[node];
+
+        /// <summary>Whether only other shape arithmetic reads <paramref name="node"/>'s outputs, so a reused value need not be handed out.</summary>
+        public bool FeedsOnlyShapeArithmetic(int node) => !_memo._feedsData[node];
+
         /// <summary>
-        /// For a shape-arithmetic node whose every shape is as recorded: the recorded outputs (new handles, in the
-        /// current dispose scope). Otherwise null, and the node runs.
+        /// For a shape-arithmetic node: whether every shape it derives from is as recorded (for a Shape/Size node, the
+        /// shape of <paramref name="shapeInput"/>) and its value is recorded, so it need not run.
         /// </summary>
-        public Tensor[]? TryReuse(int node, Tensor?[] arguments)
+        public bool Check(int node, Tensor? shapeInput)
         {
-            int[]? producers = _memo._shapeProducers[node];
-            if (producers is null)
-                return null;
             bool same;
             if (_memo._readsShape[node])
             {
-                long[] shape = arguments.First(a => a is not null)!.shape;
+                long[] shape = shapeInput!.shape;
                 long[] recorded = Interlocked.CompareExchange(ref _entry.ReadShapes[node], shape, null) ?? shape;
                 same = recorded.AsSpan().SequenceEqual(shape);
             }
             else
             {
-                same = producers.All(p => _state[p] == 1);
+                same = true;
+                foreach (int p in _memo._shapeProducers[node]!)
+                    same &= _state[p] == 1;
             }
             _state[node] = same ? (byte)1 : (byte)2;
-            if (!same || Volatile.Read(ref _entry.Values[node]) is not { } values)
-                return null;
-            Reused++;
-            return values.Select(v => v.alias()).ToArray();
+            bool reusable = same && Volatile.Read(ref _entry.Values[node]) is not null;
+            if (reusable)
+                Reused++;
+            return reusable;
         }
 
-        /// <summary>Keeps the outputs of a node <see cref="TryReuse"/> found recordable, the first time they are computed.</summary>
+        /// <summary>The recorded outputs of a node <see cref="Check"/> found reusable: new handles, in the current dispose scope.</summary>
+        public Tensor[] Take(int node) => _entry.Values[node]!.Select(v => v.alias()).ToArray();
+
+        /// <summary>A reused output nobody was handed (<see cref="FeedsOnlyShapeArithmetic"/>) that a node which must run after all reads, or null.</summary>
+        public Tensor? Take(string tensor) =>
+            _memo._outputs.TryGetValue(tensor, out var at) && _state[at.Node] == 1 && Volatile.Read(ref _entry.Values[at.Node]) is { } values
+                ? values[at.Output].alias()
+                : null;
+
+        /// <summary>Keeps the outputs of a shape-arithmetic node whose shapes <see cref="Check"/> found as recorded, the first time they are computed.</summary>
         public void Record(int node, Tensor[] results)
         {
-            if (_state[node] != 1 || Volatile.Read(ref _entry.Values[node]) is not null || results.Any(r => r.numel() > MaxElements || r.requires_grad))
+            if (_memo._shapeProducers[node] is null || _state[node] != 1 || Volatile.Read(ref _entry.Values[node]) is not null || results.Any(r => r.numel() > MaxElements || r.requires_grad))
                 return;
             Tensor[] kept = results.Select(r => r.detach().DetachFromDisposeScope()).ToArray();
             if (Interlocked.CompareExchange(ref _entry.Values[node], kept, null) is not null)
