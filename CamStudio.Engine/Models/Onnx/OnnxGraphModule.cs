@@ -436,6 +436,8 @@ public sealed class OnnxGraphModule : nn.Module<Tensor, Tensor>
                 nodes.Add(new OnnxGraphNode(NodeLabel(node), node.OpType, inputs, outputs, kernel, attributes, node) { Weights = weights });
             }
 
+            if (options.Fuse)
+                nodes = OnnxFusions.Apply(nodes, constants, graphOutputs);
             return new OnnxGraphModule(file, input, graphOutputs, nodes, constants, owned, opset, device, options.ReuseShapeArithmetic) { LogitsUnclear = logitsUnclear };
         }
         catch

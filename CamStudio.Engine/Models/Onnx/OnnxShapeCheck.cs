@@ -23,11 +23,7 @@ internal static class OnnxShapeCheck
     /// </remarks>
     public static Tensor MatMul(Tensor a, Tensor b)
     {
-        RequireMatMul(a.shape, b.shape);
-        if (a.dtype != b.dtype)
-            throw new OnnxShapeException($"input types {a.dtype} and {b.dtype} do not match");
-        if (a.device_type != b.device_type || a.device_index != b.device_index)
-            throw new InvalidOperationException($"matmul operands on {a.device} and {b.device}");
+        RequireOperands(a, b);
         if (a.dim() >= 3 && b.dim() == 2 && a.numel() > 0)
         {
             // A stack of rows times one matrix is one GEMM. libtorch's matmul folds the stack into rows only when it
@@ -37,6 +33,26 @@ internal static class OnnxShapeCheck
             return a.reshape(-1, a.shape[^1]).mm(b).view(shape);
         }
         return a.matmul(b);
+    }
+
+    /// <summary><c>a·b + bias</c> for a matrix <paramref name="b"/> and a row <paramref name="bias"/>: one addmm, the bias added inside the GEMM.</summary>
+    public static Tensor MatMulAdd(Tensor a, Tensor b, Tensor bias)
+    {
+        if (b.dim() != 2 || bias.dim() != 1 || bias.shape[0] != b.shape[1] || bias.dtype != b.dtype
+            || bias.device_type != b.device_type || bias.device_index != b.device_index || a.dim() < 2 || a.numel() == 0)
+            return MatMul(a, b) + bias;
+        RequireOperands(a, b);
+        long[] shape = [.. a.shape[..^1], b.shape[1]];
+        return bias.addmm(a.reshape(-1, a.shape[^1]), b).view(shape);
+    }
+
+    private static void RequireOperands(Tensor a, Tensor b)
+    {
+        RequireMatMul(a.shape, b.shape);
+        if (a.dtype != b.dtype)
+            throw new OnnxShapeException($"input types {a.dtype} and {b.dtype} do not match");
+        if (a.device_type != b.device_type || a.device_index != b.device_index)
+            throw new InvalidOperationException($"matmul operands on {a.device} and {b.device}");
     }
 
     public static void RequireMatMul(long[] a, long[] b)

@@ -179,6 +179,9 @@ public sealed partial record OnnxImportOptions(QuantizedRangePolicy QuantizedRan
     /// <see cref="OnnxShapeMemo"/>); off only to measure or check what that saves.
     /// </summary>
     public bool ReuseShapeArithmetic { get; init; } = true;
+
+    /// <summary>Whether chains exporters spell out op by op (GELU, Linear) run as one kernel (see <see cref="OnnxFusions"/>); off only to check what that changes.</summary>
+    public bool Fuse { get; init; } = true;
 }
 
 /// <summary>The clamp one quantised output gets (see <see cref="QuantizedRangePolicy"/>); none when scale/zero point are not constants.</summary>
