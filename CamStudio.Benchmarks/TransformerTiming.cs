@@ -35,13 +35,17 @@ public static class TransformerTiming
             string path = Path.Combine(folder, name + ".onnx");
             if (!File.Exists(path))
                 throw new FileNotFoundException($"{path} is missing; make it with scripts/export-onnx-fixtures.py --full {folder}.");
-            // With --without-shape-memo, the same file imported with the shape memo off runs beside it, round by round.
+            // With --without-shape-memo / --without-fusion / --unoptimised (both off), the same file imported that way runs beside it, round by round.
             var variants = new List<(string Label, OnnxCamModel Model)>
             {
                 ("CamStudio", OnnxCamModel.Load(path, null, PreprocessingSpec.ImageNet(), CPU, sizeFromModel: true)),
             };
             if (args.Contains("--without-shape-memo"))
                 variants.Add(("no memo  ", OnnxCamModel.Load(path, null, PreprocessingSpec.ImageNet(), CPU, options: new OnnxImportOptions { ReuseShapeArithmetic = false }, sizeFromModel: true)));
+            if (args.Contains("--without-fusion"))
+                variants.Add(("no fusion", OnnxCamModel.Load(path, null, PreprocessingSpec.ImageNet(), CPU, options: new OnnxImportOptions { Fuse = false }, sizeFromModel: true)));
+            if (args.Contains("--unoptimised"))
+                variants.Add(("neither  ", OnnxCamModel.Load(path, null, PreprocessingSpec.ImageNet(), CPU, options: new OnnxImportOptions { ReuseShapeArithmetic = false, Fuse = false }, sizeFromModel: true)));
             OnnxCamModel model = variants[0].Model;
             int size = model.Preprocessing.InputHeight;
             using Tensor x = torch.linspace(-2, 2, 3L * size * size).mul(5.3).sin().reshape(1, 3, size, size);

@@ -31,10 +31,15 @@ public sealed partial class ModuleCamModel : ICamModel, ILayerOutputReplacement,
     private readonly string? _autoLayer;
     private readonly Func<nn.Module<Tensor, Tensor>>? _createReplica;
     private nn.Module<Tensor, Tensor>? _replica;
+    private readonly Func<nn.Module<Tensor, Tensor>>? _createFolded;
+    private FoldedCopy? _folded;
+    private bool _foldRefused;
 
     /// <param name="createReplica">Builds the same architecture (any weights), for the bfloat16 copy; null: no copy.</param>
     /// <param name="inferencePrecision">Float32 or BFloat16 for <see cref="InferenceLogits"/> (default: BFloat16 where
     /// <see cref="CpuFeatures.UseBFloat16ForInference"/> and a replica can be made, on the CPU).</param>
+    /// <param name="createFolded">Builds the same architecture with <see cref="BatchNormFolding.FoldedNorm"/> at every
+    /// BatchNorm2d, for the batch-norm-folded copy the forwards run on (see <see cref="BatchNormFolding"/>); null: no copy.</param>
     public ModuleCamModel(
         string name,
         nn.Module<Tensor, Tensor> module,
@@ -42,7 +47,8 @@ public sealed partial class ModuleCamModel : ICamModel, ILayerOutputReplacement,
         Device device,
         IReadOnlyList<string>? labels = null,
         Func<nn.Module<Tensor, Tensor>>? createReplica = null,
-        ScalarType? inferencePrecision = null)
+        ScalarType? inferencePrecision = null,
+        Func<nn.Module<Tensor, Tensor>>? createFolded = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         ArgumentNullException.ThrowIfNull(module);
@@ -53,6 +59,7 @@ public sealed partial class ModuleCamModel : ICamModel, ILayerOutputReplacement,
         Preprocessing = preprocessing;
         Device = device;
         _createReplica = createReplica;
+        _createFolded = createFolded;
         ScalarType wanted = inferencePrecision ?? (CpuFeatures.UseBFloat16ForInference ? ScalarType.BFloat16 : ScalarType.Float32);
         if (wanted is not (ScalarType.Float32 or ScalarType.BFloat16))
             throw new ArgumentException($"Inference precision must be Float32 or BFloat16, not {wanted}.", nameof(inferencePrecision));
@@ -138,12 +145,12 @@ public sealed partial class ModuleCamModel : ICamModel, ILayerOutputReplacement,
         if (input.dim() != 4)
             throw new ArgumentException($"Model '{Name}' takes an N×3×H×W batch, got a tensor of shape {string.Join("×", input.shape)}.", nameof(input));
         string resolved = ResolveLayer(layer);
-        nn.Module<Tensor, Tensor> module = _modules[resolved];
+        (nn.Module<Tensor, Tensor> network, nn.Module<Tensor, Tensor> module) = ForLayer(resolved);
 
         using var capture = new ActivationCapture(module, resolved, trackGradients);
         using IDisposable gradMode = trackGradients ? torch.enable_grad() : torch.no_grad();
         using DisposeScope scope = torch.NewDisposeScope();
-        Tensor logits = Module.call(input);
+        Tensor logits = network.call(input);
         Tensor activation = capture.TakeActivation();
         scope.Attach(activation);
         scope.MoveToOuter(logits, activation);
@@ -253,8 +260,9 @@ public sealed partial class ModuleCamModel : ICamModel, ILayerOutputReplacement,
     private Tensor LogitsWithLayerOutput(Tensor input, string layer, Tensor output, bool allowLargerBatch)
     {
         string resolved = ResolveLayer(layer);
+        (nn.Module<Tensor, Tensor> network, nn.Module<Tensor, Tensor> module) = ForLayer(resolved);
         int calls = 0;
-        var remover = _modules[resolved].register_forward_hook((_, _, own) =>
+        var remover = module.register_forward_hook((_, _, own) =>
         {
             bool fits = allowLargerBatch
                 ? own.dim() == output.dim() && own.shape.Skip(1).SequenceEqual(output.shape.Skip(1))
@@ -269,7 +277,7 @@ public sealed partial class ModuleCamModel : ICamModel, ILayerOutputReplacement,
         {
             using IDisposable noGrad = torch.no_grad();
             using DisposeScope scope = torch.NewDisposeScope();
-            return Module.call(input).MoveToOuterDisposeScope();
+            return network.call(input).MoveToOuterDisposeScope();
         }
         finally
         {
@@ -299,14 +307,91 @@ public sealed partial class ModuleCamModel : ICamModel, ILayerOutputReplacement,
         using DisposeScope scope = torch.NewDisposeScope();
         Tensor logits = InferencePrecision == ScalarType.BFloat16
             ? Replica().call(BatchLayout.ChannelsLast(input.to(ScalarType.BFloat16))).to(ScalarType.Float32)
-            : Module.call(BatchLayout.ChannelsLast(input));
+            : (Folded()?.Network ?? Module).call(BatchLayout.ChannelsLast(input));
         return logits.MoveToOuterDisposeScope();
     }
 
     public void Dispose()
     {
         _replica?.Dispose();
+        _folded?.Network.Dispose();
         Module.Dispose();
+    }
+
+    /// <summary>Whether the forwards run on a batch-norm-folded copy (made on first use; false until then or when refused).</summary>
+    internal bool FoldsBatchNorms => _folded is not null;
+
+    /// <summary>
+    /// The network to run when capturing or replacing <paramref name="resolved"/>, and that layer's module in it: the
+    /// batch-norm-folded copy wherever it computes that layer's output as the model does (every layer but a folded
+    /// convolution), else the model itself.
+    /// </summary>
+    private (nn.Module<Tensor, Tensor> Network, nn.Module<Tensor, Tensor> Layer) ForLayer(string resolved) =>
+        Folded() is { } folded && !folded.Convolutions.Contains(resolved) && folded.Modules.TryGetValue(resolved, out nn.Module<Tensor, Tensor>? layer)
+            ? (folded.Network, layer)
+            : (Module, _modules[resolved]);
+
+    private sealed record FoldedCopy(nn.Module<Tensor, Tensor> Network, IReadOnlyDictionary<string, nn.Module<Tensor, Tensor>> Modules, IReadOnlySet<string> Convolutions);
+
+    /// <summary>The batch-norm-folded copy of the model's current weights, made on first use; null when there is none.</summary>
+    private FoldedCopy? Folded()
+    {
+        if (_folded is not null || _createFolded is null || _foldRefused)
+            return _folded;
+        IReadOnlyList<(string Conv, string Norm)>? pairs = BatchNormFolding.Pairs(Module, ProbeInput());
+        if (pairs is null || pairs.Count == 0)
+        {
+            _foldRefused = true;
+            return null;
+        }
+        nn.Module<Tensor, Tensor> network = _createFolded();
+        try
+        {
+            network.eval();
+            if (!BatchNormFolding.FoldInto(Module, network, pairs))
+            {
+                network.Dispose();
+                _foldRefused = true;
+                return null;
+            }
+            network.to(Device);
+            foreach (Parameter parameter in network.parameters())
+                parameter.requires_grad = false;
+            if (!SameLogits(network))
+            {
+                network.Dispose();
+                _foldRefused = true;
+                return null;
+            }
+        }
+        catch
+        {
+            network.Dispose();
+            throw;
+        }
+        var modules = network.named_modules().Where(m => m.name.Length > 0 && m.module is nn.Module<Tensor, Tensor>)
+            .ToDictionary(m => m.name, m => (nn.Module<Tensor, Tensor>)m.module, StringComparer.Ordinal);
+        return _folded = new FoldedCopy(network, modules, pairs.Select(p => p.Conv).ToHashSet(StringComparer.Ordinal));
+    }
+
+    /// <summary>Whether <paramref name="network"/> gives the model's logits on the probe input (within 1e-4 of the largest).</summary>
+    private bool SameLogits(nn.Module<Tensor, Tensor> network)
+    {
+        using IDisposable noGrad = torch.no_grad();
+        using DisposeScope scope = torch.NewDisposeScope();
+        Tensor input = ProbeInput();
+        Tensor expected = Module.call(input), actual = network.call(input);
+        if (!expected.shape.SequenceEqual(actual.shape))
+            return false;
+        double largest = expected.abs().max().item<float>();
+        return (expected - actual).abs().max().item<float>() <= 1e-4 * Math.Max(largest, 1e-6);
+    }
+
+    /// <summary>Drops the folded copy, so the next forward folds the weights as they are now.</summary>
+    private void ForgetFolded()
+    {
+        _folded?.Network.Dispose();
+        _folded = null;
     }
 
     /// <summary>The bfloat16 copy of the weights, made on first use (it costs half the model's memory again).</summary>
@@ -343,12 +428,17 @@ public sealed partial class ModuleCamModel : ICamModel, ILayerOutputReplacement,
     /// <summary>Layers (execution order) that own a weight of rank ≥ 2: convolutions and linear layers.</summary>
     public int WeightGroupCount => WeightGroups().Count;
 
-    /// <remarks>The bfloat16 copy is dropped on both edges, so it never holds weights other than the model's own.</remarks>
+    /// <remarks>The bfloat16 and folded copies are dropped on both edges, so they never hold weights other than the model's own.</remarks>
     public IDisposable RandomiseFromOutput(int count, ulong seed)
     {
         ForgetReplica();
+        ForgetFolded();
         IDisposable restore = WeightRandomiser.FromOutput(WeightGroups(), count, seed);
-        return new ReplicaReset(restore, ForgetReplica);
+        return new ReplicaReset(restore, () =>
+        {
+            ForgetReplica();
+            ForgetFolded();
+        });
     }
 
     private sealed class ReplicaReset(IDisposable restore, Action forget) : IDisposable

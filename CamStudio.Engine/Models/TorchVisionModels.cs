@@ -11,7 +11,9 @@ namespace CamStudio.Engine.Models;
 /// <param name="Name">e.g. "resnet50".</param>
 /// <param name="InputSize">Square input side the architecture is trained at (224; 299 for inception_v3).</param>
 /// <param name="Create">Builds the network with its classifier for the given number of classes (random weights).</param>
-public sealed record Architecture(string Name, int InputSize, Func<int, nn.Module<Tensor, Tensor>> Create);
+/// <param name="CreateFolded">Builds it with an identity at every BatchNorm2d, for the batch-norm-folded copy
+/// (<see cref="BatchNormFolding"/>); null when the architecture cannot be built that way.</param>
+public sealed record Architecture(string Name, int InputSize, Func<int, nn.Module<Tensor, Tensor>> Create, Func<int, nn.Module<Tensor, Tensor>>? CreateFolded = null);
 
 /// <summary>
 /// TorchVision CNN classifiers by architecture name (plus the DenseNets of <see cref="DenseNet"/>), with weights
@@ -36,16 +38,26 @@ public static class TorchVisionModels
         Add("mobilenet_v2", n => torchvision.models.mobilenet_v2(num_classes: n));
         Add("mobilenet_v3_large", n => OnlyImageNet("mobilenet_v3_large", n, torchvision.models.mobilenet_v3_large));
         Add("mobilenet_v3_small", n => OnlyImageNet("mobilenet_v3_small", n, torchvision.models.mobilenet_v3_small));
-        Add("resnet18", n => torchvision.models.resnet18(num_classes: n, skipfc: false));
-        Add("resnet34", n => torchvision.models.resnet34(num_classes: n, skipfc: false));
-        Add("resnet50", n => torchvision.models.resnet50(num_classes: n, skipfc: false));
-        Add("resnet101", n => torchvision.models.resnet101(num_classes: n, skipfc: false));
-        Add("resnet152", n => torchvision.models.resnet152(num_classes: n, skipfc: false));
-        Add("resnext50_32x4d", n => torchvision.models.resnext50_32x4d(num_classes: n, skipfc: false));
-        Add("resnext101_32x8d", n => torchvision.models.resnext101_32x8d(num_classes: n, skipfc: false));
-        Add("resnext101_64x4d", n => torchvision.models.resnext101_64x4d(num_classes: n, skipfc: false));
-        Add("wide_resnet50_2", n => torchvision.models.wide_resnet50_2(num_classes: n, skipfc: false));
-        Add("wide_resnet101_2", n => torchvision.models.wide_resnet101_2(num_classes: n, skipfc: false));
+        Add("resnet18", n => torchvision.models.resnet18(num_classes: n, skipfc: false),
+            folded: n => torchvision.models.resnet18(num_classes: n, skipfc: false, norm_layer: BatchNormFolding.Folded));
+        Add("resnet34", n => torchvision.models.resnet34(num_classes: n, skipfc: false),
+            folded: n => torchvision.models.resnet34(num_classes: n, skipfc: false, norm_layer: BatchNormFolding.Folded));
+        Add("resnet50", n => torchvision.models.resnet50(num_classes: n, skipfc: false),
+            folded: n => torchvision.models.resnet50(num_classes: n, skipfc: false, norm_layer: BatchNormFolding.Folded));
+        Add("resnet101", n => torchvision.models.resnet101(num_classes: n, skipfc: false),
+            folded: n => torchvision.models.resnet101(num_classes: n, skipfc: false, norm_layer: BatchNormFolding.Folded));
+        Add("resnet152", n => torchvision.models.resnet152(num_classes: n, skipfc: false),
+            folded: n => torchvision.models.resnet152(num_classes: n, skipfc: false, norm_layer: BatchNormFolding.Folded));
+        Add("resnext50_32x4d", n => torchvision.models.resnext50_32x4d(num_classes: n, skipfc: false),
+            folded: n => torchvision.models.resnext50_32x4d(num_classes: n, skipfc: false, norm_layer: BatchNormFolding.Folded));
+        Add("resnext101_32x8d", n => torchvision.models.resnext101_32x8d(num_classes: n, skipfc: false),
+            folded: n => torchvision.models.resnext101_32x8d(num_classes: n, skipfc: false, norm_layer: BatchNormFolding.Folded));
+        Add("resnext101_64x4d", n => torchvision.models.resnext101_64x4d(num_classes: n, skipfc: false),
+            folded: n => torchvision.models.resnext101_64x4d(num_classes: n, skipfc: false, norm_layer: BatchNormFolding.Folded));
+        Add("wide_resnet50_2", n => torchvision.models.wide_resnet50_2(num_classes: n, skipfc: false),
+            folded: n => torchvision.models.wide_resnet50_2(num_classes: n, skipfc: false, norm_layer: BatchNormFolding.Folded));
+        Add("wide_resnet101_2", n => torchvision.models.wide_resnet101_2(num_classes: n, skipfc: false),
+            folded: n => torchvision.models.wide_resnet101_2(num_classes: n, skipfc: false, norm_layer: BatchNormFolding.Folded));
         Add("vgg11", n => torchvision.models.vgg11(num_classes: n, skipfc: false));
         Add("vgg11_bn", n => torchvision.models.vgg11_bn(num_classes: n, skipfc: false));
         Add("vgg13", n => torchvision.models.vgg13(num_classes: n, skipfc: false));
@@ -156,6 +168,8 @@ public static class TorchVisionModels
     /// <summary>
     /// A ready <see cref="ModuleCamModel"/>: the architecture with weights from <paramref name="weightsPath"/> (random
     /// weights when null), ImageNet preprocessing at the architecture's input size unless given, on the default device.
+    /// Where the architecture allows it, its forwards run on a batch-norm-folded copy (<paramref name="foldBatchNorms"/>:
+    /// false only to measure or check what that changes).
     /// </summary>
     public static ModuleCamModel CreateCamModel(
         string architecture,
@@ -163,7 +177,8 @@ public static class TorchVisionModels
         IReadOnlyList<string>? labels = null,
         PreprocessingSpec? preprocessing = null,
         Device? device = null,
-        string? name = null)
+        string? name = null,
+        bool foldBatchNorms = true)
     {
         Architecture entry = Get(architecture);
         Device target = device ?? TorchRuntime.DefaultDevice;
@@ -177,7 +192,8 @@ public static class TorchVisionModels
                 ? (int)w.shape[0]
                 : classCount ?? DefaultClassCount;
             return new ModuleCamModel(name ?? entry.Name, module, preprocessing ?? PreprocessingSpec.ImageNet(entry.InputSize), target, labels,
-                createReplica: () => entry.Create(classes));
+                createReplica: () => entry.Create(classes),
+                createFolded: foldBatchNorms && entry.CreateFolded is { } folded ? () => folded(classes) : null);
         }
         catch
         {
@@ -190,8 +206,8 @@ public static class TorchVisionModels
     private static string? ClassifierWeightName(nn.Module module) =>
         module.named_modules().LastOrDefault(m => m.module is Linear).name is { Length: > 0 } name ? name + ".weight" : null;
 
-    private static void Add(string name, Func<int, nn.Module<Tensor, Tensor>> factory, int inputSize = 224) =>
-        Table[name] = new Architecture(name, inputSize, factory);
+    private static void Add(string name, Func<int, nn.Module<Tensor, Tensor>> factory, int inputSize = 224, Func<int, nn.Module<Tensor, Tensor>>? folded = null) =>
+        Table[name] = new Architecture(name, inputSize, factory, folded);
 
     private static nn.Module<Tensor, Tensor> OnlyImageNet(string name, int classCount, Func<nn.Module<Tensor, Tensor>> factory) =>
         classCount == DefaultClassCount
