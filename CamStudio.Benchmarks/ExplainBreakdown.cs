@@ -10,7 +10,8 @@ namespace CamStudio.Benchmarks;
 
 /// <summary>
 /// Where a Grad-CAM's time goes, interleaved round by round: a plain forward in inference mode, in no-grad mode and
-/// with grad mode on, the model's capture run, and the whole explanation.
+/// with grad mode on, the model's capture run, and the whole explanation, then the last two without the
+/// batch-norm-folded copy (the same weights).
 /// </summary>
 /// <remarks>Usage: <c>CamStudio.Benchmarks --explain-breakdown [--models resnet18,resnet50] [--batches 1,8] [--threads 2] [--rounds 5] [--weights artifacts/anchors/{arch}.pt]</c>.</remarks>
 public static class ExplainBreakdown
@@ -25,7 +26,15 @@ public static class ExplainBreakdown
         foreach (string architecture in models)
         {
             string weights = Cli.Option(args, "--weights", "");
-            using ModuleCamModel model = TorchVisionModels.CreateCamModel(architecture, weights.Length > 0 ? weights.Replace("{arch}", architecture, StringComparison.Ordinal) : null, device: CPU);
+            string? weightsFile = weights.Length > 0 ? weights.Replace("{arch}", architecture, StringComparison.Ordinal) : null;
+            using ModuleCamModel model = TorchVisionModels.CreateCamModel(architecture, weightsFile, device: CPU);
+            // The same weights without the batch-norm-folded copy, timed beside it.
+            using ModuleCamModel unfolded = TorchVisionModels.CreateCamModel(architecture, weightsFile, device: CPU, foldBatchNorms: false);
+            if (weightsFile is null)
+            {
+                using (torch.no_grad())
+                    unfolded.Module.load_state_dict(model.Module.state_dict());
+            }
             foreach (int batch in batches)
             {
                 using var scope = torch.NewDisposeScope();
@@ -40,6 +49,8 @@ public static class ExplainBreakdown
                     ("forward, grad mode", () => { using (torch.enable_grad()) model.Module.call(input).Dispose(); }),
                     ("capture run with gradients", () => { using ModelRun run = model.Run(input, model.AutoLayer, trackGradients: true); }),
                     ("Grad-CAM explanation", () => CamExplainer.Explain(model, input, [gradCam], model.AutoLayer, ClassSelection.Top1, null, CancellationToken.None, out _)),
+                    ("capture run with gradients, unfolded", () => { using ModelRun run = unfolded.Run(input, unfolded.AutoLayer, trackGradients: true); }),
+                    ("Grad-CAM explanation, unfolded", () => CamExplainer.Explain(unfolded, input, [gradCam], unfolded.AutoLayer, ClassSelection.Top1, null, CancellationToken.None, out _)),
                 };
                 var times = steps.ToDictionary(s => s.Name, _ => new List<double>());
                 for (int round = -1; round < rounds; round++)

@@ -32,7 +32,8 @@ public sealed class ModuleCamModelTests
         float[] captured = run.Activation.detach().data<float>().ToArray();
         Assert.Contains(expected, v => v < 0);
         MapAssert.Close(expected, captured, 1e-6, "bn1 output");
-        MapAssert.Close(plainLogits, run.Logits.detach().data<float>().ToArray(), 1e-6, "logits");
+        // The run goes through the batch-norm-folded copy, equal to the module's own forward up to float rounding.
+        MapAssert.Close(plainLogits, run.Logits.detach().data<float>().ToArray(), 1e-5, "logits");
     }
 
     [Fact]
