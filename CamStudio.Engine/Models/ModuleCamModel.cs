@@ -338,6 +338,8 @@ public sealed partial class ModuleCamModel : ICamModel, ILayerOutputReplacement,
     {
         if (_folded is not null || _createFolded is null || _foldRefused)
             return _folded;
+        // Made outside inference mode even when an inference pass asks first: its weights serve gradient runs too.
+        using IDisposable normal = torch.inference_mode(false);
         IReadOnlyList<(string Conv, string Norm)>? pairs = BatchNormFolding.Pairs(Module, ProbeInput());
         if (pairs is null || pairs.Count == 0)
         {

@@ -129,6 +129,25 @@ public sealed class BatchNormFoldingTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void ACopyFirstMadeForAnInferencePassServesGradientRuns()
+    {
+        (ModuleCamModel folded, ModuleCamModel plain) = TwoResNets();
+        using (folded)
+        using (plain)
+        {
+            using DisposeScope scope = torch.NewDisposeScope();
+            Tensor batch = Photo(folded, "dog.jpg");
+            folded.InferenceLogits(batch);
+            Assert.True(folded.FoldsBatchNorms);
+            using ModelRun a = folded.Run(batch, "layer3", trackGradients: true);
+            using ModelRun b = plain.Run(batch, "layer3", trackGradients: true);
+            Tensor ga = torch.autograd.grad([a.Logits[.., 5].sum()], [a.Activation])[0];
+            Tensor gb = torch.autograd.grad([b.Logits[.., 5].sum()], [b.Activation])[0];
+            Assert.True(Relative(gb, ga) < 1e-4, $"gradient {Relative(gb, ga)}");
+        }
+    }
+
+    [Fact]
     public void ABatchNormNotFedByAConvolutionAloneIsNotFolded()
     {
         using DisposeScope scope = torch.NewDisposeScope();

@@ -87,6 +87,25 @@ public sealed class OnnxShapeMemoTests
     }
 
     [Fact]
+    public void AValueRecordedInInferenceModeServesALaterGradientRun()
+    {
+        // y = x · float(x.shape[1]): the scale is shape arithmetic that autograd saves for the backward, which an
+        // inference tensor cannot be.
+        using var scope = NewDisposeScope();
+        using OnnxGraphModule module = new OnnxGraphBuilder(opset: 13).Long("one", [1], 1)
+            .Node("Shape", ["x"], "shape").Node("Gather", ["shape", "one"], "width", Int("axis", 0))
+            .Node("Cast", ["width"], "scale", Int("to", 1)).Node("Mul", ["x", "scale"], "y").Load();
+        Tensor x = Input(2, 0).reshape(2, 8);
+        using (torch.inference_mode())
+            module.call(x);
+        Tensor leaf = x.detach().requires_grad_(true);
+        Tensor grad = torch.autograd.grad([module.call(leaf).sum()], [leaf])[0];
+        Assert.Equal(3, module.LastRunReusedNodes);
+        Assert.Equal(8f, grad.min().item<float>());
+        Assert.Equal(8f, grad.max().item<float>());
+    }
+
+    [Fact]
     public void ConcurrentRunsShareTheMemoAndAgreeWithASingleThread()
     {
         using OnnxGraphModule memo = Flatten().Load();

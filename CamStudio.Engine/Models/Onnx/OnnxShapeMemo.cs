@@ -212,7 +212,9 @@ internal sealed class OnnxShapeMemo : IDisposable
         {
             if (_memo._shapeProducers[node] is null || _state[node] != 1 || Volatile.Read(ref _entry.Values[node]) is not null || results.Any(r => r.numel() > MaxElements || r.requires_grad))
                 return;
-            Tensor[] kept = results.Select(r => r.detach().DetachFromDisposeScope()).ToArray();
+            // A copy made outside inference mode: a value recorded by an inference pass serves gradient runs too.
+            using IDisposable normal = TorchSharp.torch.inference_mode(false);
+            Tensor[] kept = results.Select(r => r.detach().clone().DetachFromDisposeScope()).ToArray();
             if (Interlocked.CompareExchange(ref _entry.Values[node], kept, null) is not null)
             {
                 foreach (Tensor t in kept)
