@@ -47,7 +47,6 @@ internal static class OnnxFusions
 
         for (int i = 0; i < nodes.Count; i++)
         {
-            OnnxGraphNode div = nodes[i];
             if (removed[i] || replaced.ContainsKey(i))
                 continue;
             if (TryGelu(i) is { } gelu)
